@@ -1,0 +1,33 @@
+/*
+ * http.h - the first HTTP/1.x request of a connection (RFC 9112): its Host header, or for
+ * CONNECT (a client talking through a proxy) the request-target authority.
+ */
+#ifndef PD_HTTP_H
+#define PD_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+
+#define PD_HTTP_MAX_HEAD 8192 /* request line + headers searched for Host */
+
+struct pd_http_req {
+	char method[16];
+	char host[256];      /* Host header value without port, lowercase; "" when absent */
+	char authority[256]; /* CONNECT target host (no port), lowercase; "" otherwise */
+	unsigned port;       /* port from Host or CONNECT authority, 0 when none */
+	bool connect;
+};
+
+/*
+ * Parses the start of a client stream. Returns PD_OK, PD_ERR_NEED_MORE (headers not yet
+ * complete and under PD_HTTP_MAX_HEAD), PD_ERR_UNSUPPORTED (not an HTTP/1.x request) or
+ * PD_ERR_MALFORMED. Bytes outside printable ASCII in host names are escaped as \xHH.
+ */
+enum pd_err pd_http_parse_request(const char *buf, size_t len, struct pd_http_req *out);
+
+/* Cheap test: does buf start with an HTTP method token and a space? */
+bool pd_http_maybe(const char *buf, size_t len);
+
+#endif

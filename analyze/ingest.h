@@ -1,0 +1,47 @@
+/*
+ * ingest.h - one capture file into the database: reader -> decoder -> flow table -> protocol
+ * parsers (dns, tls, quic, http) -> store, then attribution (names.c), all in one transaction.
+ *
+ * Memory grows with live flows and names, never with packets: flows idle longer than
+ * PD_FLOW_IDLE_NS (capture time) are written out and released, and the flow table is capped.
+ */
+#ifndef PD_INGEST_H
+#define PD_INGEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "names.h"
+#include "store.h"
+
+#define PD_FLOW_IDLE_NS (300LL * 1000000000LL) /* a flow idle this long is written out */
+#define PD_MAX_LIVE_FLOWS 200000               /* beyond this the oldest-idle flows are flushed */
+
+struct pd_ingest_opts {
+	const char *bpf;                /* offline filter, NULL for none */
+	struct pd_attr_opts attr;       /* attribution options */
+	bool quiet;
+	/* Progress callback (bytes read so far, file size); may be NULL. */
+	void (*progress)(void *arg, uint64_t done, uint64_t total);
+	void *progress_arg;
+};
+
+struct pd_ingest_result {
+	int64_t capture_id;             /* row id (existing row when already ingested) */
+	bool already;                   /* same content hash was already in the database */
+	bool cut;                       /* file was truncated/corrupt: data before the cut is in */
+	uint64_t packets, bytes, flows, dns_answers;
+	char cut_msg[PD_ERRBUF_SIZE];   /* message naming file and offset when cut */
+};
+
+/*
+ * Ingests path into s in one transaction. Returns PD_OK (also when the file was cut: see
+ * res->cut; the caller reports it), or an error with errbuf naming the file: PD_ERR_IO,
+ * PD_ERR_FORMAT (not a capture / empty), PD_ERR_DB (nothing of this capture is stored).
+ */
+PD_MUST_CHECK enum pd_err pd_ingest_file(struct pd_store *s, const char *path,
+					 const struct pd_ingest_opts *opts,
+					 struct pd_ingest_result *res, char errbuf[PD_ERRBUF_SIZE]);
+
+#endif

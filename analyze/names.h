@@ -1,0 +1,44 @@
+/*
+ * names.h - attribution (SPEC 2.3): for every flow of a capture, the destination name and the
+ * evidence behind it, strongest first: sni / quic-sni / http-host, dns (same client, before
+ * the flow, within TTL + grace), dns-other-client / dns-expired, ptr-capture, none.
+ * Also registrable domains (libpsl) and CDN naming (cdn.c table).
+ *
+ * Runs on the database rows of one capture, inside the ingest transaction.
+ */
+#ifndef PD_NAMES_H
+#define PD_NAMES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "err.h"
+
+#define PD_MAX_CANDIDATES 16       /* candidate names kept per flow */
+#define PD_MAX_NAMES_PER_ADDR 256  /* distinct names remembered per address */
+#define PD_DNS_GRACE_DEFAULT_S 60  /* seconds past TTL an answer still counts as `dns` */
+
+struct pd_attr_opts {
+	int64_t dns_grace_ns; /* --dns-grace; 0 means the default */
+};
+
+/* Attributes every flow of capture_id and fills the names table. */
+PD_MUST_CHECK enum pd_err pd_names_attribute(sqlite3 *db, int64_t capture_id,
+					     const struct pd_attr_opts *opts,
+					     char errbuf[PD_ERRBUF_SIZE]);
+
+/*
+ * Registrable domain (eTLD+1) of name by the Public Suffix List, into out. When name is an
+ * address, a public suffix itself or unknown, copies name. Returns out.
+ */
+char *pd_registrable(const char *name, char *out, size_t len);
+
+/* CDN operator for a CNAME target or final name ("CloudFront", "Akamai", ...) or NULL. */
+const char *pd_cdn_from_name(const char *name);
+/* CDN operator for an ASN organisation name, or NULL. */
+const char *pd_cdn_from_as_org(const char *as_org);
+
+#endif

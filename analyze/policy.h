@@ -1,0 +1,37 @@
+/*
+ * policy.h - allowlist policy files (SPEC 2.7): one entry a line,
+ *   example.com          exact name
+ *   *.example.com        any subdomain (not example.com itself)
+ *   10.0.0.0/8, 2001:db8::/32, 192.0.2.1   addresses
+ * each optionally followed by :PORT and/or /PROTO (tcp|udp), e.g. `*.example.com:443/tcp`,
+ * `[2001:db8::1]:53/udp`; `#` starts a comment. Names compare case-insensitively.
+ */
+#ifndef PD_POLICY_H
+#define PD_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decode.h"
+#include "err.h"
+
+#define PD_POLICY_MAX_RULES 100000
+
+struct pd_policy;
+
+/* Parses text; a syntax error returns PD_ERR_POLICY with "ORIGIN:LINE: message" in errbuf. */
+PD_MUST_CHECK enum pd_err pd_policy_parse(const char *text, size_t len, const char *origin,
+					  struct pd_policy **out, char errbuf[PD_ERRBUF_SIZE]);
+PD_MUST_CHECK enum pd_err pd_policy_load(const char *path, struct pd_policy **out,
+					 char errbuf[PD_ERRBUF_SIZE]);
+void pd_policy_free(struct pd_policy *p);
+
+/*
+ * Is a connection to (name, addr, port, proto) allowed? name may be NULL (unattributed);
+ * proto is "tcp"/"udp"/... On a match *rule (if rule) points to the matching line's text.
+ */
+bool pd_policy_allows(const struct pd_policy *p, const char *name, const struct pd_addr *addr,
+		      uint16_t port, const char *proto, const char **rule);
+
+#endif

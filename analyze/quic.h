@@ -1,0 +1,39 @@
+/*
+ * quic.h - QUIC Initial packets (RFC 9000, 9001; version 2 RFC 9369): header protection and
+ * AEAD removed with the version's initial secrets (HKDF-SHA256, AES-128-GCM, AES-128-ECB for
+ * the header-protection mask, via OpenSSL libcrypto), CRYPTO frames reassembled across
+ * several Initial packets and out of order, then the ClientHello handed to tls.c.
+ *
+ * State is per flow, created on the first client Initial and freed with the flow.
+ */
+#ifndef PD_QUIC_H
+#define PD_QUIC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "tls.h"
+
+#define PD_QUIC_MAX_CRYPTO 16384 /* CRYPTO stream bytes buffered per flow */
+#define PD_QUIC_V1 0x00000001u
+#define PD_QUIC_V2 0x6b3343cfu
+
+struct pd_quic;
+
+/* Cheap test: long header, fixed bit, Initial packet type for a known version. */
+bool pd_quic_maybe_initial(const uint8_t *buf, size_t len);
+
+/*
+ * Feeds one client-to-server UDP payload (may hold several coalesced QUIC packets). *st is
+ * created on first use. Returns PD_OK when the ClientHello is complete (out filled,
+ * *version set), PD_ERR_NEED_MORE (keep feeding), PD_ERR_UNSUPPORTED (not QUIC / unknown
+ * version), PD_ERR_CRYPTO (authentication failed) or PD_ERR_MALFORMED.
+ */
+enum pd_err pd_quic_feed(struct pd_quic **st, const uint8_t *buf, size_t len,
+			 struct pd_hello *out, uint32_t *version);
+
+void pd_quic_free(struct pd_quic *st);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * rdns.h - active reverse lookups at analysis time with c-ares: parallel with a concurrency
+ * bound and a timeout, against --resolver IP[:PORT] or the system's resolvers. Results,
+ * failures included, go to the ptr_cache table so a second report sends nothing.
+ */
+#ifndef PD_RDNS_H
+#define PD_RDNS_H
+
+#include <stddef.h>
+
+#include <sqlite3.h>
+
+#include "err.h"
+
+#define PD_RDNS_CONCURRENCY 32
+#define PD_RDNS_TIMEOUT_MS 2000
+#define PD_RDNS_MAX_LOOKUPS 4096 /* per run; more addresses are left unresolved with a warning */
+
+struct pd_rdns_opts {
+	const char *resolver; /* "IP", "IP:PORT", "[IPv6]:PORT"; NULL = system resolvers */
+	int timeout_ms;       /* 0 = PD_RDNS_TIMEOUT_MS */
+	int concurrency;      /* 0 = PD_RDNS_CONCURRENCY */
+};
+
+/* Looks up the addresses not yet in ptr_cache and stores the results. */
+PD_MUST_CHECK enum pd_err pd_rdns_resolve(sqlite3 *db, const char *const *ips, size_t n,
+					  const struct pd_rdns_opts *opts,
+					  char errbuf[PD_ERRBUF_SIZE]);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * store.h - the SQLite database (schema.sql): opening with migrations, one transaction per
+ * capture, prepared statements for the hot inserts.
+ *
+ * Ownership: pd_store_open()/pd_store_close(). The sqlite3 handle is exposed for the modules
+ * that run their own queries (names.c, report/model.c, policy, merge).
+ */
+#ifndef PD_STORE_H
+#define PD_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "err.h"
+
+#define PD_SCHEMA_VERSION 1
+
+extern const char pd_schema_sql[]; /* generated from schema.sql */
+
+struct pd_store;
+
+/*
+ * Opens (creating when absent) the database at path, or an in-memory one for NULL/":memory:".
+ * Applies the schema / migrations. readonly opens without creating or migrating.
+ * Errors (PD_ERR_DB, PD_ERR_IO) name the file in errbuf: not writable, locked, newer schema.
+ */
+PD_MUST_CHECK enum pd_err pd_store_open(const char *path, bool readonly, struct pd_store **out,
+					char errbuf[PD_ERRBUF_SIZE]);
+void pd_store_close(struct pd_store *s);
+sqlite3 *pd_store_db(struct pd_store *s);
+
+/* Runs SQL with no result rows; errors name the statement's purpose (what) in errbuf. */
+PD_MUST_CHECK enum pd_err pd_store_exec(struct pd_store *s, const char *sql, const char *what,
+					char errbuf[PD_ERRBUF_SIZE]);
+
+#endif

@@ -1,0 +1,3 @@
+/* PD_PLACEHOLDER: replaced by the module owner; must not survive to a release. */
+#include "cmd.h"
+int pd_cmd_diff(int argc, char **argv) { pd_cmd_error("diff: not built yet"); return PD_EXIT_ERROR; }
