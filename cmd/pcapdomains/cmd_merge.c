@@ -222,10 +222,10 @@ static enum pd_err merge_one(sqlite3 *db, const char *path, int *n_copied, int *
 	if (!err)
 		err = exec(db, "COMMIT", path, errbuf);
 	if (err) {
-		char prefixed[PD_ERRBUF_SIZE];
+		char detail[PD_ERRBUF_SIZE];
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		snprintf(prefixed, sizeof(prefixed), "%s: %s", path, errbuf);
-		memcpy(errbuf, prefixed, PD_ERRBUF_SIZE);
+		memcpy(detail, errbuf, PD_ERRBUF_SIZE);
+		pd_errf(errbuf, err, "%s: %.300s", path, detail);
 	}
 detach:
 	free(ids);
