@@ -791,9 +791,10 @@ static void flow_emit(void *arg, struct pd_flow *f)
 	flow_findings(x, f, &app, srv, sni);
 	if (ev && ev->ech) {
 		snprintf(detail, sizeof(detail),
-		         "ClientHello with Encrypted Client Hello: the real destination is hidden; "
-		         "%s is the outer (public) name",
-		         sni && *sni ? sni : "(no SNI)");
+		         "ClientHello offered Encrypted Client Hello (real ECH or GREASE); with "
+		         "real "
+		         "ECH the destination is hidden and %s is only the outer (public) name",
+		         sni && *sni ? sni : "the SNI");
 		finding_add(x, "ech", "info", sni && *sni ? sni : srv, detail, 1, f->first_ns);
 	}
 	if (!k->err) {
