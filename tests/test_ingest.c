@@ -130,7 +130,8 @@ static void frame(struct cap *c, const struct ep *s, const struct ep *d, int pro
 	} else {
 		put16(t + 4, (unsigned)(8 + len));
 	}
-	memcpy(t + l4, payload, len);
+	if (len)
+		memcpy(t + l4, payload, len);
 	c->t_us += 1000;
 	h.ts.tv_sec = c->t_us / 1000000;
 	h.ts.tv_usec = c->t_us % 1000000;
