@@ -1316,12 +1316,12 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 		e = pd_errf(errbuf, x.sink.err, "%s", x.sink.errbuf);
 		goto out;
 	}
-	{
+	if (!opts || !opts->no_attribute) {
 		struct pd_attr_opts none = { 0 };
 		e = pd_names_attribute(db, id, opts ? &opts->attr : &none, errbuf);
+		if (e != PD_OK)
+			goto out;
 	}
-	if (e != PD_OK)
-		goto out;
 	if ((e = db_exec(db, dbname, "COMMIT", "committing the capture", errbuf)) != PD_OK)
 		goto out;
 	in_tx = false;

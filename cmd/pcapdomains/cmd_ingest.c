@@ -143,6 +143,60 @@ static void progress_clear(struct progress *p)
 	}
 }
 
+struct run {
+	const struct pd_opts *o;
+	char **files;
+	struct progress *prog;
+	size_t n_ok, n_already, n_cut, n_failed;
+	uint64_t packets, bytes, flows, answers;
+	char **failed;
+};
+
+/* One capture finished (in input order). */
+static void on_done(void *arg, size_t i, enum pd_err e, const struct pd_ingest_result *res,
+                    const char *errbuf)
+{
+	struct run *r = arg;
+	const char *path = r->files[i];
+	struct stat sb;
+
+	if (stat(path, &sb) == 0)
+		r->prog->done_before += (uint64_t)sb.st_size;
+	progress_clear(r->prog);
+	if (e != PD_OK) {
+		fprintf(stderr, "pcapdomains: failed: %s\n",
+		        errbuf && errbuf[0] ? errbuf : pd_strerror(e));
+		r->failed[r->n_failed++] = r->files[i];
+		return;
+	}
+	if (res->already) {
+		r->n_already++;
+		if (!r->o->quiet)
+			printf("%s: already in the database (capture %" PRId64 ")\n", path,
+			       res->capture_id);
+		return;
+	}
+	r->n_ok++;
+	r->packets += res->packets;
+	r->bytes += res->bytes;
+	r->flows += res->flows;
+	r->answers += res->dns_answers;
+	if (res->cut) {
+		r->n_cut++;
+		fprintf(stderr, "pcapdomains: warning: %s (data before the cut was stored)\n",
+		        res->cut_msg);
+	}
+	if (!r->o->quiet)
+		printf("%s: capture %" PRId64 ": %" PRIu64 " packets, %" PRIu64 " bytes, %" PRIu64
+		       " flows, %" PRIu64 " DNS answer rows%s\n",
+		       path, res->capture_id, res->packets, res->bytes, res->flows,
+		       res->dns_answers, res->cut ? " (cut)" : "");
+	fflush(stdout);
+	r->prog->file = i + 1 < r->prog->nfiles ? i + 1 : i;
+	if (r->o->jobs > 1)
+		progress_cb(r->prog, 0, 0);
+}
+
 int pd_cmd_ingest(int argc, char **argv)
 {
 	struct pd_opts o;
@@ -150,12 +204,11 @@ int pd_cmd_ingest(int argc, char **argv)
 	struct pd_store *s = NULL;
 	struct pd_ingest_opts io;
 	struct progress prog;
+	struct run run;
 	char errbuf[PD_ERRBUF_SIZE];
-	size_t i, n_ok = 0, n_already = 0, n_cut = 0, n_failed = 0;
-	uint64_t packets = 0, bytes = 0, flows = 0, answers = 0;
+	size_t i;
 	int ec, rc = PD_EXIT_OK;
 	struct stat sb;
-	char **failed;
 
 	if (pd_opts_parse(argc, argv, PD_O_DB | PD_O_BPF | PD_O_JOBS | PD_O_GRACE, help, &o, &ec))
 		return ec;
@@ -172,8 +225,9 @@ int pd_cmd_ingest(int argc, char **argv)
 	for (ec = 0; ec < o.n_args; ec++)
 		if (expand(&files, o.args[ec]) != 0)
 			rc = PD_EXIT_ERROR;
-	failed = calloc(files.n + 1, sizeof(*failed));
-	if (!failed) {
+	memset(&run, 0, sizeof(run));
+	run.failed = calloc(files.n + 1, sizeof(*run.failed));
+	if (!run.failed) {
 		pd_cmd_error("out of memory");
 		return PD_EXIT_ERROR;
 	}
@@ -198,59 +252,28 @@ int pd_cmd_ingest(int argc, char **argv)
 		io.progress = progress_cb;
 		io.progress_arg = &prog;
 	}
-
-	for (i = 0; i < files.n; i++) {
-		struct pd_ingest_result res;
-		enum pd_err e;
-
-		prog.file = i;
-		errbuf[0] = 0;
-		e = pd_ingest_file(s, files.v[i], &io, &res, errbuf);
-		if (stat(files.v[i], &sb) == 0)
-			prog.done_before += (uint64_t)sb.st_size;
-		progress_clear(&prog);
-		if (e != PD_OK) {
-			fprintf(stderr, "pcapdomains: failed: %s\n",
-			        errbuf[0] ? errbuf : pd_strerror(e));
-			failed[n_failed++] = files.v[i];
-			rc = PD_EXIT_ERROR;
-			continue;
-		}
-		if (res.already) {
-			n_already++;
-			if (!o.quiet)
-				printf("%s: already in the database (capture %" PRId64 ")\n",
-				       files.v[i], res.capture_id);
-			continue;
-		}
-		n_ok++;
-		packets += res.packets;
-		bytes += res.bytes;
-		flows += res.flows;
-		answers += res.dns_answers;
-		if (res.cut) {
-			n_cut++;
-			fprintf(stderr,
-			        "pcapdomains: warning: %s (data before the cut was stored)\n",
-			        res.cut_msg);
-		}
-		if (!o.quiet)
-			printf("%s: capture %" PRId64 ": %" PRIu64 " packets, %" PRIu64
-			       " bytes, %" PRIu64 " flows, %" PRIu64 " DNS answer rows%s\n",
-			       files.v[i], res.capture_id, res.packets, res.bytes, res.flows,
-			       res.dns_answers, res.cut ? " (cut)" : "");
+	run.o = &o;
+	run.files = files.v;
+	run.prog = &prog;
+	if (pd_ingest_batch(s, files.v, files.n, o.jobs, &io, on_done, &run) != PD_OK) {
+		pd_cmd_error("cannot start the ingest threads");
+		rc = PD_EXIT_ERROR;
+		goto out;
 	}
+	progress_clear(&prog);
+	if (run.n_failed)
+		rc = PD_EXIT_ERROR;
 	printf("%zu capture%s: %zu stored (%" PRIu64 " packets, %" PRIu64 " bytes, %" PRIu64
 	       " flows, %" PRIu64 " DNS answer rows), %zu already present, %zu cut, %zu failed\n",
-	       files.n, files.n == 1 ? "" : "s", n_ok, packets, bytes, flows, answers, n_already,
-	       n_cut, n_failed);
-	for (i = 0; i < n_failed; i++)
-		fprintf(stderr, "pcapdomains: not stored: %s\n", failed[i]);
+	       files.n, files.n == 1 ? "" : "s", run.n_ok, run.packets, run.bytes, run.flows,
+	       run.answers, run.n_already, run.n_cut, run.n_failed);
+	for (i = 0; i < run.n_failed; i++)
+		fprintf(stderr, "pcapdomains: not stored: %s\n", run.failed[i]);
 out:
 	pd_store_close(s);
 	for (i = 0; i < files.n; i++)
 		free(files.v[i]);
 	free(files.v);
-	free(failed);
+	free(run.failed);
 	return rc;
 }
