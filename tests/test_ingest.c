@@ -618,6 +618,84 @@ START_TEST(hostile)
 }
 END_TEST
 
+struct done_log {
+	char text[4096];
+	size_t used;
+};
+
+static void on_done(void *arg, size_t i, enum pd_err e, const struct pd_ingest_result *res,
+                    const char *errbuf)
+{
+	struct done_log *l = arg;
+
+	l->used += (size_t)snprintf(l->text + l->used, sizeof(l->text) - l->used, "%zu:%d:%d:%lld;",
+	                            i, (int)e, res->already, (long long)res->capture_id);
+}
+
+/* Every row of the tables ingest writes, in id order, without the ingest time. */
+static char *dump(struct pd_store *s)
+{
+	static const char *const q[] = {
+		"SELECT group_concat(id||path||sha256||packets||ifnull(cut_at,'-'),'|') FROM "
+		"captures",
+		"SELECT group_concat(id||capture_id||client_ip||client_port||server_ip||"
+		"ifnull(sni,'')||ifnull(app_proto,''),'|') FROM flows",
+		"SELECT "
+		"group_concat(id||capture_id||qname||ifnull(answer,'')||ifnull(chain,''),'|') "
+		"FROM dns_answers",
+		"SELECT group_concat(capture_id||kind||what||n,'|') FROM counters",
+	};
+	char *out = calloc(1, 65536);
+	size_t used = 0, i;
+
+	for (i = 0; i < sizeof(q) / sizeof(q[0]); i++)
+		used += (size_t)snprintf(out + used, 65536 - used, "%s\n", q_text(s, q[i]));
+	return out;
+}
+
+/* -j 2 stores exactly what -j 1 stores, in the same order, with the same ids. */
+START_TEST(batch)
+{
+	char p1[128], p2[128], p3[128], bad[128];
+	char *paths[5];
+	struct pd_store *s1 = open_db("b1.db"), *s2 = open_db("b2.db");
+	struct pd_ingest_opts o;
+	struct done_log l1 = { .used = 0 }, l2 = { .used = 0 };
+	char *d1, *d2;
+	FILE *f;
+
+	snprintf(p1, sizeof(p1), "%s/b-main.pcap", dir);
+	snprintf(p2, sizeof(p2), "%s/b-cut.pcap", dir);
+	snprintf(p3, sizeof(p3), "%s/b-dup.pcap", dir);
+	snprintf(bad, sizeof(bad), "%s/b-bad.pcap", dir);
+	build_main(p1);
+	build_main(p2);
+	ck_assert_int_eq(truncate(p2, 300), 0);
+	build_main(p3); /* same bytes as p1 */
+	f = fopen(bad, "wb");
+	fputs("not a capture, text written by the test\n", f);
+	fclose(f);
+	paths[0] = p1;
+	paths[1] = bad;
+	paths[2] = p2;
+	paths[3] = p3;
+	paths[4] = p1;
+	memset(&o, 0, sizeof(o));
+	ck_assert_int_eq(pd_ingest_batch(s1, paths, 5, 1, &o, on_done, &l1), PD_OK);
+	ck_assert_int_eq(pd_ingest_batch(s2, paths, 5, 2, &o, on_done, &l2), PD_OK);
+	ck_assert_str_eq(l1.text, l2.text);
+	ck_assert_str_eq(l1.text, "0:0:0:1;1:8:0:0;2:0:0:2;3:0:1:1;4:0:1:1;");
+	d1 = dump(s1);
+	d2 = dump(s2);
+	ck_assert_str_eq(d1, d2);
+	ck_assert_int_eq(q_int(s2, "SELECT count(*) FROM captures"), 2);
+	free(d1);
+	free(d2);
+	pd_store_close(s1);
+	pd_store_close(s2);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ingest");
@@ -631,6 +709,7 @@ static Suite *suite(void)
 	tcase_add_test(t, truncated);
 	tcase_add_test(t, locked);
 	tcase_add_test(t, hostile);
+	tcase_add_test(t, batch);
 	suite_add_tcase(s, t);
 	return s;
 }
