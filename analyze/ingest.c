@@ -59,7 +59,8 @@ enum {
 	U_INIT = 1 << 0,    /* classified */
 	U_SETTLED = 1 << 1, /* no more evidence work */
 	U_DNS = 1 << 2,     /* DNS port flow */
-	U_EV = 1 << 3,      /* some evidence was found (for app_proto) */
+	U_PROBE1 = 1 << 4,  /* bits 4-6: UDP client datagrams seen without a QUIC Initial */
+	U_PROBES = 7 << 4,
 };
 
 enum app { APP_NONE, APP_TLS, APP_QUIC, APP_HTTP, APP_DNS, APP_DOT, APP_DOQ, APP_DOH };
@@ -73,9 +74,8 @@ struct pd_flow_ev {
 	struct pd_quic *quic;
 	char *sni, *alpn, *http_host, *http_connect;
 	uint32_t quic_version;
-	uint8_t mode;   /* enum cs_mode */
-	uint8_t app;    /* enum app */
-	uint8_t probes; /* UDP client datagrams seen without a QUIC Initial */
+	uint8_t mode; /* enum cs_mode */
+	uint8_t app;  /* enum app */
 	bool ech;
 };
 
@@ -502,14 +502,22 @@ static void take_hello(struct ictx *x, struct pd_flow_ev *ev, const struct pd_he
 	ev->ech = h->ech;
 }
 
+/* No more evidence work on f: buffers go, and the evidence state too when it holds nothing. */
 static void settle(struct pd_flow *f)
 {
+	struct pd_flow_ev *ev = f->ev;
+
 	f->user |= U_SETTLED;
-	if (f->ev) {
-		pd_reasm_clear(&f->ev->cs);
-		pd_reasm_clear(&f->ev->sc);
-		pd_quic_free(f->ev->quic);
-		f->ev->quic = NULL;
+	if (!ev)
+		return;
+	pd_reasm_clear(&ev->cs);
+	pd_reasm_clear(&ev->sc);
+	pd_quic_free(ev->quic);
+	ev->quic = NULL;
+	if (!ev->sni && !ev->alpn && !ev->http_host && !ev->http_connect && !ev->ech &&
+	    !ev->quic_version) {
+		free(ev);
+		f->ev = NULL;
 	}
 }
 
@@ -527,7 +535,7 @@ static void client_stream(struct ictx *x, struct pd_flow *f, struct pd_flow_ev *
 			return; /* too few bytes to tell */
 		if (pd_tls_maybe(d, len)) {
 			ev->mode = CS_TLS;
-			ev->app = APP_TLS;
+			f->app = APP_TLS;
 			x->ctr[C_TLS_SEEN]++;
 		} else if (pd_http_maybe((const char *)d, len)) {
 			ev->mode = CS_HTTP;
@@ -557,7 +565,7 @@ static void client_stream(struct ictx *x, struct pd_flow *f, struct pd_flow_ev *
 		e = pd_http_parse_request((const char *)d, len, &req);
 		if (e == PD_OK) {
 			x->ctr[C_HTTP_OK]++;
-			ev->app = APP_HTTP;
+			f->app = APP_HTTP;
 			ev->http_host = dup_str(x, req.host);
 			if (req.connect)
 				ev->http_connect = dup_str(x, req.authority);
@@ -652,9 +660,8 @@ static void udp_payload(struct ictx *x, struct pd_flow *f, int dir, const struct
 		return;
 	if (!pd_quic_maybe_initial(p->payload, p->payload_len)) {
 		if (!f->ev || !f->ev->quic) {
-			if (!(ev = flow_ev(x, f)))
-				return;
-			if (++ev->probes >= PD_QUIC_PROBES)
+			f->user += U_PROBE1; /* counted in the flow: no allocation for plain UDP */
+			if ((f->user & U_PROBES) >= PD_QUIC_PROBES * U_PROBE1)
 				settle(f);
 		}
 		return;
@@ -669,7 +676,7 @@ static void udp_payload(struct ictx *x, struct pd_flow *f, int dir, const struct
 		return;
 	if (e == PD_OK) {
 		x->ctr[C_QUIC_OK]++;
-		ev->app = APP_QUIC;
+		f->app = APP_QUIC;
 		ev->quic_version = version;
 		take_hello(x, ev, &hello);
 	} else if (e == PD_ERR_CRYPTO) {
@@ -772,7 +779,7 @@ static void flow_emit(void *arg, struct pd_flow *f)
 	struct pd_flow_ev *ev = f->ev;
 	sqlite3_stmt *st = k->flow;
 	char cli[64], srv[64], pbuf[16], detail[512];
-	enum app app = ev ? (enum app)ev->app : APP_NONE;
+	enum app app = (enum app)f->app;
 	const char *sni = ev ? ev->sni : NULL;
 
 	if (ev && !(f->user & U_SETTLED)) {
