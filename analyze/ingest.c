@@ -1053,6 +1053,16 @@ static void write_capture(struct ictx *x, const struct pd_capinfo *ci, const str
 		}
 		sink_step(k, st, "storing an interface");
 	}
+	if ((!ci || !ci->n_ifaces) && c->n_linktypes && !k->err) {
+		/* classic pcap: the file header describes its one interface */
+		st = k->iface;
+		sqlite3_bind_int64(st, 1, k->capture_id);
+		sqlite3_bind_int(st, 2, 0);
+		sqlite3_bind_text(st, 5, pd_link_name(c->linktypes[0]), -1, SQLITE_TRANSIENT);
+		if (ci && ci->snaplen)
+			sqlite3_bind_int64(st, 6, ci->snaplen);
+		sink_step(k, st, "storing an interface");
+	}
 	if (have_drops && drops) {
 		char detail[128];
 		snprintf(detail, sizeof(detail),

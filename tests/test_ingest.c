@@ -355,6 +355,8 @@ START_TEST(valid)
 	                                                                 "captures"));
 	ck_assert_int_eq(q_int(s, "SELECT cut_at IS NULL AND drops IS NULL FROM captures"), 1);
 	ck_assert_int_eq(q_int(s, "SELECT last_ns - first_ns FROM captures"), 10 * 1000000LL);
+	ck_assert_str_eq(q_text(s, "SELECT idx||' '||link_type||' '||snaplen FROM interfaces"),
+	                 "0 ether 65535");
 
 	/* DNS rows: A with its CNAME chain, and the CNAME */
 	ck_assert_int_eq(q_int(s, "SELECT count(*) FROM dns_answers"), 2);
