@@ -530,6 +530,12 @@ static void client_stream(struct ictx *x, struct pd_flow *f, struct pd_flow_ev *
 	struct pd_http_req req;
 	enum pd_err e;
 
+	if (!d || !len) {
+		/* nothing contiguous (a gap at the start that the window cannot bridge) */
+		if (ev->cs.overflow)
+			settle(f);
+		return;
+	}
 	if (ev->mode == CS_UNKNOWN) {
 		if (len < 6 && !ev->cs.overflow)
 			return; /* too few bytes to tell */
