@@ -3,7 +3,8 @@
  * UDP/TCP, TLS/HTTP/QUIC hand-off, rows into SQLite). The input is turned into a classic pcap
  * file in memory (memfd) and ingested into an in-memory database.
  *
- * Input: byte 0 picks the server port (53, 443, 80, 853, 5353, or 443/udp); then records of
+ * Input: byte 0 picks the server port (udp/53, tcp/443, tcp/80, tcp/53, udp/5353, udp/443,
+ * tcp/853); then records of
  *   [dir:1][tcp flags:1][seq offset:2][len:2][payload:len]
  * each becoming one Ethernet/IPv4 TCP (or UDP) packet between two fixed endpoints, so that the
  * fuzzer spends its time on stream and parser states rather than on finding header layouts
@@ -43,7 +44,7 @@ static void le32(uint8_t *p, uint32_t v)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const uint16_t ports[] = { 53, 443, 80, 853, 5353, 443 };
+	static const uint16_t ports[] = { 53, 443, 80, 53, 5353, 443, 853 };
 	static struct pd_store *s;
 	uint8_t hdr[24] = { 0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0 };
 	uint8_t pkt[14 + 20 + 20 + 65535 + 16];
@@ -59,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (!s && pd_store_open(NULL, false, &s, err) != PD_OK)
 		abort();
-	sel = data[0] % 6;
+	sel = data[0] % 7;
 	udp = sel == 0 || sel == 4 || sel == 5;
 	sport = ports[sel];
 	fd = memfd_create("fuzz_ingest", 0);
