@@ -1331,6 +1331,14 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 		res->bytes = c.bytes;
 		goto out;
 	}
+	{
+		/* link types: those of the frames, then interfaces that carried none */
+		const struct pd_capinfo *ci = pd_reader_info(rd);
+		unsigned i;
+
+		for (i = 0; ci && i < ci->n_ifaces && i < PD_MAX_IFACES; i++)
+			add_linktype(&c, ci->ifaces[i].linktype);
+	}
 	write_capture(&x, pd_reader_info(rd), &c, h.hex);
 	write_counters(&x, dec, c.packets);
 	write_findings(&x);

@@ -225,6 +225,11 @@ int pd_cmd_ingest(int argc, char **argv)
 	for (ec = 0; ec < o.n_args; ec++)
 		if (expand(&files, o.args[ec]) != 0)
 			rc = PD_EXIT_ERROR;
+	if (!files.n) {
+		pd_cmd_error("no capture files to ingest");
+		free(files.v);
+		return PD_EXIT_ERROR;
+	}
 	memset(&run, 0, sizeof(run));
 	run.failed = calloc(files.n + 1, sizeof(*run.failed));
 	if (!run.failed) {
