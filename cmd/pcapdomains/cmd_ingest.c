@@ -164,9 +164,15 @@ static void on_done(void *arg, size_t i, enum pd_err e, const struct pd_ingest_r
 		r->prog->done_before += (uint64_t)sb.st_size;
 	progress_clear(r->prog);
 	if (e != PD_OK) {
-		fprintf(stderr, "pcapdomains: failed: %s\n",
-		        errbuf && errbuf[0] ? errbuf : pd_strerror(e));
-		r->failed[r->n_failed++] = r->files[i];
+		char line[PD_ERRBUF_SIZE + 4200];
+
+		if (errbuf && errbuf[0] && strstr(errbuf, path)) /* messages name the file */
+			snprintf(line, sizeof(line), "%s", errbuf);
+		else
+			snprintf(line, sizeof(line), "%s: %s", path,
+			         errbuf && errbuf[0] ? errbuf : pd_strerror(e));
+		fprintf(stderr, "pcapdomains: failed: %s\n", line);
+		r->failed[r->n_failed++] = strdup(line);
 		return;
 	}
 	if (res->already) {
@@ -273,12 +279,15 @@ int pd_cmd_ingest(int argc, char **argv)
 	       files.n, files.n == 1 ? "" : "s", run.n_ok, run.packets, run.bytes, run.flows,
 	       run.answers, run.n_already, run.n_cut, run.n_failed);
 	for (i = 0; i < run.n_failed; i++)
-		fprintf(stderr, "pcapdomains: not stored: %s\n", run.failed[i]);
+		fprintf(stderr, "pcapdomains: not stored: %s\n",
+		        run.failed[i] ? run.failed[i] : "(out of memory)");
 out:
 	pd_store_close(s);
 	for (i = 0; i < files.n; i++)
 		free(files.v[i]);
 	free(files.v);
+	for (i = 0; run.failed && i < run.n_failed; i++)
+		free(run.failed[i]);
 	free(run.failed);
 	return rc;
 }
