@@ -90,16 +90,15 @@ static void put32(uint8_t *p, uint32_t v)
 	put16(p + 2, v & 0xffff);
 }
 
-/* Writes one frame: Ethernet, IPv4 or IPv6, TCP (proto 6) or UDP (17), payload. */
-static void frame(struct cap *c, const struct ep *s, const struct ep *d, int proto, uint8_t flags,
-                  uint32_t seq, uint32_t ack, const void *payload, size_t len)
+/* Builds one frame into b: Ethernet, IPv4 or IPv6, TCP (proto 6) or UDP (17), payload. */
+static size_t build_frame(uint8_t *b, size_t cap, const struct ep *s, const struct ep *d, int proto,
+                          uint8_t flags, uint32_t seq, uint32_t ack, const void *payload,
+                          size_t len)
 {
-	uint8_t b[4096];
 	size_t l4 = proto == 6 ? 20 : 8, ipl = s->fam == 4 ? 20 : 40, n = 14 + ipl + l4 + len;
 	uint8_t *ip = b + 14, *t = ip + ipl;
-	struct pcap_pkthdr h;
 
-	ck_assert_uint_le(n, sizeof(b));
+	ck_assert_uint_le(n, cap);
 	memset(b, 0, n);
 	memcpy(b, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02", 12);
 	if (s->fam == 4) {
@@ -132,6 +131,17 @@ static void frame(struct cap *c, const struct ep *s, const struct ep *d, int pro
 	}
 	if (len)
 		memcpy(t + l4, payload, len);
+	return n;
+}
+
+/* Writes one frame (see build_frame), 1 ms after the previous one. */
+static void frame(struct cap *c, const struct ep *s, const struct ep *d, int proto, uint8_t flags,
+                  uint32_t seq, uint32_t ack, const void *payload, size_t len)
+{
+	uint8_t b[4096];
+	size_t n = build_frame(b, sizeof(b), s, d, proto, flags, seq, ack, payload, len);
+	struct pcap_pkthdr h;
+
 	c->t_us += 1000;
 	h.ts.tv_sec = c->t_us / 1000000;
 	h.ts.tv_usec = c->t_us % 1000000;
@@ -620,6 +630,142 @@ START_TEST(hostile)
 }
 END_TEST
 
+/* ---- a pcapng file written by hand (draft-ietf-opsawg-pcapng), little endian ---------- */
+
+struct ng {
+	uint8_t b[8192];
+	size_t n;
+};
+
+static void ng_u16(struct ng *g, unsigned v)
+{
+	g->b[g->n++] = (uint8_t)v;
+	g->b[g->n++] = (uint8_t)(v >> 8);
+}
+
+static void ng_u32(struct ng *g, uint32_t v)
+{
+	ng_u16(g, v & 0xffff);
+	ng_u16(g, v >> 16);
+}
+
+static void ng_opt(struct ng *g, unsigned code, const void *v, size_t len)
+{
+	ng_u16(g, code);
+	ng_u16(g, (unsigned)len);
+	memcpy(g->b + g->n, v, len);
+	g->n += len;
+	while (g->n % 4)
+		g->b[g->n++] = 0;
+}
+
+static size_t ng_begin(struct ng *g, uint32_t type)
+{
+	size_t start = g->n;
+
+	ng_u32(g, type);
+	ng_u32(g, 0); /* total length, patched by ng_end */
+	return start;
+}
+
+static void ng_end(struct ng *g, size_t start)
+{
+	uint32_t len = (uint32_t)(g->n - start + 4);
+
+	ng_u32(g, len);
+	g->b[start + 4] = (uint8_t)len;
+	g->b[start + 5] = (uint8_t)(len >> 8);
+	g->b[start + 6] = (uint8_t)(len >> 16);
+	g->b[start + 7] = (uint8_t)(len >> 24);
+}
+
+/* The container metadata of pcapdomains-capture lands in the capture row; interfaces with
+ * their statistics in interfaces; drops summed and reported. */
+START_TEST(pcapng_meta)
+{
+	static const char *const meta[] = {
+		"pcapdomains.runtime=docker",     "pcapdomains.container_id=abc123def456",
+		"pcapdomains.container_name=web", "pcapdomains.image=nginx:1.25",
+		"pcapdomains.pid=4242",           "pcapdomains.netns_inode=4026532000",
+		"pcapdomains.host=builder-7",     "pcapdomains.filter=not port 22",
+	};
+	char path[128], err[PD_ERRBUF_SIZE] = "";
+	struct pd_store *s = open_db("ng.db");
+	struct pd_ingest_result res;
+	struct ep cl = ep("10.4.0.2", 40000), rs = ep("10.4.0.53", 53);
+	struct ng *g = calloc(1, sizeof(*g));
+	uint8_t fr[512], m[512];
+	size_t blk, n, fl, i;
+	uint64_t v;
+	FILE *f;
+
+	blk = ng_begin(g, 0x0A0D0D0A);
+	ng_u32(g, 0x1A2B3C4D);
+	ng_u16(g, 1);
+	ng_u16(g, 0);
+	ng_u32(g, 0xffffffff);
+	ng_u32(g, 0xffffffff);
+	for (i = 0; i < sizeof(meta) / sizeof(meta[0]); i++)
+		ng_opt(g, 1, meta[i], strlen(meta[i]));
+	ng_opt(g, 1, "recorded for the test", 21);
+	ng_opt(g, 4, "pcapdomains-capture 0.1.0", 25);
+	ng_opt(g, 0, "", 0);
+	ng_end(g, blk);
+	blk = ng_begin(g, 1); /* interface: Ethernet, eth0 */
+	ng_u16(g, 1);
+	ng_u16(g, 0);
+	ng_u32(g, 262144);
+	ng_opt(g, 2, "eth0", 4);
+	ng_opt(g, 0, "", 0);
+	ng_end(g, blk);
+	n = dns_response(m, 9, "www.example.com");
+	fl = build_frame(fr, sizeof(fr), &rs, &cl, 17, 0, 0, 0, m, n);
+	blk = ng_begin(g, 6); /* enhanced packet, microseconds */
+	ng_u32(g, 0);
+	v = 1700000000ull * 1000000;
+	ng_u32(g, (uint32_t)(v >> 32));
+	ng_u32(g, (uint32_t)v);
+	ng_u32(g, (uint32_t)fl);
+	ng_u32(g, (uint32_t)fl);
+	memcpy(g->b + g->n, fr, fl);
+	g->n += fl;
+	while (g->n % 4)
+		g->b[g->n++] = 0;
+	ng_end(g, blk);
+	blk = ng_begin(g, 5); /* interface statistics: 10 received, 3 dropped */
+	ng_u32(g, 0);
+	ng_u32(g, (uint32_t)(v >> 32));
+	ng_u32(g, (uint32_t)v);
+	ng_opt(g, 4, "\x0a\0\0\0\0\0\0\0", 8);
+	ng_opt(g, 5, "\x03\0\0\0\0\0\0\0", 8);
+	ng_opt(g, 0, "", 0);
+	ng_end(g, blk);
+	snprintf(path, sizeof(path), "%s/meta.pcapng", dir);
+	f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(g->b, 1, g->n, f), g->n);
+	fclose(f);
+	free(g);
+
+	ck_assert_msg(ingest(s, path, &res, err) == PD_OK, "%s", err);
+	ck_assert_str_eq(
+	        q_text(s, "SELECT format||' '||link_types||' '||runtime||' '||"
+	                  "container_id||' '||container_name||' '||image||' '||pid||' '||"
+	                  "netns_inode||' '||capture_host||' '||capture_filter FROM captures"),
+	        "pcapng ether docker abc123def456 web nginx:1.25 4242 4026532000 builder-7 "
+	        "not port 22");
+	ck_assert_str_eq(q_text(s, "SELECT capture_app||'|'||comment||'|'||drops FROM captures"),
+	                 "pcapdomains-capture 0.1.0|recorded for the test|3");
+	ck_assert_int_eq(q_int(s, "SELECT typeof(pid) = 'integer' FROM captures"), 1);
+	ck_assert_str_eq(q_text(s, "SELECT idx||' '||name||' '||link_type||' '||snaplen||' '||"
+	                           "received||' '||dropped FROM interfaces"),
+	                 "0 eth0 ether 262144 10 3");
+	ck_assert_int_eq(q_int(s, "SELECT count(*) FROM findings WHERE kind='drops'"), 1);
+	ck_assert_int_eq(q_int(s, "SELECT count(*) FROM dns_answers WHERE rr_type='A'"), 1);
+	pd_store_close(s);
+}
+END_TEST
+
 struct done_log {
 	char text[4096];
 	size_t used;
@@ -712,6 +858,7 @@ static Suite *suite(void)
 	tcase_add_test(t, locked);
 	tcase_add_test(t, hostile);
 	tcase_add_test(t, batch);
+	tcase_add_test(t, pcapng_meta);
 	suite_add_tcase(s, t);
 	return s;
 }
