@@ -253,7 +253,8 @@ static inline size_t pk_udp(uint8_t *out, uint16_t sport, uint16_t dport, const 
 	out[4] = (uint8_t)(len >> 8);
 	out[5] = (uint8_t)len;
 	out[6] = out[7] = 0;
-	memcpy(out + 8, payload, plen);
+	if (plen)
+		memcpy(out + 8, payload, plen);
 	return len;
 }
 
@@ -278,7 +279,8 @@ static inline size_t pk_tcp(uint8_t *out, uint16_t sport, uint16_t dport, uint32
 	out[13] = flags;
 	out[14] = 0xff;
 	out[15] = 0xff;
-	memcpy(out + 20, payload, plen);
+	if (plen)
+		memcpy(out + 20, payload, plen);
 	return 20 + plen;
 }
 
