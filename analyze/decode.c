@@ -12,7 +12,7 @@
  * Reassembly (RFC 791, RFC 8200 section 4.5): at most PD_MAX_FRAG_SETS datagrams in progress,
  * each at most PD_MAX_FRAG_BYTES, expired after PD_FRAG_TIMEOUT_NS of capture time. Fragments
  * that overlap with different bytes make the whole datagram be dropped (RFC 5722); exact
- * duplicates are ignored. Buffers are allocated once, in pd_decoder_new().
+ * duplicates are ignored. The buffers are allocated once, at the first fragment.
  *
  * Every byte is read through the cursor; the frame is trusted for nothing but f->caplen.
  */
@@ -62,21 +62,23 @@ struct pd_decoder {
 
 struct pd_decoder *pd_decoder_new(void)
 {
-	struct pd_decoder *d = calloc(1, sizeof(*d));
+	return calloc(1, sizeof(struct pd_decoder));
+}
+
+/* The reassembly buffers, allocated at the first fragment: most captures never need them. */
+static bool frag_pool(struct pd_decoder *d)
+{
 	unsigned i;
 
-	if (!d)
-		return NULL;
-	/* calloc of a large block maps zero pages lazily: idle sets cost no memory. */
+	if (d->pool)
+		return true;
 	d->pool = calloc(PD_MAX_FRAG_SETS + 1, PD_MAX_FRAG_BYTES);
-	if (!d->pool) {
-		free(d);
-		return NULL;
-	}
+	if (!d->pool)
+		return false;
 	for (i = 0; i < PD_MAX_FRAG_SETS; i++)
 		d->sets[i].data = d->pool + (size_t)i * PD_MAX_FRAG_BYTES;
 	d->out = d->pool + (size_t)PD_MAX_FRAG_SETS * PD_MAX_FRAG_BYTES;
-	return d;
+	return true;
 }
 
 void pd_decoder_free(struct pd_decoder *d)
@@ -162,6 +164,16 @@ static enum pd_err decode_l4(struct pd_decoder *d, struct pd_cur *c, uint32_t wi
 	return PD_OK;
 }
 
+/* Capture times are hostile too: no signed overflow, and a jump backwards also expires. */
+static bool expired(int64_t now, int64_t first)
+{
+	int64_t delta;
+
+	if (__builtin_sub_overflow(now, first, &delta))
+		return true;
+	return delta > PD_FRAG_TIMEOUT_NS || delta < -PD_FRAG_TIMEOUT_NS;
+}
+
 static void frag_free(struct frag_set *s)
 {
 	s->used = false;
@@ -183,6 +195,10 @@ static struct frag_set *frag_add(struct pd_decoder *d, const struct pd_pkt *pkt,
 	unsigned k;
 
 	d->st.fragments++;
+	if (!frag_pool(d)) {
+		d->st.frag_dropped++; /* out of memory: the fragment cannot be kept */
+		return NULL;
+	}
 	for (k = 0; k < PD_MAX_FRAG_SETS; k++) {
 		struct frag_set *t = &d->sets[k];
 		if (!t->used) {
@@ -190,8 +206,7 @@ static struct frag_set *frag_add(struct pd_decoder *d, const struct pd_pkt *pkt,
 				free_set = t;
 			continue;
 		}
-		if (pkt->ts_ns - t->first_ts > PD_FRAG_TIMEOUT_NS ||
-		    pkt->ts_ns < t->first_ts - PD_FRAG_TIMEOUT_NS) {
+		if (expired(pkt->ts_ns, t->first_ts)) {
 			d->st.frag_dropped++;
 			frag_free(t);
 			if (!free_set)
