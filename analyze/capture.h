@@ -77,9 +77,10 @@ struct pd_reader;
 /*
  * Opens path (pcap or pcapng by magic). bpf may be NULL. On failure returns NULL with a
  * one-line message in errbuf naming the file (and offset, where there is one) and *err set:
- * PD_ERR_IO (cannot open/read), PD_ERR_FORMAT (not a capture, empty file), PD_ERR_TRUNCATED
- * (pcap file header cut short), PD_ERR_USAGE (bad BPF expression), PD_ERR_UNSUPPORTED (link type
- * unknown to the filter compiler).
+ * PD_ERR_IO (cannot open/read), PD_ERR_FORMAT (not a capture, empty file), PD_ERR_TRUNCATED or
+ * PD_ERR_MALFORMED (pcap file header or first pcapng section header cut short or corrupt),
+ * PD_ERR_USAGE (bad BPF expression), PD_ERR_UNSUPPORTED (link type unknown to the filter
+ * compiler, pcapng version other than 1.x).
  */
 struct pd_reader *pd_reader_open(const char *path, const char *bpf, enum pd_err *err,
 				 char errbuf[PD_ERRBUF_SIZE]);

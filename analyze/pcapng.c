@@ -48,6 +48,8 @@ static inline uint32_t get32(const uint8_t *p, bool be)
 	          : ((uint32_t)p[3] << 24) | ((uint32_t)p[2] << 16) | ((uint32_t)p[1] << 8) | p[0];
 }
 
+static enum pd_err next_block(struct pd_reader *r, struct pd_frame *f, char errbuf[PD_ERRBUF_SIZE]);
+
 enum pd_err pd_pcapng_open(struct pd_reader *r, char errbuf[PD_ERRBUF_SIZE])
 {
 	struct bpf_program prog;
@@ -67,7 +69,10 @@ enum pd_err pd_pcapng_open(struct pd_reader *r, char errbuf[PD_ERRBUF_SIZE])
 			return e;
 		pcap_freecode(&prog);
 	}
-	return PD_OK;
+	/* The first block (a section header, by the magic) is read now: a broken header fails
+	 * the open, and the section's comments and metadata are known before the first frame. */
+	e = next_block(r, NULL, errbuf);
+	return e == PD_ERR_NEED_MORE ? PD_OK : e == PD_OK ? PD_ERR_MALFORMED : e;
 }
 
 void pd_pcapng_close(struct pd_reader *r)
@@ -462,7 +467,11 @@ static enum pd_err do_packet(struct pd_reader *r, uint32_t type, struct pd_cur *
 	return PD_OK;
 }
 
-enum pd_err pd_pcapng_next(struct pd_reader *r, struct pd_frame *f, char errbuf[PD_ERRBUF_SIZE])
+/*
+ * Reads and handles one block. PD_OK with *f filled for a packet that passes the filter,
+ * PD_ERR_NEED_MORE for any other block, PD_ERR_NOTFOUND at a clean end, or an error.
+ */
+static enum pd_err next_block(struct pd_reader *r, struct pd_frame *f, char errbuf[PD_ERRBUF_SIZE])
 {
 	const uint8_t *p;
 	struct pd_cur c;
@@ -471,7 +480,7 @@ enum pd_err pd_pcapng_next(struct pd_reader *r, struct pd_frame *f, char errbuf[
 	size_t have;
 	enum pd_err e;
 
-	for (;;) {
+	{
 		boff = r->buf_off + r->pos;
 		e = fill(r, NG_MIN_BLOCK, &have, errbuf);
 		if (e != PD_OK)
@@ -539,18 +548,24 @@ enum pd_err pd_pcapng_next(struct pd_reader *r, struct pd_frame *f, char errbuf[
 		case PD_PCAPNG_PB:
 		case PD_PCAPNG_SPB:
 			e = do_packet(r, type, &c, boff, f, errbuf);
-			if (e == PD_OK)
-				return PD_OK;
 			if (e == PD_ERR_NOTFOUND)
-				e = PD_OK; /* filtered out */
-			break;
+				e = PD_ERR_NEED_MORE; /* filtered out */
+			return e;
 		case PD_PCAPNG_ISB:
 			do_isb(r, &c);
 			break;
 		default:
 			break; /* name resolution, decryption secrets, custom, unknown: skipped */
 		}
-		if (e != PD_OK)
-			return e;
+		return e == PD_OK ? PD_ERR_NEED_MORE : e;
 	}
+}
+
+enum pd_err pd_pcapng_next(struct pd_reader *r, struct pd_frame *f, char errbuf[PD_ERRBUF_SIZE])
+{
+	enum pd_err e;
+
+	while ((e = next_block(r, f, errbuf)) == PD_ERR_NEED_MORE)
+		;
+	return e;
 }

@@ -329,6 +329,19 @@ static void expect_err(struct cb *c, unsigned frames, enum pd_err want, const ch
 	pd_reader_free(r);
 }
 
+/* A broken first section header fails the open itself. */
+static void expect_open_err(struct cb *c, enum pd_err want, const char *text)
+{
+	char eb[PD_ERRBUF_SIZE];
+	struct pd_reader *r;
+	enum pd_err e;
+
+	r = open_buf(c, NULL, &e, eb);
+	ck_assert_ptr_null(r);
+	ck_assert_int_eq(e, want);
+	ck_assert_msg(strstr(eb, text) != NULL, "got \"%s\", want \"%s\"", eb, text);
+}
+
 /*
  * Hostile files: each made by small_file()/build_mixed() and then one field overwritten, as a
  * corrupt or malicious writer would leave it.
@@ -396,13 +409,17 @@ START_TEST(hostile)
 	/* Bad byte-order magic in the SHB. */
 	small_file(&c, false);
 	cb_put32(&c, 8, 0x11223344u);
-	expect_err(&c, 0, PD_ERR_MALFORMED, "bad byte-order magic");
+	expect_open_err(&c, PD_ERR_MALFORMED, "offset 0: bad byte-order magic 44332211");
+	c.len = 20; /* a section header cut short */
+	cb_put32(&c, 8, 0x1A2B3C4Du);
+	expect_open_err(&c, PD_ERR_TRUNCATED,
+	                "truncated at offset 0: block needs 28 bytes, 20 left");
 	free(c.b);
 
 	/* Version 2.0 section. */
 	small_file(&c, false);
 	c.b[12] = 2;
-	expect_err(&c, 0, PD_ERR_UNSUPPORTED, "pcapng version 2.0");
+	expect_open_err(&c, PD_ERR_UNSUPPORTED, "pcapng version 2.0");
 	free(c.b);
 
 	/* More interfaces than PD_MAX_IFACES. */
