@@ -63,6 +63,7 @@ enum pd_err pd_pcap_open(struct pd_reader *r, char errbuf[PD_ERRBUF_SIZE])
 		return pd_errf(errbuf, PD_ERR_FORMAT, "%s: offset 0: bad pcap file header: %s",
 		               r->path, perr);
 	r->fp = NULL; /* libpcap owns it now and closes it */
+	r->snapshot = (uint32_t)pcap_snapshot(r->pc);
 	r->off = PCAP_FILE_HDR;
 	if (r->bpf) {
 		e = pd_reader_compile(r, r->linktype, r->info.snaplen, &r->prog, errbuf);
@@ -117,13 +118,13 @@ enum pd_err pd_pcap_next(struct pd_reader *r, struct pd_frame *f, char errbuf[PD
 		if (rc != 1)
 			return record_error(r, pcap_geterr(r->pc), errbuf);
 		f->offset = r->off;
-		if (h->caplen <= r->info.snaplen || r->info.snaplen == 0) {
+		if (h->caplen < r->snapshot) {
 			r->off += PCAP_REC_HDR + (uint64_t)h->caplen;
 		} else {
-			/* libpcap cut an over-long record to the snaplen and skipped the rest. */
+			/* At the snaplen libpcap may have cut a longer record and skipped the
+			 * rest: ask the stream where it is. */
 			off_t pos = ftello(pcap_file(r->pc));
-			if (pos > 0)
-				r->off = (uint64_t)pos;
+			r->off = pos > 0 ? (uint64_t)pos : r->off + PCAP_REC_HDR + h->caplen;
 		}
 		if (r->has_prog && !pcap_offline_filter(&r->prog, h, data))
 			continue;

@@ -36,6 +36,7 @@ struct pd_reader {
 	uint64_t size; /* file size at open */
 	bool swapped;  /* file byte order differs from ours */
 	int linktype;
+	uint32_t snapshot; /* libpcap's snaplen: records are cut to it */
 	struct bpf_program prog;
 	bool has_prog;
 

@@ -265,6 +265,29 @@ START_TEST(hostile)
 	pd_reader_free(r);
 	free(c.b);
 
+	/* Records longer than the file's snaplen (100): libpcap cuts them to the snaplen and
+	 * skips the rest; offsets must still be right. Made from build() by raising the header's
+	 * snaplen field only for the writer's view: the file says 100, the records hold 254. */
+	build(&c, false, false, PD_LINK_ETHERNET);
+	c.len = 24;
+	{
+		uint8_t fr[400];
+		size_t n = eth_frame(fr, 6, 200);
+		cb_pcap_record(&c, false, 1000, fr, (uint32_t)n, (uint32_t)n);
+		cb_pcap_record(&c, false, 2000, fr, 60, (uint32_t)n);
+		r = open_buf(&c, NULL, &e, eb);
+		ck_assert_int_eq(pd_reader_next(r, &f, eb), PD_OK);
+		ck_assert_uint_eq(f.caplen, 100);
+		ck_assert_uint_eq(f.origlen, n);
+		ck_assert_int_eq(pd_reader_next(r, &f, eb), PD_OK);
+		ck_assert_uint_eq(f.offset, 24 + 16 + n);
+		ck_assert_uint_eq(f.caplen, 60);
+		ck_assert_int_eq(pd_reader_next(r, &f, eb), PD_ERR_NOTFOUND);
+		ck_assert_uint_eq(pd_reader_tell(r), c.len);
+		pd_reader_free(r);
+	}
+	free(c.b);
+
 	/* A filter cannot be compiled for link type 147 (USER0). */
 	build(&c, false, false, 147);
 	r = open_buf(&c, "udp", &e, eb);
