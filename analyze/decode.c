@@ -47,8 +47,6 @@ struct frag_set {
 	int64_t first_ts;
 	uint32_t total;      /* payload length once the last fragment is seen, else 0 */
 	uint32_t units_have; /* 8-byte units received */
-	uint32_t hdr_len;    /* IP header bytes kept in front of the payload */
-	uint8_t hdr[60];     /* first fragment's IPv4 header (for ip_len); unused for IPv6 */
 	uint8_t map[FRAG_UNITS / 8 + 1];
 	uint8_t *data; /* PD_MAX_FRAG_BYTES bytes */
 };
