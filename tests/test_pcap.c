@@ -288,6 +288,35 @@ START_TEST(hostile)
 	}
 	free(c.b);
 
+	/* libpcap cannot filter NFLOG: our filter runs on the IP packet in NFULA_PAYLOAD. Frames:
+	 * NFLOG header + NFULA_PAYLOAD TLV (little-endian) around UDP, TCP, then a frame whose
+	 * TLV length runs past the frame (hostile: no payload to filter, so it does not match). */
+	memset(&c, 0, sizeof(c));
+	cb_pcap_header(&c, false, 65535, PD_LINK_NFLOG);
+	{
+		uint8_t fr[400], eth[400];
+		int k;
+		for (k = 0; k < 3; k++) {
+			size_t n = eth_frame(eth, k == 1 ? 6 : 17, 10) - 14;
+			memcpy(fr, "\x02\x00\x00\x05", 4);
+			fr[4] = (uint8_t)(4 + n);
+			fr[5] = k == 2 ? 0x7f : 0;
+			fr[6] = 9;
+			fr[7] = 0;
+			memcpy(fr + 8, eth + 14, n);
+			cb_pcap_record(&c, false, k * 1000, fr, (uint32_t)(8 + n),
+			               (uint32_t)(8 + n));
+		}
+	}
+	r = open_buf(&c, "udp port 53", &e, eb);
+	ck_assert_msg(r != NULL, "%s", eb);
+	ck_assert_int_eq(pd_reader_next(r, &f, eb), PD_OK);
+	ck_assert_int_eq(f.ts_ns, 0);
+	ck_assert_int_eq(f.linktype, PD_LINK_NFLOG);
+	ck_assert_int_eq(pd_reader_next(r, &f, eb), PD_ERR_NOTFOUND);
+	pd_reader_free(r);
+	free(c.b);
+
 	/* A filter cannot be compiled for link type 147 (USER0). */
 	build(&c, false, false, 147);
 	r = open_buf(&c, "udp", &e, eb);
