@@ -9,8 +9,9 @@
  * RFC 9001 section 5.4), decrypt and authenticate the payload (AES-128-GCM, the nonce is the IV
  * XOR the packet number), walk its frames and copy CRYPTO data at its offset into a per-flow
  * buffer. Once the bytes from offset 0 cover the handshake message the ClientHello goes to
- * tls.c. Pre-RFC draft versions 23-32, mvfst's 0xfaceb002 and Google's T050/T051 (same packet
- * layout as v1, other salts) are accepted too: they are still common in captures.
+ * tls.c. Pre-RFC draft versions 23-32, draft v2 0x709a50c4, mvfst's 0xfaceb002 and Google's
+ * T050/T051 (same packet layout, other salts; T05x carry CRYPTO as frame type 0x08 among
+ * Google frame types, of which only CRYPTO is read) are accepted too: captures still have them.
  *
  * After a Retry the client protects its Initials with keys from the new DCID (RFC 9001
  * section 5.2): when a packet fails authentication under the flow's keys and carries another
@@ -48,6 +49,12 @@ static const struct quic_version quic_versions[] = {
 	    0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a },
 	  "quic",
 	  0 },
+	/* draft-ietf-quic-v2 (0x709a50c4, sent by ngtcp2 0.12): v2 labels and types, own salt */
+	{ 0x709a50c4,
+	  { 0xa7, 0x07, 0xc2, 0x03, 0xa5, 0x9b, 0x47, 0x18, 0x4a, 0x1d,
+	    0x62, 0xca, 0x57, 0x04, 0x06, 0xea, 0x7a, 0xe3, 0xe5, 0xd3 },
+	  "quicv2",
+	  1 },
 	{ PD_QUIC_V2,
 	  { 0x0d, 0xed, 0xe3, 0xde, 0xf7, 0x00, 0xa6, 0xdb, 0x81, 0x93,
 	    0x81, 0xbe, 0x6e, 0x26, 0x9d, 0xcb, 0xf9, 0xbd, 0x2e, 0xd9 },

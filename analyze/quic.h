@@ -37,7 +37,8 @@ bool pd_quic_maybe_initial(const uint8_t *buf, size_t len);
  * read). CRYPTO, MALFORMED, TRUNCATED and LIMIT concern this datagram only: the state is
  * kept and a later Initial may still complete the hello, so the caller may keep feeding.
  * Once the hello was decided, later calls return the same result and out again without work.
- * Besides v1 and v2, draft-23..32, mvfst 0xfaceb002 and Google T050/T051 Initials are read.
+ * Besides v1 and v2, draft-23..32, draft v2 (0x709a50c4), mvfst 0xfaceb002 and Google
+ * T050/T051 Initials are read.
  */
 enum pd_err pd_quic_feed(struct pd_quic **st, const uint8_t *buf, size_t len, struct pd_hello *out,
                          uint32_t *version);
