@@ -20,12 +20,13 @@
  * Cipher contexts are created once per flow; a packet costs one AES block for the mask and
  * one GCM pass. Assumes buf is one UDP payload sent by the client.
  */
+#include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "cur.h"
 #include "quic.h"
@@ -132,34 +133,78 @@ bool pd_quic_maybe_initial(const uint8_t *buf, size_t len)
 	return ((buf[0] >> 4) & 3) == itype && buf[5] <= QUIC_MAX_CID;
 }
 
-/* HKDF-Expand-Label (RFC 8446 section 7.1) with an empty context; out_len <= 32 (one block). */
-static int expand_label(const uint8_t secret[32], const char *label, uint8_t *out, size_t out_len)
-{
-	uint8_t info[2 + 1 + 255 + 1 + 1], block[32];
-	size_t ll = strlen(label), n = 0;
-	unsigned blen = 0;
+/*
+ * Algorithms fetched once per process: OpenSSL 3 looks names up under a lock on every implicit
+ * fetch (EVP_sha256(), EVP_aes_128_gcm() in an Init), which costs more than the work itself.
+ * They live as long as the process.
+ */
+static EVP_MD *alg_sha256;
+static EVP_CIPHER *alg_gcm, *alg_ecb;
+static pthread_once_t alg_once = PTHREAD_ONCE_INIT;
 
-	if (6 + ll > 255 || out_len > sizeof(block))
+static void alg_fetch(void)
+{
+	alg_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	alg_gcm = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
+	alg_ecb = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
+}
+
+/* HMAC-SHA256 (RFC 2104) over msg with a key of at most one block. */
+static int hmac_sha256(EVP_MD_CTX *md, const uint8_t *key, size_t klen, const uint8_t *msg,
+                       size_t mlen, uint8_t out[32])
+{
+	uint8_t pad[64], inner[32];
+	unsigned n = 0;
+	size_t i;
+
+	if (klen > sizeof(pad))
+		return 0;
+	memset(pad, 0x36, sizeof(pad));
+	for (i = 0; i < klen; i++)
+		pad[i] ^= key[i];
+	if (EVP_DigestInit_ex(md, alg_sha256, NULL) != 1 || EVP_DigestUpdate(md, pad, 64) != 1 ||
+	    EVP_DigestUpdate(md, msg, mlen) != 1 || EVP_DigestFinal_ex(md, inner, &n) != 1)
+		return 0;
+	for (i = 0; i < sizeof(pad); i++)
+		pad[i] ^= 0x36 ^ 0x5c;
+	return EVP_DigestInit_ex(md, alg_sha256, NULL) == 1 && EVP_DigestUpdate(md, pad, 64) == 1 &&
+	       EVP_DigestUpdate(md, inner, 32) == 1 && EVP_DigestFinal_ex(md, out, &n) == 1;
+}
+
+/*
+ * HKDF-Expand-Label (RFC 8446 section 7.1, HKDF RFC 5869) with an empty context; out_len <= 32,
+ * so one HMAC block T(1) suffices.
+ */
+static int expand_label(EVP_MD_CTX *md, const uint8_t secret[32], const char *prefix,
+                        const char *label, uint8_t *out, size_t out_len)
+{
+	uint8_t info[64], block[32];
+	size_t pl = strlen(prefix), ll = strlen(label), n = 0;
+
+	if (6 + pl + ll + 5 > sizeof(info) || out_len > sizeof(block))
 		return 0;
 	info[n++] = (uint8_t)(out_len >> 8);
 	info[n++] = (uint8_t)out_len;
-	info[n++] = (uint8_t)(6 + ll);
+	info[n++] = (uint8_t)(6 + pl + ll);
 	memcpy(info + n, "tls13 ", 6);
 	n += 6;
+	memcpy(info + n, prefix, pl);
+	n += pl;
 	memcpy(info + n, label, ll);
 	n += ll;
 	info[n++] = 0;    /* context length */
 	info[n++] = 0x01; /* HKDF-Expand counter T(1) */
-	if (!HMAC(EVP_sha256(), secret, 32, info, n, block, &blen) || blen != 32)
+	if (!hmac_sha256(md, secret, 32, info, n, block))
 		return 0;
 	memcpy(out, block, out_len);
-	OPENSSL_cleanse(block, sizeof(block));
 	return 1;
 }
 
 /*
  * Derives the client Initial key, IV and header-protection key for version v and dcid
- * (RFC 9001 section 5.2). Returns 0 when libcrypto fails or the version is unknown.
+ * (RFC 9001 section 5.2; labels "quic key"/"quicv2 key" etc.). These are public values (the
+ * salt and the DCID are on the wire), so nothing is wiped. Returns 0 when libcrypto fails or
+ * the version is unknown.
  */
 static int derive_keys(uint32_t v, const uint8_t *dcid, size_t dcid_len, uint8_t key[16],
                        uint8_t iv[12], uint8_t hpkey[16])
@@ -167,21 +212,19 @@ static int derive_keys(uint32_t v, const uint8_t *dcid, size_t dcid_len, uint8_t
 	const char *prefix;
 	uint8_t itype, initial[32], client[32];
 	const uint8_t *salt = version_params(v, &prefix, &itype);
-	char label[32];
-	unsigned len = 0;
+	EVP_MD_CTX *md;
+	char pfx[16];
 	int ok;
 
-	if (!salt || !HMAC(EVP_sha256(), salt, 20, dcid, dcid_len, initial, &len) || len != 32)
+	if (!salt || !alg_sha256 || !(md = EVP_MD_CTX_new()))
 		return 0;
-	ok = expand_label(initial, "client in", client, 32);
-	snprintf(label, sizeof(label), "%s key", prefix);
-	ok = ok && expand_label(client, label, key, 16);
-	snprintf(label, sizeof(label), "%s iv", prefix);
-	ok = ok && expand_label(client, label, iv, 12);
-	snprintf(label, sizeof(label), "%s hp", prefix);
-	ok = ok && expand_label(client, label, hpkey, 16);
-	OPENSSL_cleanse(initial, sizeof(initial));
-	OPENSSL_cleanse(client, sizeof(client));
+	snprintf(pfx, sizeof(pfx), "%s ", prefix);
+	ok = hmac_sha256(md, salt, 20, dcid, dcid_len, initial) && /* HKDF-Extract */
+	     expand_label(md, initial, "", "client in", client, 32) &&
+	     expand_label(md, client, pfx, "key", key, 16) &&
+	     expand_label(md, client, pfx, "iv", iv, 12) &&
+	     expand_label(md, client, pfx, "hp", hpkey, 16);
+	EVP_MD_CTX_free(md);
 	return ok;
 }
 
@@ -193,26 +236,28 @@ static int set_keys(struct pd_quic *q, uint32_t v, const uint8_t *dcid, size_t d
 
 	ok = ok && EVP_DecryptInit_ex(q->aead, NULL, NULL, key, NULL) == 1;
 	ok = ok && EVP_EncryptInit_ex(q->hp, NULL, NULL, hpkey, NULL) == 1;
-	OPENSSL_cleanse(key, sizeof(key));
-	OPENSSL_cleanse(hpkey, sizeof(hpkey));
 	q->keyed = ok;
-	q->version = ok ? v : 0;
+	q->version = ok ? (uint32_t)v : 0;
 	return ok;
 }
 
 static struct pd_quic *quic_new(void)
 {
-	struct pd_quic *q = calloc(1, sizeof(*q));
+	/* The CRYPTO and plaintext buffers need no zeroing: only bytes marked in have[] are read.
+	 */
+	struct pd_quic *q = malloc(sizeof(*q));
 
 	if (!q)
 		return NULL;
+	memset(q, 0, offsetof(struct pd_quic, crypto));
 	q->largest_pn = -1;
+	pthread_once(&alg_once, alg_fetch);
 	q->aead = EVP_CIPHER_CTX_new();
 	q->hp = EVP_CIPHER_CTX_new();
-	if (!q->aead || !q->hp ||
-	    EVP_DecryptInit_ex(q->aead, EVP_aes_128_gcm(), NULL, NULL, NULL) != 1 ||
+	if (!alg_gcm || !alg_ecb || !q->aead || !q->hp ||
+	    EVP_DecryptInit_ex(q->aead, alg_gcm, NULL, NULL, NULL) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(q->aead, EVP_CTRL_GCM_SET_IVLEN, 12, NULL) != 1 ||
-	    EVP_EncryptInit_ex(q->hp, EVP_aes_128_ecb(), NULL, NULL, NULL) != 1 ||
+	    EVP_EncryptInit_ex(q->hp, alg_ecb, NULL, NULL, NULL) != 1 ||
 	    EVP_CIPHER_CTX_set_padding(q->hp, 0) != 1) {
 		pd_quic_free(q);
 		return NULL;

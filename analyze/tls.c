@@ -247,9 +247,13 @@ enum pd_err pd_tls_parse_stream(const uint8_t *buf, size_t len, struct pd_hello 
 		rl = pd_cur_be16(&c);
 		if (first && pd_cur_left(&c) >= 1 && c.p[0] != TLS_HS_CLIENT_HELLO)
 			return PD_ERR_UNSUPPORTED; /* a server's stream or another handshake */
-		first = 0;
 		take = pd_cur_left(&c) < rl ? pd_cur_left(&c) : rl;
 		frag = pd_cur_bytes(&c, take);
+		if (first && take >= 4 &&
+		    4 + (((size_t)frag[1] << 16) | ((size_t)frag[2] << 8) | frag[3]) <= take)
+			/* The common case: the whole hello in the first record, read in place. */
+			return pd_tls_parse_handshake(frag, take, out);
+		first = 0;
 		if (need == 0 || got < need) {
 			size_t room = sizeof(hs) - got;
 			size_t n = take < room ? take : room;
