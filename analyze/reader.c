@@ -54,14 +54,15 @@ struct pd_reader *pd_reader_open(const char *path, const char *bpf, enum pd_err 
 		return NULL;
 	}
 	r->fd = -1;
-	snprintf(r->path, sizeof(r->path), "%s", path);
-	if (bpf && *bpf) {
+	r->path = strdup(path);
+	if (bpf && *bpf)
 		r->bpf = strdup(bpf);
-		if (!r->bpf) {
-			free(r);
-			*err = pd_errf(errbuf, PD_ERR_NOMEM, "%s: out of memory", path);
-			return NULL;
-		}
+	if (!r->path || (bpf && *bpf && !r->bpf)) {
+		free(r->path);
+		free(r->bpf);
+		free(r);
+		*err = pd_errf(errbuf, PD_ERR_NOMEM, "%s: out of memory", path);
+		return NULL;
 	}
 	switch (magic) {
 	case 0xA1B2C3D4u:
@@ -133,6 +134,7 @@ void pd_reader_free(struct pd_reader *r)
 	else if (r->kind == PD_READER_PCAPNG)
 		pd_pcapng_close(r);
 	free(r->bpf);
+	free(r->path);
 	free(r);
 }
 

@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <pcap/pcap.h>
@@ -154,7 +155,25 @@ START_TEST(libpcap_written)
 	r = pd_reader_open(path, "port port", &e, eb);
 	ck_assert_ptr_null(r);
 	ck_assert_int_eq(e, PD_ERR_USAGE);
-	unlink(path);
+
+	/* A path longer than 256 bytes opens too (two directories of 150-byte names). */
+	{
+		char d1[300], d2[500], longp[600];
+		snprintf(d1, sizeof(d1), "%s.d%0150d", path, 1);
+		snprintf(d2, sizeof(d2), "%s/%0150d", d1, 2);
+		ck_assert_int_eq(mkdir(d1, 0700), 0);
+		ck_assert_int_eq(mkdir(d2, 0700), 0);
+		snprintf(longp, sizeof(longp), "%s/x.pcap", d2);
+		ck_assert_uint_gt(strlen(longp), 300);
+		ck_assert_int_eq(rename(path, longp), 0);
+		r = pd_reader_open(longp, NULL, &e, eb);
+		ck_assert_msg(r != NULL, "%s", eb);
+		ck_assert_int_eq(pd_reader_next(r, &f, eb), PD_OK);
+		pd_reader_free(r);
+		unlink(longp);
+		rmdir(d2);
+		rmdir(d1);
+	}
 	free(path);
 }
 END_TEST
