@@ -153,6 +153,10 @@ static void start_next(struct run *r)
 	}
 }
 
+/* ARES_GETSOCK_WRITABLE shifts a signed 1 into the sign bit for the last socket: our own. */
+#define SOCK_READABLE(bits, i) (((unsigned)(bits) >> (i)) & 1u)
+#define SOCK_WRITABLE(bits, i) (((unsigned)(bits) >> ((i) + ARES_GETSOCK_MAXNUM)) & 1u)
+
 static void event_loop(struct run *r)
 {
 	start_next(r);
@@ -163,11 +167,11 @@ static void event_loop(struct run *r)
 		int bits = ares_getsock(r->ch, socks, ARES_GETSOCK_MAXNUM), i, np = 0, ms;
 
 		for (i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
-			if (!ARES_GETSOCK_READABLE(bits, i) && !ARES_GETSOCK_WRITABLE(bits, i))
+			if (!SOCK_READABLE(bits, i) && !SOCK_WRITABLE(bits, i))
 				continue;
 			pfd[np].fd = socks[i];
-			pfd[np].events = (short)((ARES_GETSOCK_READABLE(bits, i) ? POLLIN : 0) |
-			                         (ARES_GETSOCK_WRITABLE(bits, i) ? POLLOUT : 0));
+			pfd[np].events = (short)((SOCK_READABLE(bits, i) ? POLLIN : 0) |
+			                         (SOCK_WRITABLE(bits, i) ? POLLOUT : 0));
 			pfd[np].revents = 0;
 			np++;
 		}
