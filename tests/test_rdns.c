@@ -313,6 +313,40 @@ START_TEST(hostile)
 }
 END_TEST
 
+/*
+ * Run by tests/e2e/test_rdns_dnsmasq.sh inside its client namespace, with
+ * PD_RDNS_E2E_RESOLVER naming the real dnsmasq it started (--ptr-record for 10.5.0.5 and
+ * fd00:5::5, --bogus-priv so other private addresses are NXDOMAIN).
+ */
+START_TEST(dnsmasq)
+{
+	const char *ips[] = { "10.5.0.5", "fd00:5::5", "10.5.0.77" };
+	struct pd_rdns_opts o = { getenv("PD_RDNS_E2E_RESOLVER"), 2000, 0 };
+	char errbuf[PD_ERRBUF_SIZE], want[128];
+	sqlite3_stmt *st;
+
+	ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, pd_schema_sql, NULL, NULL, NULL), SQLITE_OK);
+	snprintf(resolver, sizeof(resolver), "%s", o.resolver);
+	if (!strchr(resolver, ':'))
+		snprintf(resolver, sizeof(resolver), "%s:53", o.resolver);
+	ck_assert_msg(pd_rdns_resolve(db, ips, 3, &o, errbuf) == PD_OK, "%s", errbuf);
+	snprintf(want, sizeof(want), "ok|web.attr.test|%s", resolver);
+	ck_assert_str_eq(row("10.5.0.5"), want);
+	snprintf(want, sizeof(want), "ok|web6.attr.test|%s", resolver);
+	ck_assert_str_eq(row("fd00:5::5"), want);
+	snprintf(want, sizeof(want), "nxdomain||%s", resolver);
+	ck_assert_str_eq(row("10.5.0.77"), want);
+	ck_assert_int_eq(
+	        sqlite3_prepare_v2(db, "SELECT looked_up_at FROM ptr_cache", -1, &st, NULL),
+	        SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_int_gt(sqlite3_column_int64(st, 0), 1700000000);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rdns");
@@ -329,5 +363,11 @@ int main(void)
 	suite_add_tcase(s, v);
 	suite_add_tcase(s, t);
 	suite_add_tcase(s, h);
+	if (getenv("PD_RDNS_E2E_RESOLVER")) {
+		TCase *e = tcase_create("e2e");
+
+		tcase_add_test(e, dnsmasq);
+		suite_add_tcase(s, e);
+	}
 	return pd_test_run(s);
 }
