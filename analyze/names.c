@@ -22,6 +22,10 @@
  *                             http-host: it is the proxied destination)          high
  *   dns                       answer to the same client for this address, ts <= flow start
  *                             <= ts + ttl + grace; the asked name, most recent wins high
+ *                             (an answer to a loopback client - a stub resolver on the
+ *                             capture host such as Docker's 127.0.0.11 or systemd-resolved -
+ *                             counts as an answer to every client of the capture: the host's
+ *                             processes asked it, and their flows carry the host's address)
  *   dns-other-client          such an answer, but to another client                medium
  *   dns-expired               an answer before the flow, outside ttl + grace       low
  *   sni (ECH outer name)      only when no DNS name exists for the address         low
@@ -204,6 +208,7 @@ static uint32_t st_intern(struct strtab *t, const char *s, size_t n)
 struct ans {
 	int64_t ts, expire, id;
 	uint32_t client, name, chain;
+	uint8_t local; /* asked from a loopback address: a stub resolver on the capture host */
 };
 
 struct nment { /* one names-table row */
@@ -490,6 +495,8 @@ static enum pd_err load_answers(struct ctx *c)
 			a->max_window = an->expire - ts;
 		an->name = name;
 		an->client = st_intern(&c->ips, client, strlen(client));
+		an->local = strncmp(client, "127.", 4) == 0 || strcmp(client, "::1") == 0 ||
+		            strncmp(client, "::ffff:127.", 11) == 0;
 		an->chain = 0;
 		if (chain && strchr((const char *)chain, '>'))
 			an->chain = intern_name(c, chain, 0, &oom);
@@ -864,7 +871,7 @@ static void attribute_one(struct ctx *c, const struct frow *fr, struct result *r
 					expired = an;
 				continue;
 			}
-			if (an->client == fr->client) {
+			if (an->client == fr->client || an->local) {
 				if (!same)
 					same = an;
 				for (i = 0; i < nfit && fit[i] != an->name; i++)

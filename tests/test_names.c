@@ -205,6 +205,26 @@ START_TEST(dns_same_client)
 }
 END_TEST
 
+START_TEST(loopback_stub_resolver)
+{
+	/* a container: the application asks Docker's embedded resolver over lo (127.0.0.1 ->
+	 * 127.0.0.11) and connects from its eth0 address */
+	int64_t a = answer(T0, "127.0.0.1", "api.example.org", "192.0.2.90", 60);
+	int64_t f = flow("172.17.0.2", "192.0.2.90", T0 + S);
+	int64_t g, h;
+
+	answer(T0, "10.5.0.9", "api.example.org", "192.0.2.91", 60);
+	g = flow("172.17.0.2", "192.0.2.91", T0 + S);
+	answer(T0, "::1", "v6.example.org", "2001:db8::91", 60);
+	h = flow("2001:db8::2", "2001:db8::91", T0 + S);
+	attribute();
+	expect(f, "api.example.org", "dns", "high", 0);
+	ck_assert_int_eq(get(f).ans_id, a);
+	expect(g, "api.example.org", "dns-other-client", "medium", 0);
+	expect(h, "v6.example.org", "dns", "high", 0);
+}
+END_TEST
+
 START_TEST(answer_after_flow)
 {
 	int64_t f = flow("10.5.0.2", "93.184.216.34", T0);
@@ -632,6 +652,7 @@ int main(void)
 	tcase_set_timeout(h, 60);
 	tcase_add_test(v, dns_same_client);
 	tcase_add_test(v, answer_after_flow);
+	tcase_add_test(v, loopback_stub_resolver);
 	tcase_add_test(v, ttl_expiry);
 	tcase_add_test(v, other_client);
 	tcase_add_test(v, address_reused);
