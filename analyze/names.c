@@ -28,7 +28,9 @@
  *                             processes asked it, and their flows carry the host's address)
  *   dns-other-client          such an answer, but to another client                medium
  *   dns-expired               an answer before the flow, outside ttl + grace       low
- *   sni (ECH outer name)      only when no DNS name exists for the address         low
+ *   sni/quic-sni with ECH     the visible SNI may be only the outer public name:
+ *                             used when no DNS answer names the address, and listed
+ *                             as the flow's candidate                              medium
  *   ptr-capture               a PTR answer for the address seen in the capture     low
  *   none                      nothing names the address                            low
  * An ambiguous flow drops one step (high -> medium -> low). A flow is ambiguous when the
@@ -622,12 +624,13 @@ oom:
 struct inflow {
 	uint32_t name; /* the flow's own name, 0 = none */
 	uint8_t src;
-	uint32_t outer; /* ECH outer SNI, 0 = none */
+	uint32_t outer; /* SNI of a ClientHello with ECH (maybe only the outer name), 0 = none */
+	uint8_t outer_src;
 };
 
 static struct inflow inflow_of(struct ctx *c, sqlite3_stmt *st, int col, int *oom)
 {
-	struct inflow f = { 0, 0, 0 };
+	struct inflow f = { 0, 0, 0, 0 };
 	const unsigned char *app = sqlite3_column_text(st, col + 5);
 	int quic = (app && strcmp((const char *)app, "quic") == 0) ||
 	           sqlite3_column_type(st, col + 6) != SQLITE_NULL;
@@ -635,6 +638,7 @@ static struct inflow inflow_of(struct ctx *c, sqlite3_stmt *st, int col, int *oo
 
 	if (sni && sqlite3_column_int(st, col + 2)) {
 		f.outer = sni;
+		f.outer_src = quic ? SRC_QUIC : SRC_SNI;
 		sni = 0;
 	}
 	if (sni) {
@@ -920,11 +924,11 @@ static void attribute_one(struct ctx *c, const struct frow *fr, struct result *r
 		r->evidence = other ? "dns-other-client" : "dns-expired";
 		r->conf = other ? CONF_MEDIUM : CONF_LOW;
 	} else if (fr->f.outer) {
-		/* ECH: the outer SNI is the provider's public name, not the destination */
+		/* ECH: the SNI is the provider's public name when ECH is real, the destination
+		 * when the extension is GREASE (Chrome sends it by default): no DNS to tell */
 		r->name = fr->f.outer;
-		r->evidence = "sni";
-		r->conf = CONF_LOW;
-		r->ambiguous = 1;
+		r->evidence = src_names[fr->f.outer_src];
+		r->conf = CONF_MEDIUM;
 		add_cand(c, r, fr->f.outer, &cut);
 	} else if (a && a->ptr_name) {
 		r->name = a->ptr_name;
@@ -1044,7 +1048,8 @@ static enum pd_err attribute_flows(struct ctx *c)
 
 			attribute_one(c, &rows[i], &r);
 			if (r.name == rows[i].f.outer && r.name && rows[i].server &&
-			    nm_add(c, rows[i].server, r.name, SRC_SNI, rows[i].first) < 0) {
+			    nm_add(c, rows[i].server, r.name, rows[i].f.outer_src, rows[i].first) <
+			            0) {
 				err = nomem(c);
 				goto out;
 			}

@@ -354,7 +354,7 @@ END_TEST
 
 START_TEST(in_flow_names)
 {
-	int64_t t, q, h, c, e1, e2, ip;
+	int64_t t, q, h, c, e1, e2, e3, ip;
 
 	answer(T0, "10.5.0.2", "dns.example", "192.0.2.30", 300);
 	t = flow_full(1, "10.5.0.2", "192.0.2.30", T0 + S, "tls", "Sni.Example.", 0, NULL, NULL);
@@ -370,6 +370,9 @@ START_TEST(in_flow_names)
 	               NULL);
 	e2 = flow_full(1, "10.5.0.2", "192.0.2.36", T0 + S, "tls", "public.ech.example", 1, NULL,
 	               NULL);
+	/* QUIC with an ECH extension (GREASE in Chrome's case) and no DNS */
+	e3 = flow_full(1, "10.5.0.2", "192.0.2.37", T0 + S, "quic", "grease.example", 1, NULL,
+	               NULL);
 	attribute();
 	expect(t, "sni.example", "sni", "high", 0);
 	expect(q, "quic.example", "quic-sni", "high", 0);
@@ -377,8 +380,12 @@ START_TEST(in_flow_names)
 	expect(c, "target.example", "http-host", "high", 0);
 	expect(ip, "", "none", "low", 0);
 	expect(e1, "real.example", "dns", "high", 0);
-	expect(e2, "public.ech.example", "sni", "low", 1);
+	expect(e2, "public.ech.example", "sni", "medium", 0);
 	ck_assert_str_eq(get(e2).cands, "public.ech.example");
+	expect(e3, "grease.example", "quic-sni", "medium", 0);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM names WHERE name = 'grease.example' AND"
+	                           " source = 'quic-sni'"),
+	                 1);
 	ck_assert_int_eq(query_int("SELECT count(*) FROM names WHERE name = 'public.ech.example'"),
 	                 1);
 	ck_assert_int_eq(query_int("SELECT count(*) FROM names WHERE ip = '192.0.2.30' AND"
