@@ -10,8 +10,9 @@
  * This module sends packets: callers must not call it with --no-resolve (cmd/ decides).
  * Addresses that cannot have a PTR (unspecified, multicast, broadcast) and strings that are not
  * addresses are skipped without a packet or a cache row. More than PD_RDNS_MAX_LOOKUPS
- * uncached addresses: the rest stay unresolved, and errbuf holds a warning while PD_OK is
- * returned (errbuf[0] == 0 otherwise).
+ * uncached addresses, or a resolver that lets the first PD_RDNS_GIVE_UP lookups time out: the
+ * rest stay unresolved and uncached, and errbuf holds a warning while PD_OK is returned
+ * (errbuf[0] == 0 otherwise).
  */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -40,10 +41,16 @@ struct lookup {
 	char name[PD_RDNS_NAME_MAX];
 };
 
+/* After this many answers that were all timeouts the resolver is taken as unreachable and no
+ * more queries are started: without it, 4096 addresses against a dead resolver would take
+ * PD_RDNS_MAX_LOOKUPS / concurrency * timeout. */
+#define PD_RDNS_GIVE_UP 8
+
 struct run {
 	ares_channel ch;
 	struct lookup *l;
 	size_t n, next, inflight, conc;
+	size_t done, timeouts;
 };
 
 static pthread_once_t ares_once = PTHREAD_ONCE_INIT;
@@ -137,12 +144,16 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 	if (status == ARES_EDESTRUCTION)
 		return;
 	r->inflight--;
+	r->done++;
+	if (status == ARES_ETIMEOUT)
+		r->timeouts++;
 	start_next(r);
 }
 
 static void start_next(struct run *r)
 {
-	while (r->inflight < r->conc && r->next < r->n) {
+	while (r->inflight < r->conc && r->next < r->n &&
+	       !(r->done >= PD_RDNS_GIVE_UP && r->timeouts == r->done)) {
 		struct lookup *l = &r->l[r->next++];
 		char q[80];
 
@@ -387,7 +398,12 @@ enum pd_err pd_rdns_resolve(sqlite3 *db, const char *const *ips, size_t n,
 	ares_destroy(r.ch);
 	err = store(db, l, m, resolver[0] ? resolver : "system", errbuf);
 	free(l);
-	if (!err && over)
+	if (!err && r.next < r.n)
+		pd_errf(errbuf, PD_OK,
+		        "reverse lookups: resolver %s does not answer (%zu timeouts in a row); %zu"
+		        " addresses not looked up",
+		        resolver[0] ? resolver : "system", r.timeouts, r.n - r.next);
+	else if (!err && over)
 		pd_errf(errbuf, PD_OK,
 		        "reverse lookups: %zu addresses not looked up (more than %d per run)", over,
 		        PD_RDNS_MAX_LOOKUPS);

@@ -81,8 +81,9 @@ static void *serve(void *arg)
 			rcode = 3;
 		else if (!strcmp(qname, "3.0.5.10.in-addr.arpa"))
 			rcode = 2;
-		else if (!strcmp(qname, "4.0.5.10.in-addr.arpa"))
-			continue; /* silence: the client times out */
+		else if (!strcmp(qname, "4.0.5.10.in-addr.arpa") ||
+		         (no > 20 && !strcmp(qname + no - 20, ".4.5.10.in-addr.arpa")))
+			continue; /* silence for 10.5.0.4 and 10.5.4.0/24: the client times out */
 		else if (!strcmp(qname, "5.0.5.10.in-addr.arpa"))
 			ptr = NULL; /* NOERROR, no answer */
 		else if (!strcmp(qname, "6.0.5.10.in-addr.arpa"))
@@ -279,6 +280,33 @@ START_TEST(timeout_and_bulk)
 }
 END_TEST
 
+START_TEST(dead_resolver)
+{
+	/* the fake server never answers for 10.5.4.0/24: after the first timeouts no more
+	 * queries are started */
+	char *ips[40], errbuf[PD_ERRBUF_SIZE];
+	struct timespec t0, t1;
+	double el;
+	int i;
+
+	for (i = 0; i < 40; i++) {
+		ips[i] = malloc(32);
+		snprintf(ips[i], 32, "10.5.4.%d", i + 1);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(resolve((const char *const *)ips, 40, 200, 8, errbuf), PD_OK);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	el = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	ck_assert_msg(el < 1.0, "gave up after %.2f s", el);
+	ck_assert_ptr_nonnull(strstr(errbuf, "does not answer"));
+	ck_assert_int_ge(count_rows(), 8);
+	ck_assert_int_lt(count_rows(), 40);
+	ck_assert_int_lt(__atomic_load_n(&fk.queries, __ATOMIC_SEQ_CST), 40);
+	for (i = 0; i < 40; i++)
+		free(ips[i]);
+}
+END_TEST
+
 START_TEST(truncated)
 {
 	/* the fake server's replies: for 10.5.0.8 cut after the question although it announces
@@ -358,6 +386,7 @@ int main(void)
 	tcase_add_checked_fixture(h, setup, teardown);
 	tcase_add_test(v, valid);
 	tcase_add_test(v, timeout_and_bulk);
+	tcase_add_test(v, dead_resolver);
 	tcase_add_test(t, truncated);
 	tcase_add_test(h, hostile);
 	suite_add_tcase(s, v);
