@@ -22,7 +22,7 @@
 #define PD_DNS_GRACE_DEFAULT_S 60  /* seconds past TTL an answer still counts as `dns` */
 
 struct pd_attr_opts {
-	int64_t dns_grace_ns; /* --dns-grace; 0 means the default */
+	int64_t dns_grace_ns; /* --dns-grace; 0 = the default, < 0 = no grace */
 };
 
 /* Attributes every flow of capture_id and fills the names table. */
