@@ -55,6 +55,7 @@
 #define PD_ATTR_BATCH      2048 /* flows read per query */
 #define PD_ATTR_CAND_BYTES 4096 /* candidates string */
 #define NS                 1000000000LL
+#define PD_ATTR_MAX_GRACE  (10LL * 366 * 86400 * NS) /* a longer --dns-grace is this */
 
 enum src { SRC_DNS, SRC_SNI, SRC_QUIC, SRC_HTTP, SRC_PTR, SRC__N };
 static const char *const src_names[SRC__N] = { "dns", "sni", "quic-sni", "http-host",
@@ -435,6 +436,16 @@ static uint32_t reg_of(struct ctx *c, uint32_t name)
 	return r;
 }
 
+/* Times come from the database: add without signed overflow. */
+static int64_t sat_add(int64_t a, int64_t b)
+{
+	if (b > 0 && a > INT64_MAX - b)
+		return INT64_MAX;
+	if (b < 0 && a < INT64_MIN - b)
+		return INT64_MIN;
+	return a + b;
+}
+
 /* ---- loading ---- */
 
 static enum pd_err load_answers(struct ctx *c)
@@ -492,9 +503,10 @@ static enum pd_err load_answers(struct ctx *c)
 			ttl = INT32_MAX;
 		an->id = sqlite3_column_int64(st, 0);
 		an->ts = ts;
-		an->expire = ts + ttl * NS + c->grace_ns;
-		if (an->expire - ts > a->max_window)
-			a->max_window = an->expire - ts;
+		/* window = ttl + grace: at most ~68 years + the clamped grace, no overflow */
+		an->expire = sat_add(ts, ttl * NS + c->grace_ns);
+		if (ttl * NS + c->grace_ns > a->max_window)
+			a->max_window = ttl * NS + c->grace_ns;
 		an->name = name;
 		an->client = st_intern(&c->ips, client, strlen(client));
 		an->local = strncmp(client, "127.", 4) == 0 || strcmp(client, "::1") == 0 ||
@@ -865,7 +877,7 @@ static void attribute_one(struct ctx *c, const struct frow *fr, struct result *r
 				c->scan_cut++;
 				break;
 			}
-			if (an->ts + a->max_window < fr->first) {
+			if (sat_add(an->ts, a->max_window) < fr->first) {
 				if (!expired)
 					expired = an;
 				break; /* nothing earlier can be in its window */
@@ -1198,7 +1210,8 @@ enum pd_err pd_names_attribute(sqlite3 *db, int64_t capture_id, const struct pd_
 	c.errbuf = errbuf;
 	c.grace_ns = PD_DNS_GRACE_DEFAULT_S * NS;
 	if (opts && opts->dns_grace_ns > 0)
-		c.grace_ns = opts->dns_grace_ns;
+		c.grace_ns = opts->dns_grace_ns < PD_ATTR_MAX_GRACE ? opts->dns_grace_ns
+		                                                    : PD_ATTR_MAX_GRACE;
 	else if (opts && opts->dns_grace_ns < 0)
 		c.grace_ns = 0; /* an explicit "no grace" */
 

@@ -562,6 +562,14 @@ START_TEST(truncated)
 	expect(g, "", "none", "low", 0);
 	/* an empty capture is fine */
 	attribute_grace(2, 0);
+	/* extreme times and a huge grace do not overflow */
+	answer(INT64_MAX - 5, "10.5.0.2", "late.example", "192.0.2.61", INT32_MAX);
+	answer(INT64_MIN + 5, "10.5.0.2", "early.example", "192.0.2.62", INT32_MAX);
+	f = flow("10.5.0.2", "192.0.2.61", INT64_MAX);
+	g = flow("10.5.0.2", "192.0.2.62", INT64_MIN + 10);
+	attribute_grace(1, INT64_MAX);
+	expect(f, "late.example", "dns", "high", 0);
+	expect(g, "early.example", "dns", "high", 0);
 }
 END_TEST
 
