@@ -11,10 +11,10 @@
 #include "model.h"
 
 static const char header[] =
-	"domain,registrable_domain,evidence,confidence,candidates,server_ip,port,proto,"
-	"app_proto,flows,packets_out,bytes_out,packets_in,bytes_in,first_seen,last_seen,country,"
-	"asn,as_org,cdn,policy,captures,city,special_range,shared_address,ambiguous,cname_chain,"
-	"ech_flows,looked_up_at_report_time,ptr_status\r\n";
+        "domain,registrable_domain,evidence,confidence,candidates,server_ip,port,proto,"
+        "app_proto,flows,packets_out,bytes_out,packets_in,bytes_in,first_seen,last_seen,country,"
+        "asn,as_org,cdn,policy,captures,city,special_range,shared_address,ambiguous,cname_chain,"
+        "ech_flows,looked_up_at_report_time,ptr_status\r\n";
 
 static void cell(FILE *f, const char *s)
 {
@@ -31,7 +31,10 @@ static void num(FILE *f, int64_t v)
 static void captures_cell(FILE *f, const char *ids)
 {
 	for (; ids && *ids; ids++)
-		fputc(*ids == ',' ? '|' : *ids, f);
+		if (*ids >= '0' && *ids <= '9')
+			fputc(*ids, f);
+		else if (*ids == ',')
+			fputc('|', f);
 	fputc(',', f);
 }
 

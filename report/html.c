@@ -17,50 +17,50 @@
 #include "model.h"
 
 static const char css[] =
-	"body{font:14px/1.4 system-ui,sans-serif;margin:1em auto;max-width:1400px;padding:0 1em;"
-	"color:#222;background:#fff}"
-	"h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ccc}"
-	".scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}"
-	"table{border-collapse:collapse;font-size:13px;min-width:100%}"
-	"th,td{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top;"
-	"word-break:break-word}"
-	"th{background:#f3f3f3;position:sticky;top:0}"
-	"td.n,th.n{text-align:right;white-space:nowrap}"
-	"th[data-sortable]{cursor:pointer}th[aria-sort=ascending]::after{content:' \\25b2'}"
-	"th[aria-sort=descending]::after{content:' \\25bc'}"
-	"tr.violation td{background:#fde8e8}.low{color:#a15c00}.muted{color:#777}"
-	"input.filter{margin:.4em 0;padding:4px;width:min(30em,100%)}"
-	"dl.sum{display:grid;grid-template-columns:max-content 1fr;gap:2px 1em}dt{font-weight:600}"
-	"svg{max-width:100%;height:auto}.charts{display:flex;flex-wrap:wrap;gap:1em}"
-	"@media (max-width:600px){body{padding:0 .3em}table{font-size:12px}}"
-	"@media print{input.filter{display:none}.scroll{overflow:visible}th{position:static}"
-	"body{max-width:none}tr{break-inside:avoid}a{color:inherit}}";
+        "body{font:14px/1.4 system-ui,sans-serif;margin:1em auto;max-width:1400px;padding:0 1em;"
+        "color:#222;background:#fff}"
+        "h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ccc}"
+        ".scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}"
+        "table{border-collapse:collapse;font-size:13px;min-width:100%}"
+        "th,td{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top;"
+        "word-break:break-word}"
+        "th{background:#f3f3f3;position:sticky;top:0}"
+        "td.n,th.n{text-align:right;white-space:nowrap}"
+        "th[data-sortable]{cursor:pointer}th[aria-sort=ascending]::after{content:' \\25b2'}"
+        "th[aria-sort=descending]::after{content:' \\25bc'}"
+        "tr.violation td{background:#fde8e8}.low{color:#a15c00}.muted{color:#777}"
+        "input.filter{margin:.4em 0;padding:4px;width:min(30em,100%)}"
+        "dl.sum{display:grid;grid-template-columns:max-content 1fr;gap:2px 1em}dt{font-weight:600}"
+        "svg{max-width:100%;height:auto}.charts{display:flex;flex-wrap:wrap;gap:1em}"
+        "@media (max-width:600px){body{padding:0 .3em}table{font-size:12px}}"
+        "@media print{input.filter{display:none}.scroll{overflow:visible}th{position:static}"
+        "body{max-width:none}tr{break-inside:avoid}a{color:inherit}}";
 
 static const char js[] =
-	"(function(){'use strict';"
-	"function key(td,num){var v=td.getAttribute('data-v');if(v===null)v=td.textContent;"
-	"return num?parseFloat(v)||0:v.toLowerCase();}"
-	"document.querySelectorAll('input.filter').forEach(function(inp){"
-	"var t=document.getElementById(inp.getAttribute('data-table'));if(!t)return;"
-	"inp.hidden=false;inp.addEventListener('input',function(){"
-	"var q=inp.value.toLowerCase();"
-	"Array.prototype.forEach.call(t.tBodies[0].rows,function(r){"
-	"r.hidden=q!==''&&r.textContent.toLowerCase().indexOf(q)<0;});});});"
-	"document.querySelectorAll('table.sortable').forEach(function(t){"
-	"Array.prototype.forEach.call(t.tHead.rows[0].cells,function(th,i){"
-	"th.setAttribute('data-sortable','');th.tabIndex=0;"
-	"function sort(){var num=th.classList.contains('n');"
-	"var asc=th.getAttribute('aria-sort')!=='ascending';"
-	"Array.prototype.forEach.call(t.tHead.rows[0].cells,function(o){"
-	"o.removeAttribute('aria-sort');});"
-	"th.setAttribute('aria-sort',asc?'ascending':'descending');"
-	"var b=t.tBodies[0],rows=Array.prototype.slice.call(b.rows);"
-	"rows.sort(function(x,y){var a=key(x.cells[i],num),c=key(y.cells[i],num);"
-	"return (a<c?-1:a>c?1:0)*(asc?1:-1);});"
-	"rows.forEach(function(r){b.appendChild(r);});}"
-	"th.addEventListener('click',sort);"
-	"th.addEventListener('keydown',function(e){if(e.key==='Enter')sort();});});});"
-	"})();";
+        "(function(){'use strict';"
+        "function key(td,num){var v=td.getAttribute('data-v');if(v===null)v=td.textContent;"
+        "return num?parseFloat(v)||0:v.toLowerCase();}"
+        "document.querySelectorAll('input.filter').forEach(function(inp){"
+        "var t=document.getElementById(inp.getAttribute('data-table'));if(!t)return;"
+        "inp.hidden=false;inp.addEventListener('input',function(){"
+        "var q=inp.value.toLowerCase();"
+        "Array.prototype.forEach.call(t.tBodies[0].rows,function(r){"
+        "r.hidden=q!==''&&r.textContent.toLowerCase().indexOf(q)<0;});});});"
+        "document.querySelectorAll('table.sortable').forEach(function(t){"
+        "Array.prototype.forEach.call(t.tHead.rows[0].cells,function(th,i){"
+        "th.setAttribute('data-sortable','');th.tabIndex=0;"
+        "function sort(){var num=th.classList.contains('n');"
+        "var asc=th.getAttribute('aria-sort')!=='ascending';"
+        "Array.prototype.forEach.call(t.tHead.rows[0].cells,function(o){"
+        "o.removeAttribute('aria-sort');});"
+        "th.setAttribute('aria-sort',asc?'ascending':'descending');"
+        "var b=t.tBodies[0],rows=Array.prototype.slice.call(b.rows);"
+        "rows.sort(function(x,y){var a=key(x.cells[i],num),c=key(y.cells[i],num);"
+        "return (a<c?-1:a>c?1:0)*(asc?1:-1);});"
+        "rows.forEach(function(r){b.appendChild(r);});}"
+        "th.addEventListener('click',sort);"
+        "th.addEventListener('keydown',function(e){if(e.key==='Enter')sort();});});});"
+        "})();";
 
 /* 'sha256-BASE64' of s for the CSP. */
 static void csp_hash(const char *s, char out[64])
@@ -105,16 +105,17 @@ static void th_row(FILE *f, const char *const *heads)
 	fputs("<thead><tr>", f);
 	for (; *heads; heads++)
 		fprintf(f, "<th%s>%s</th>", (*heads)[0] == '#' ? " class=n" : "",
-			(*heads)[0] == '#' ? *heads + 1 : *heads);
+		        (*heads)[0] == '#' ? *heads + 1 : *heads);
 	fputs("</tr></thead>\n<tbody>\n", f);
 }
 
 static void table_open(FILE *f, const char *id, const char *const *heads)
 {
-	fprintf(f, "<input class=filter type=search hidden placeholder=\"Filter rows\" "
-		   "aria-label=\"Filter rows\" data-table=\"%s\">\n"
-		   "<div class=scroll><table class=sortable id=\"%s\">",
-		id, id);
+	fprintf(f,
+	        "<input class=filter type=search hidden placeholder=\"Filter rows\" "
+	        "aria-label=\"Filter rows\" data-table=\"%s\">\n"
+	        "<div class=scroll><table class=sortable id=\"%s\">",
+	        id, id);
 	th_row(f, heads);
 }
 
@@ -130,22 +131,22 @@ static void summary(FILE *f, const struct pd_model *m)
 	unsigned i;
 
 	fprintf(f,
-		"<h2 id=summary>Summary</h2>\n<dl class=sum>"
-		"<dt>Destinations</dt><dd>%zu (%zu domains)</dd>"
-		"<dt>Unresolved addresses</dt><dd>%zu</dd>"
-		"<dt>Shared addresses</dt><dd>%zu</dd>"
-		"<dt>Flows</dt><dd>%" PRId64 " (%s out, %s in)</dd>"
-		"<dt>Time span</dt><dd>%s – %s</dd>"
-		"<dt>Encrypted DNS</dt><dd>%" PRId64 " flows, %" PRId64 " findings</dd>"
-		"<dt>ECH</dt><dd>%" PRId64 " flows, %" PRId64 " DNS answers</dd>"
-		"<dt>Policy</dt><dd>%s</dd><dt>Reverse lookups</dt><dd>%s</dd><dt>GeoIP</dt><dd>",
-		s->destinations, s->domains, s->unresolved, s->shared, s->flows,
-		pd_rm_bytes(s->bytes_out, b1), pd_rm_bytes(s->bytes_in, b2),
-		s->first_ns == PD_NS_NONE ? "?" : pd_rm_time(s->first_ns, t1),
-		s->last_ns == PD_NS_NONE ? "?" : pd_rm_time(s->last_ns, t2), s->encrypted_dns_flows,
-		s->encrypted_dns_findings, s->ech_flows, s->ech_dns_answers,
-		m->policy_checked ? "checked" : "not checked",
-		m->resolved ? "made at report time (marked)" : "none made (cached results only)");
+	        "<h2 id=summary>Summary</h2>\n<dl class=sum>"
+	        "<dt>Destinations</dt><dd>%zu (%zu domains)</dd>"
+	        "<dt>Unresolved addresses</dt><dd>%zu</dd>"
+	        "<dt>Shared addresses</dt><dd>%zu</dd>"
+	        "<dt>Flows</dt><dd>%" PRId64 " (%s out, %s in)</dd>"
+	        "<dt>Time span</dt><dd>%s – %s</dd>"
+	        "<dt>Encrypted DNS</dt><dd>%" PRId64 " flows, %" PRId64 " findings</dd>"
+	        "<dt>ECH</dt><dd>%" PRId64 " flows, %" PRId64 " DNS answers</dd>"
+	        "<dt>Policy</dt><dd>%s</dd><dt>Reverse lookups</dt><dd>%s</dd><dt>GeoIP</dt><dd>",
+	        s->destinations, s->domains, s->unresolved, s->shared, s->flows,
+	        pd_rm_bytes(s->bytes_out, b1), pd_rm_bytes(s->bytes_in, b2),
+	        s->first_ns == PD_NS_NONE ? "?" : pd_rm_time(s->first_ns, t1),
+	        s->last_ns == PD_NS_NONE ? "?" : pd_rm_time(s->last_ns, t2), s->encrypted_dns_flows,
+	        s->encrypted_dns_findings, s->ech_flows, s->ech_dns_answers,
+	        m->policy_checked ? "checked" : "not checked",
+	        m->resolved ? "made at report time (marked)" : "none made (cached results only)");
 	if (!m->n_geo)
 		fputs("GeoIP not configured", f);
 	for (i = 0; i < m->n_geo; i++) {
@@ -153,9 +154,9 @@ static void summary(FILE *f, const struct pd_model *m)
 			fputs(", ", f);
 		pd_esc_html(f, m->geo_types[i]);
 		fprintf(f, " (built %.10s)",
-			pd_rm_time(m->geo_built[i] == PD_NS_NONE ? PD_NS_NONE
-								 : m->geo_built[i] * 1000000000LL,
-				   t1));
+		        pd_rm_time(m->geo_built[i] == PD_NS_NONE ? PD_NS_NONE
+		                                                 : m->geo_built[i] * 1000000000LL,
+		                   t1));
 	}
 	fputs("</dd></dl>\n", f);
 	for (i = 0; i < m->n_notes; i++) {
@@ -167,10 +168,10 @@ static void summary(FILE *f, const struct pd_model *m)
 
 static void captures(FILE *f, const struct pd_model *m)
 {
-	static const char *const heads[] = { "#id",       "File",      "SHA-256",  "Format",
-					     "Link types", "First",    "Last",     "#Packets",
-					     "#Bytes",    "#Drops",    "Container", "Interfaces",
-					     "Status",    NULL };
+	static const char *const heads[] = { "#id",        "File",   "SHA-256",   "Format",
+		                             "Link types", "First",  "Last",      "#Packets",
+		                             "#Bytes",     "#Drops", "Container", "Interfaces",
+		                             "Status",     NULL };
 	const struct pd_rm_capture *c;
 	size_t i, k;
 
@@ -252,21 +253,22 @@ static void chart_bytes(FILE *f, const struct pd_model *m)
 		if (m->dests[i].bytes_out + m->dests[i].bytes_in > max)
 			max = m->dests[i].bytes_out + m->dests[i].bytes_in;
 	fprintf(f,
-		"<figure><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 640 %zu\" "
-		"width=\"640\" height=\"%zu\" role=img aria-label=\"Top destinations by bytes\">\n",
-		n * 22 + 10, n * 22 + 10);
+	        "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 640 %zu\" "
+	        "width=\"640\" height=\"%zu\" role=img aria-label=\"Top destinations by bytes\">\n",
+	        n * 22 + 10, n * 22 + 10);
 	for (i = 0; i < n; i++) {
 		v = m->dests[i].bytes_out + m->dests[i].bytes_in;
 		w = 360.0 * (double)v / (double)max;
 		fputs("<g><title>", f);
 		pd_esc_html(f, m->dests[i].registrable);
-		fprintf(f, ": %s</title><text x=\"0\" y=\"%zu\" font-size=\"12\">", pd_rm_bytes(v, b),
-			i * 22 + 20);
+		fprintf(f, ": %s</title><text x=\"0\" y=\"%zu\" font-size=\"12\">",
+		        pd_rm_bytes(v, b), i * 22 + 20);
 		pd_esc_html(f, m->dests[i].registrable);
 		fprintf(f,
-			"</text><rect x=\"210\" y=\"%zu\" width=\"%.1f\" height=\"16\" "
-			"fill=\"#3b6fb6\"/><text x=\"%.1f\" y=\"%zu\" font-size=\"11\">%s</text></g>\n",
-			i * 22 + 7, w < 1 ? 1 : w, 215 + (w < 1 ? 1 : w), i * 22 + 20, b);
+		        "</text><rect x=\"210\" y=\"%zu\" width=\"%.1f\" height=\"16\" "
+		        "fill=\"#3b6fb6\"/><text x=\"%.1f\" y=\"%zu\" "
+		        "font-size=\"11\">%s</text></g>\n",
+		        i * 22 + 7, w < 1 ? 1 : w, 215 + (w < 1 ? 1 : w), i * 22 + 20, b);
 	}
 	fputs("</svg><figcaption>Top destinations by bytes (in + out)</figcaption></figure>\n", f);
 }
@@ -295,11 +297,13 @@ static void chart_first(FILE *f, const struct pd_model *m)
 	if (n) {
 		span = hi > lo ? (double)(hi - lo) : 1.0;
 		fprintf(f, "<text x=\"40\" y=\"228\" font-size=\"11\">%s</text>",
-			pd_rm_time(lo, tb));
-		fprintf(f, "<text x=\"630\" y=\"228\" font-size=\"11\" text-anchor=\"end\">%s</text>",
-			pd_rm_time(hi, tb));
-		fprintf(f, "<text x=\"36\" y=\"16\" font-size=\"11\" text-anchor=\"end\">%zu</text>\n",
-			n);
+		        pd_rm_time(lo, tb));
+		fprintf(f,
+		        "<text x=\"630\" y=\"228\" font-size=\"11\" text-anchor=\"end\">%s</text>",
+		        pd_rm_time(hi, tb));
+		fprintf(f,
+		        "<text x=\"36\" y=\"16\" font-size=\"11\" text-anchor=\"end\">%zu</text>\n",
+		        n);
 		/* points in time order: count the destinations first seen at or before each */
 		for (i = 0; i < m->n_dests; i++) {
 			t = m->dests[i].first_ns;
@@ -311,8 +315,9 @@ static void chart_first(FILE *f, const struct pd_model *m)
 				     (m->dests[k].first_ns == t && k <= i)))
 					y++;
 			x = 40 + 590.0 * (double)(t - lo) / span;
-			fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#b63b3b\"><title>",
-				x, 210 - 200.0 * y / (double)n);
+			fprintf(f,
+			        "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#b63b3b\"><title>",
+			        x, 210 - 200.0 * y / (double)n);
 			pd_esc_html(f, m->dests[i].registrable);
 			fprintf(f, " %s</title></circle>\n", pd_rm_time(t, tb));
 		}
@@ -325,9 +330,11 @@ static void chart_first(FILE *f, const struct pd_model *m)
 static void destinations(FILE *f, const struct pd_model *m)
 {
 	static const char *const heads[] = {
-		"Domain", "Names",   "Evidence", "Confidence", "#Addresses", "Address list", "Ports",
-		"#Flows", "#Out",    "#In",      "First seen", "Last seen", "Country",     "ASN / org",
-		"CDN",    "Shared / candidates", "Policy",    "Captures",  NULL
+		"Domain",     "Names",        "Evidence",   "Confidence",
+		"#Addresses", "Address list", "Ports",      "#Flows",
+		"#Out",       "#In",          "First seen", "Last seen",
+		"Country",    "ASN / org",    "CDN",        "Shared / candidates",
+		"Policy",     "Captures",     NULL
 	};
 	const struct pd_rm_dest *d;
 	const struct pd_rm_row *r;
@@ -347,7 +354,7 @@ static void destinations(FILE *f, const struct pd_model *m)
 			fputs(" <span class=muted>(looked up at report time)</span>", f);
 		fputs("</td>", f);
 		fprintf(f, "<td%s>%s</td>", strcmp(d->confidence, "high") ? " class=low" : "",
-			d->confidence);
+		        d->confidence);
 		fprintf(f, "<td class=n>%zu</td>", d->n_addresses);
 		td(f, d->addresses);
 		td(f, d->ports);
@@ -379,13 +386,13 @@ static void destinations(FILE *f, const struct pd_model *m)
 
 static void connections(FILE *f, const struct pd_model *m)
 {
-	static const char *const heads[] = {
-		"Domain",   "Registrable", "Evidence", "Confidence", "Candidates", "Server",
-		"#Port",    "Proto",       "App",      "#Flows",     "#Pkts out",  "#Out",
-		"#Pkts in", "#In",         "First",    "Last",       "Country",    "#ASN",
-		"AS org",   "CDN",         "Range",    "Shared",     "Policy",     "Captures",
-		NULL
-	};
+	static const char *const heads[] = { "Domain",     "Registrable", "Evidence",  "Confidence",
+		                             "Candidates", "Server",      "#Port",     "Proto",
+		                             "App",        "#Flows",      "#Pkts out", "#Out",
+		                             "#Pkts in",   "#In",         "First",     "Last",
+		                             "Country",    "#ASN",        "AS org",    "CDN",
+		                             "Range",      "Shared",      "Policy",    "Captures",
+		                             NULL };
 	const struct pd_rm_row *r;
 	size_t i;
 
@@ -434,15 +441,15 @@ static void connections(FILE *f, const struct pd_model *m)
 
 static void others(FILE *f, const struct pd_model *m)
 {
-	static const char *const uh[] = { "Address", "Ports",   "#Flows",   "#Out",
-					  "#In",     "First",   "Last",     "Country",
-					  "ASN / org", "Range", "Reverse lookup", "Policy",
-					  "Captures", NULL };
+	static const char *const uh[] = { "Address",   "Ports", "#Flows",         "#Out",
+		                          "#In",       "First", "Last",           "Country",
+		                          "ASN / org", "Range", "Reverse lookup", "Policy",
+		                          "Captures",  NULL };
 	static const char *const sh[] = { "Address", "#Domains", "CDN", "Names (count)", NULL };
-	static const char *const nh[] = { "Name",    "Types",      "Result", "Answers",
-					  "#Responses", "First seen", "Captures", NULL };
-	static const char *const fh[] = { "Severity", "Kind", "Subject", "Detail", "#Count",
-					  "First seen", "Captures", NULL };
+	static const char *const nh[] = { "Name",       "Types",      "Result",   "Answers",
+		                          "#Responses", "First seen", "Captures", NULL };
+	static const char *const fh[] = { "Severity", "Kind",       "Subject",  "Detail",
+		                          "#Count",   "First seen", "Captures", NULL };
 	static const char *const ch[] = { "Kind", "What", "#Count", NULL };
 	const struct pd_rm_unres *u;
 	size_t i, k;
@@ -548,18 +555,20 @@ void pd_write_html(const struct pd_model *m, const struct pd_report_opts *o, FIL
 	      "<meta name=viewport content=\"width=device-width, initial-scale=1\">\n",
 	      f);
 	fprintf(f,
-		"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-		"style-src 'sha256-%s'; script-src 'sha256-%s'; img-src data:; base-uri 'none'; "
-		"form-action 'none'\">\n",
-		hs, hj);
-	fputs("<meta name=referrer content=no-referrer>\n<meta name=generator content=pcapdomains>\n"
+	        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+	        "style-src 'sha256-%s'; script-src 'sha256-%s'; img-src data:; base-uri 'none'; "
+	        "form-action 'none'\">\n",
+	        hs, hj);
+	fputs("<meta name=referrer content=no-referrer>\n<meta name=generator "
+	      "content=pcapdomains>\n"
 	      "<title>",
 	      f);
 	pd_esc_html(f, m->title);
 	fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>", css);
 	pd_esc_html(f, m->title);
 	fputs("</h1>\n<nav><a href=\"#summary\">Summary</a> · <a href=\"#captures\">Captures</a> · "
-	      "<a href=\"#destinations\">Destinations</a> · <a href=\"#connections\">Connections</a>"
+	      "<a href=\"#destinations\">Destinations</a> · <a "
+	      "href=\"#connections\">Connections</a>"
 	      " · <a href=\"#unresolved\">Unresolved</a> · <a href=\"#shared\">Shared</a> · "
 	      "<a href=\"#unused\">Unused names</a> · <a href=\"#findings\">Findings</a></nav>\n",
 	      f);

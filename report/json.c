@@ -120,14 +120,15 @@ static void id_array(struct jw *w, const char *k, const char *ids)
 {
 	key(w, k);
 	fputc('[', w->f);
-	for (; ids && *ids; ids++)
-		fputc(*ids == ',' ? ',' : *ids, w->f);
+	for (; ids && *ids; ids++) /* group_concat of integer ids: keep it that way */
+		if ((*ids >= '0' && *ids <= '9') || *ids == ',')
+			fputc(*ids, w->f);
 	fputc(']', w->f);
 }
 
 /* Distinct values of a row field over rows[first .. first + n), in row order. */
 static void row_set(struct jw *w, const char *k, const struct pd_model *m, size_t first, size_t n,
-		    size_t off)
+                    size_t off)
 {
 	size_t i, j;
 	const char *v, *u;
@@ -149,7 +150,7 @@ static void row_set(struct jw *w, const char *k, const struct pd_model *m, size_
 }
 
 static void geo_fields(struct jw *w, const char *country, uint32_t asn, const char *org,
-		       const char *label)
+                       const char *label)
 {
 	opt_str(w, "country", country);
 	num(w, "asn", asn ? (int64_t)asn : PD_NS_NONE);
@@ -423,8 +424,8 @@ void pd_write_json(const struct pd_model *m, const struct pd_report_opts *o, FIL
 	for (i = 0; i < m->n_geo; i++) {
 		open_(&w, NULL, '{');
 		str(&w, "type", m->geo_types[i]);
-		time_(&w, "built", m->geo_built[i] == PD_NS_NONE ? PD_NS_NONE
-								 : m->geo_built[i] * 1000000000LL);
+		time_(&w, "built",
+		      m->geo_built[i] == PD_NS_NONE ? PD_NS_NONE : m->geo_built[i] * 1000000000LL);
 		close_(&w, '}');
 	}
 	close_(&w, ']');

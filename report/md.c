@@ -38,7 +38,7 @@ static void more(FILE *f, size_t shown, size_t n, const char *what)
 {
 	if (shown < n)
 		fprintf(f, "\n_%zu more %s not shown (use --top 0, or the CSV/JSON report)._\n",
-			n - shown, what);
+		        n - shown, what);
 }
 
 static void captures(FILE *f, const struct pd_model *m)
@@ -47,7 +47,8 @@ static void captures(FILE *f, const struct pd_model *m)
 	char t1[32], t2[32];
 	size_t i;
 
-	fputs("\n## Captures\n\n| # | file | sha256 | from | to | packets | bytes | drops | container |\n"
+	fputs("\n## Captures\n\n| # | file | sha256 | from | to | packets | bytes | drops | "
+	      "container |\n"
 	      "|---|---|---|---|---|---:|---:|---:|---|\n",
 	      f);
 	for (i = 0; i < m->n_caps; i++) {
@@ -55,9 +56,8 @@ static void captures(FILE *f, const struct pd_model *m)
 		fprintf(f, "| %" PRId64 " |", c->id);
 		cell(f, c->path);
 		fputs(" `", f);
-		fprintf(f, "%.12s", c->sha256 && strspn(c->sha256, "0123456789abcdef") >= 12
-					    ? c->sha256
-					    : "?");
+		fprintf(f, "%.12s",
+		        c->sha256 && strspn(c->sha256, "0123456789abcdef") >= 12 ? c->sha256 : "?");
 		fputs("` |", f);
 		cell(f, pd_rm_time(c->first_ns, t1));
 		cell(f, pd_rm_time(c->last_ns, t2));
@@ -84,7 +84,7 @@ static void captures(FILE *f, const struct pd_model *m)
 	for (i = 0; i < m->n_caps; i++)
 		if (m->caps[i].cut_at != PD_NS_NONE) {
 			fprintf(f, "\n**Capture %" PRId64 " was cut** at offset %" PRId64 ": ",
-				m->caps[i].id, m->caps[i].cut_at);
+			        m->caps[i].id, m->caps[i].cut_at);
 			pd_esc_md(f, m->caps[i].error);
 			fputc('\n', f);
 		}
@@ -97,17 +97,17 @@ static void summary(FILE *f, const struct pd_model *m)
 	unsigned i;
 
 	fprintf(f,
-		"\n## Summary\n\n"
-		"- **%zu destinations** (%zu domains), %zu unresolved addresses, %zu shared "
-		"addresses\n"
-		"- %" PRId64 " flows, %s out, %s in, from %s to %s\n"
-		"- encrypted DNS: %" PRId64 " flows, %" PRId64 " findings; ECH: %" PRId64
-		" flows, %" PRId64 " DNS answers\n",
-		s->destinations, s->domains, s->unresolved, s->shared, s->flows,
-		pd_rm_bytes(s->bytes_out, b1), pd_rm_bytes(s->bytes_in, b2),
-		s->first_ns == PD_NS_NONE ? "?" : pd_rm_time(s->first_ns, t1),
-		s->last_ns == PD_NS_NONE ? "?" : pd_rm_time(s->last_ns, t2), s->encrypted_dns_flows,
-		s->encrypted_dns_findings, s->ech_flows, s->ech_dns_answers);
+	        "\n## Summary\n\n"
+	        "- **%zu destinations** (%zu domains), %zu unresolved addresses, %zu shared "
+	        "addresses\n"
+	        "- %" PRId64 " flows, %s out, %s in, from %s to %s\n"
+	        "- encrypted DNS: %" PRId64 " flows, %" PRId64 " findings; ECH: %" PRId64
+	        " flows, %" PRId64 " DNS answers\n",
+	        s->destinations, s->domains, s->unresolved, s->shared, s->flows,
+	        pd_rm_bytes(s->bytes_out, b1), pd_rm_bytes(s->bytes_in, b2),
+	        s->first_ns == PD_NS_NONE ? "?" : pd_rm_time(s->first_ns, t1),
+	        s->last_ns == PD_NS_NONE ? "?" : pd_rm_time(s->last_ns, t2), s->encrypted_dns_flows,
+	        s->encrypted_dns_findings, s->ech_flows, s->ech_dns_answers);
 	if (!m->n_geo) {
 		fputs("- GeoIP not configured\n", f);
 	} else {
@@ -116,15 +116,15 @@ static void summary(FILE *f, const struct pd_model *m)
 			fputs(i ? ", " : " ", f);
 			pd_esc_md(f, m->geo_types[i]);
 			fprintf(f, " (built %.10s)",
-				pd_rm_time(m->geo_built[i] == PD_NS_NONE
-						   ? PD_NS_NONE
-						   : m->geo_built[i] * 1000000000LL,
-					   t1));
+			        pd_rm_time(m->geo_built[i] == PD_NS_NONE
+			                           ? PD_NS_NONE
+			                           : m->geo_built[i] * 1000000000LL,
+			                   t1));
 		}
 		fputc('\n', f);
 	}
 	fprintf(f, "- policy: %s; reverse lookups at report time: %s\n",
-		m->policy_checked ? "checked" : "not checked", m->resolved ? "yes" : "no");
+	        m->policy_checked ? "checked" : "not checked", m->resolved ? "yes" : "no");
 	for (i = 0; i < m->n_notes; i++) {
 		fputs("- note: ", f);
 		pd_esc_md(f, m->notes[i]);
@@ -251,7 +251,8 @@ void pd_write_md(const struct pd_model *m, const struct pd_report_opts *o, FILE 
 	if (!m->n_findings)
 		fputs("None.\n", f);
 	else
-		fputs("| severity | kind | subject | detail | count |\n|---|---|---|---|---:|\n", f);
+		fputs("| severity | kind | subject | detail | count |\n|---|---|---|---|---:|\n",
+		      f);
 	for (i = 0; i < m->n_findings; i++) {
 		fputc('|', f);
 		cell(f, m->findings[i].severity);

@@ -173,7 +173,7 @@ const char *pd_rm_time(int64_t ns, char buf[32])
 	if (!gmtime_r(&t, &tm))
 		return buf;
 	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)ms);
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)ms);
 	snprintf(buf, 32, "%.31s", tmp);
 	return buf;
 }
@@ -199,8 +199,8 @@ const char *pd_rm_bytes(int64_t n, char buf[32])
 /* ---- evidence ranks (SPEC 2.3, strongest first) ---- */
 
 static const char *const evidence_names[] = {
-	"sni", "quic-sni", "http-host", "dns", "dns-other-client", "dns-expired", "ptr-capture",
-	"ptr-lookup", "none",
+	"sni",         "quic-sni",    "http-host",  "dns",  "dns-other-client",
+	"dns-expired", "ptr-capture", "ptr-lookup", "none",
 };
 static const char *const confidence_names[] = { "high", "medium", "low" };
 
@@ -209,7 +209,7 @@ static const char *const confidence_names[] = { "high", "medium", "low" };
 	"WHEN 'dns' THEN 3 WHEN 'dns-other-client' THEN 4 WHEN 'dns-expired' THEN 5 "              \
 	"WHEN 'ptr-capture' THEN 6 ELSE 8 END"
 #define SQL_CONFIDENCE_RANK "CASE confidence WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END"
-#define SQL_SEL "capture_id IN (SELECT id FROM temp.pd_report_sel)"
+#define SQL_SEL             "capture_id IN (SELECT id FROM temp.pd_report_sel)"
 
 static int rank_of(const char *const *names, size_t n, const char *s)
 {
@@ -255,18 +255,18 @@ static enum pd_err select_captures(struct build *b)
 	size_t i;
 
 	if (sqlite3_exec(b->db,
-			 "CREATE TEMP TABLE IF NOT EXISTS pd_report_sel(id INTEGER PRIMARY KEY);"
-			 "DELETE FROM temp.pd_report_sel;",
-			 NULL, NULL, NULL) != SQLITE_OK)
+	                 "CREATE TEMP TABLE IF NOT EXISTS pd_report_sel(id INTEGER PRIMARY KEY);"
+	                 "DELETE FROM temp.pd_report_sel;",
+	                 NULL, NULL, NULL) != SQLITE_OK)
 		return db_err(b, "capture selection");
 	if (!b->o->capture_ids || !b->o->n_capture_ids) {
 		if (sqlite3_exec(b->db, "INSERT INTO temp.pd_report_sel SELECT id FROM captures",
-				 NULL, NULL, NULL) != SQLITE_OK)
+		                 NULL, NULL, NULL) != SQLITE_OK)
 			return db_err(b, "capture selection");
 		return PD_OK;
 	}
 	e = prep(b, "INSERT OR IGNORE INTO temp.pd_report_sel SELECT id FROM captures WHERE id = ?",
-		 &st, "capture selection");
+	         &st, "capture selection");
 	if (e)
 		return e;
 	for (i = 0; i < b->o->n_capture_ids; i++) {
@@ -281,7 +281,7 @@ static enum pd_err select_captures(struct build *b)
 			int found = 0;
 
 			if (sqlite3_prepare_v2(b->db, "SELECT 1 FROM captures WHERE id = ?", -1, &q,
-					       NULL) == SQLITE_OK) {
+			                       NULL) == SQLITE_OK) {
 				sqlite3_bind_int64(q, 1, b->o->capture_ids[i]);
 				found = sqlite3_step(q) == SQLITE_ROW;
 			}
@@ -289,8 +289,9 @@ static enum pd_err select_captures(struct build *b)
 			if (!found) {
 				sqlite3_finalize(st);
 				return pd_errf(b->errbuf, PD_ERR_NOTFOUND,
-					       "report: no capture with id %" PRId64 " in the database",
-					       b->o->capture_ids[i]);
+				               "report: no capture with id %" PRId64
+				               " in the database",
+				               b->o->capture_ids[i]);
 			}
 		}
 		sqlite3_reset(st);
@@ -310,16 +311,16 @@ static enum pd_err load_captures(struct build *b)
 	int rc;
 
 	e = prep(b,
-		 "SELECT id, size, first_ns, last_ns, packets, bytes, drops, cut_at, pid, path, "
-		 "sha256, format, link_types, error, tool_version, runtime, container_id, "
-		 "container_name, image, capture_host, capture_filter, capture_app, comment "
-		 "FROM captures WHERE id IN (SELECT id FROM temp.pd_report_sel) ORDER BY id",
-		 &st, "reading captures");
+	         "SELECT id, size, first_ns, last_ns, packets, bytes, drops, cut_at, pid, path, "
+	         "sha256, format, link_types, error, tool_version, runtime, container_id, "
+	         "container_name, image, capture_host, capture_filter, capture_app, comment "
+	         "FROM captures WHERE id IN (SELECT id FROM temp.pd_report_sel) ORDER BY id",
+	         &st, "reading captures");
 	if (!e)
 		e = prep(b,
-			 "SELECT idx, name, description, link_type, snaplen, received, dropped "
-			 "FROM interfaces WHERE capture_id = ? ORDER BY idx",
-			 &is, "reading interfaces");
+		         "SELECT idx, name, description, link_type, snaplen, received, dropped "
+		         "FROM interfaces WHERE capture_id = ? ORDER BY idx",
+		         &is, "reading interfaces");
 	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		c = grow((void **)&m->caps, &b->cap_caps, m->n_caps, sizeof(*c));
 		if (!c) {
@@ -425,13 +426,13 @@ static enum pd_err load_rows(struct build *b)
 	int rc;
 
 	e = prep(b,
-		 "SELECT name, server_ip, server_port, proto, MIN(" SQL_EVIDENCE_RANK "), "
-		 "MIN(" SQL_CONFIDENCE_RANK "), group_concat(DISTINCT candidates || char(30)), "
-		 "group_concat(DISTINCT app_proto || char(30)), COUNT(*), SUM(packets_out), "
-		 "SUM(bytes_out), SUM(packets_in), SUM(bytes_in), MIN(first_ns), MAX(last_ns), "
-		 "MAX(cname_chain), SUM(ech), MAX(ambiguous), group_concat(DISTINCT capture_id) "
-		 "FROM flows WHERE " SQL_SEL " GROUP BY name, server_ip, server_port, proto",
-		 &st, "aggregating flows");
+	         "SELECT name, server_ip, server_port, proto, MIN(" SQL_EVIDENCE_RANK "), "
+	         "MIN(" SQL_CONFIDENCE_RANK "), group_concat(DISTINCT candidates || char(30)), "
+	         "group_concat(DISTINCT app_proto || char(30)), COUNT(*), SUM(packets_out), "
+	         "SUM(bytes_out), SUM(packets_in), SUM(bytes_in), MIN(first_ns), MAX(last_ns), "
+	         "MAX(cname_chain), SUM(ech), MAX(ambiguous), group_concat(DISTINCT capture_id) "
+	         "FROM flows WHERE " SQL_SEL " GROUP BY name, server_ip, server_port, proto",
+	         &st, "aggregating flows");
 	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		r = grow((void **)&m->rows, &b->cap_rows, m->n_rows, sizeof(*r));
 		if (!r) {
@@ -446,8 +447,9 @@ static enum pd_err load_rows(struct build *b)
 		r->evidence = evidence_names[sqlite3_column_int(st, 4) & 7];
 		if (sqlite3_column_int(st, 4) >= 8)
 			r->evidence = "none";
-		r->confidence = confidence_names[sqlite3_column_int(st, 5) > 1 ? 2
-										 : sqlite3_column_int(st, 5)];
+		r->confidence =
+		        confidence_names[sqlite3_column_int(st, 5) > 1 ? 2
+		                                                       : sqlite3_column_int(st, 5)];
 		if (!r->domain) {
 			r->evidence = "none";
 			r->confidence = "low";
@@ -522,7 +524,7 @@ static void geo_key(const struct pd_geo *g, char *key, size_t len)
 		if (!in)
 			continue;
 		n = snprintf(key + used, len - used, "%s%s@%" PRId64, used ? "," : "", in->type,
-			     in->build_epoch);
+		             in->build_epoch);
 		if (n < 0 || (size_t)n >= len - used)
 			break;
 		used += (size_t)n;
@@ -572,19 +574,22 @@ static enum pd_err enrich_addresses(struct build *b)
 	}
 
 	e = prep(b, "SELECT name, status, looked_up_at FROM ptr_cache WHERE ip = ?", &pq,
-		 "reading ptr_cache");
+	         "reading ptr_cache");
 	if (!e && have_geo) {
 		geo_key(o->geo, key, sizeof(key));
-		e = prep(b, "SELECT country, city, asn, as_org FROM geo_cache WHERE ip = ? AND db_key = ?",
-			 &gq, "reading geo_cache");
+		e = prep(b,
+		         "SELECT country, city, asn, as_org FROM geo_cache WHERE ip = ? AND db_key "
+		         "= ?",
+		         &gq, "reading geo_cache");
 		/* Caching is best effort: a read-only database just is not updated. */
-		if (!e && sqlite3_prepare_v2(b->db,
-					     "INSERT OR REPLACE INTO geo_cache(ip, db_key, country, "
-					     "city, asn, as_org) VALUES (?, ?, ?, ?, ?, ?)",
-					     -1, &gi, NULL) != SQLITE_OK)
+		if (!e &&
+		    sqlite3_prepare_v2(b->db,
+		                       "INSERT OR REPLACE INTO geo_cache(ip, db_key, country, "
+		                       "city, asn, as_org) VALUES (?, ?, ?, ?, ?, ?)",
+		                       -1, &gi, NULL) != SQLITE_OK)
 			gi = NULL;
-		if (gi && sqlite3_exec(b->db, "SAVEPOINT pd_report_geo", NULL, NULL, NULL) ==
-				  SQLITE_OK)
+		if (gi &&
+		    sqlite3_exec(b->db, "SAVEPOINT pd_report_geo", NULL, NULL, NULL) == SQLITE_OK)
 			savepoint = true;
 	}
 	for (i = 0; !e && i < m->n_rows; i++) {
@@ -615,9 +620,9 @@ static enum pd_err enrich_addresses(struct build *b)
 				if (sqlite3_step(gq) == SQLITE_ROW) {
 					cached = true;
 					snprintf(r->country, sizeof(r->country), "%s",
-						 sqlite3_column_text(gq, 0)
-							 ? (const char *)sqlite3_column_text(gq, 0)
-							 : "");
+					         sqlite3_column_text(gq, 0)
+					                 ? (const char *)sqlite3_column_text(gq, 0)
+					                 : "");
 					r->city = col_str(m, gq, 1);
 					r->asn = (uint32_t)sqlite3_column_int64(gq, 2);
 					r->as_org = col_str(m, gq, 3);
@@ -630,12 +635,16 @@ static enum pd_err enrich_addresses(struct build *b)
 					r->asn = gr.asn;
 					r->as_org = gr.as_org[0] ? sdup(m, gr.as_org) : NULL;
 					if (gi) {
-						sqlite3_bind_text(gi, 1, r->server_ip, -1, SQLITE_STATIC);
+						sqlite3_bind_text(gi, 1, r->server_ip, -1,
+						                  SQLITE_STATIC);
 						sqlite3_bind_text(gi, 2, key, -1, SQLITE_STATIC);
-						sqlite3_bind_text(gi, 3, gr.country, -1, SQLITE_STATIC);
-						sqlite3_bind_text(gi, 4, gr.city, -1, SQLITE_STATIC);
+						sqlite3_bind_text(gi, 3, gr.country, -1,
+						                  SQLITE_STATIC);
+						sqlite3_bind_text(gi, 4, gr.city, -1,
+						                  SQLITE_STATIC);
 						sqlite3_bind_int64(gi, 5, gr.asn);
-						sqlite3_bind_text(gi, 6, gr.as_org, -1, SQLITE_STATIC);
+						sqlite3_bind_text(gi, 6, gr.as_org, -1,
+						                  SQLITE_STATIC);
 						(void)sqlite3_step(gi);
 						sqlite3_reset(gi);
 					}
@@ -657,9 +666,9 @@ static enum pd_err enrich_addresses(struct build *b)
 			const char *rule = NULL;
 
 			r->policy = pd_policy_allows(o->policy, r->domain, &addr, (uint16_t)r->port,
-						     r->proto, &rule)
-					    ? "allowed"
-					    : "violation";
+			                             r->proto, &rule)
+			                    ? "allowed"
+			                    : "violation";
 			r->policy_rule = rule ? sdup(m, rule) : NULL;
 		} else if (o->policy) {
 			r->policy = "violation";
@@ -745,9 +754,8 @@ static enum pd_err find_shared(struct build *b)
 	enum pd_err e;
 	int rc;
 
-	e = prep(b,
-		 "SELECT ip, name, SUM(count) FROM names WHERE " SQL_SEL " GROUP BY ip, name",
-		 &st, "reading names");
+	e = prep(b, "SELECT ip, name, SUM(count) FROM names WHERE " SQL_SEL " GROUP BY ip, name",
+	         &st, "reading names");
 	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		x = grow((void **)&v, &cap, n, sizeof(*v));
 		if (!x) {
@@ -925,7 +933,7 @@ static enum pd_err group_dests(struct build *b)
 {
 	struct pd_model *m = b->m;
 	struct sb names = { 0 }, addrs = { 0 }, ports = { 0 }, ctry = { 0 }, asns = { 0 },
-		  cands = { 0 }, caps = { 0 };
+	          cands = { 0 }, caps = { 0 };
 	struct pd_rm_dest *d;
 	struct pd_rm_row *r;
 	size_t i, j, k;
@@ -937,7 +945,7 @@ static enum pd_err group_dests(struct build *b)
 		qsort(m->rows, m->n_rows, sizeof(*m->rows), cmp_row_dest);
 	for (i = 0; i < m->n_rows && m->rows[i].domain; i = j) {
 		for (j = i; j < m->n_rows && m->rows[j].domain &&
-			    !strcmp(m->rows[j].registrable, m->rows[i].registrable);
+		            !strcmp(m->rows[j].registrable, m->rows[i].registrable);
 		     j++)
 			;
 		d = grow((void **)&m->dests, &b->cap_dests, m->n_dests, sizeof(*d));
@@ -1125,15 +1133,15 @@ static enum pd_err load_unused(struct build *b)
 	int rc;
 
 	e = prep(b,
-		 "SELECT qname, group_concat(DISTINCT qtype), group_concat(DISTINCT rcode), "
-		 "COUNT(DISTINCT ts_ns), MIN(ts_ns), "
-		 "group_concat(DISTINCT CASE WHEN rr_type IN ('A','AAAA','HINT') THEN answer END), "
-		 "group_concat(DISTINCT capture_id) FROM dns_answers WHERE " SQL_SEL
-		 " AND qtype <> 'PTR' AND qname NOT IN (SELECT name FROM flows WHERE " SQL_SEL
-		 " AND name IS NOT NULL) GROUP BY qname HAVING SUM(CASE WHEN answer IN "
-		 "(SELECT server_ip FROM flows WHERE " SQL_SEL ") THEN 1 ELSE 0 END) = 0 "
-		 "ORDER BY qname",
-		 &st, "reading DNS names");
+	         "SELECT qname, group_concat(DISTINCT qtype), group_concat(DISTINCT rcode), "
+	         "COUNT(DISTINCT ts_ns), MIN(ts_ns), "
+	         "group_concat(DISTINCT CASE WHEN rr_type IN ('A','AAAA','HINT') THEN answer END), "
+	         "group_concat(DISTINCT capture_id) FROM dns_answers WHERE " SQL_SEL
+	         " AND qtype <> 'PTR' AND qname NOT IN (SELECT name FROM flows WHERE " SQL_SEL
+	         " AND name IS NOT NULL) GROUP BY qname HAVING SUM(CASE WHEN answer IN "
+	         "(SELECT server_ip FROM flows WHERE " SQL_SEL ") THEN 1 ELSE 0 END) = 0 "
+	         "ORDER BY qname",
+	         &st, "reading DNS names");
 	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		u = grow((void **)&m->unused, &b->cap_unused, m->n_unused, sizeof(*u));
 		if (!u) {
@@ -1165,11 +1173,11 @@ static enum pd_err load_findings(struct build *b)
 	int rc;
 
 	e = prep(b,
-		 "SELECT kind, severity, subject, detail, SUM(count), MIN(first_ns), "
-		 "group_concat(DISTINCT capture_id) FROM findings WHERE " SQL_SEL
-		 " GROUP BY kind, severity, subject, detail "
-		 "ORDER BY severity = 'info', kind, subject, detail",
-		 &st, "reading findings");
+	         "SELECT kind, severity, subject, detail, SUM(count), MIN(first_ns), "
+	         "group_concat(DISTINCT capture_id) FROM findings WHERE " SQL_SEL
+	         " GROUP BY kind, severity, subject, detail "
+	         "ORDER BY severity = 'info', kind, subject, detail",
+	         &st, "reading findings");
 	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		fd = grow((void **)&m->findings, &b->cap_find, m->n_findings, sizeof(*fd));
 		if (!fd) {
@@ -1193,9 +1201,9 @@ static enum pd_err load_findings(struct build *b)
 	st = NULL;
 	if (!e)
 		e = prep(b,
-			 "SELECT kind, what, SUM(n) FROM counters WHERE " SQL_SEL
-			 " GROUP BY kind, what ORDER BY kind, what",
-			 &st, "reading counters");
+		         "SELECT kind, what, SUM(n) FROM counters WHERE " SQL_SEL
+		         " GROUP BY kind, what ORDER BY kind, what",
+		         &st, "reading counters");
 	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		c = grow((void **)&m->counters, &b->cap_cnt, m->n_counters, sizeof(*c));
 		if (!c) {
@@ -1210,10 +1218,10 @@ static enum pd_err load_findings(struct build *b)
 	if (!e && rc != SQLITE_DONE)
 		e = db_err(b, "reading counters");
 	sqlite3_finalize(st);
-	if (!e && (rc = sqlite3_prepare_v2(b->db,
-					   "SELECT COUNT(*) FROM dns_answers WHERE " SQL_SEL
-					   " AND ech <> 0",
-					   -1, &st, NULL)) == SQLITE_OK &&
+	if (!e &&
+	    (rc = sqlite3_prepare_v2(
+	             b->db, "SELECT COUNT(*) FROM dns_answers WHERE " SQL_SEL " AND ech <> 0", -1,
+	             &st, NULL)) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		m->sum.ech_dns_answers = sqlite3_column_int64(st, 0);
 	else if (!e)
@@ -1243,9 +1251,11 @@ static enum pd_err summarise(struct build *b)
 			s->drops += c->drops;
 		if (c->cut_at != PD_NS_NONE)
 			s->cut_captures++;
-		if (c->first_ns != PD_NS_NONE && (s->first_ns == PD_NS_NONE || c->first_ns < s->first_ns))
+		if (c->first_ns != PD_NS_NONE &&
+		    (s->first_ns == PD_NS_NONE || c->first_ns < s->first_ns))
 			s->first_ns = c->first_ns;
-		if (c->last_ns != PD_NS_NONE && (s->last_ns == PD_NS_NONE || c->last_ns > s->last_ns))
+		if (c->last_ns != PD_NS_NONE &&
+		    (s->last_ns == PD_NS_NONE || c->last_ns > s->last_ns))
 			s->last_ns = c->last_ns;
 	}
 	dom = malloc((m->n_rows ? m->n_rows : 1) * sizeof(*dom));
@@ -1260,7 +1270,7 @@ static enum pd_err summarise(struct build *b)
 		s->bytes_in += r->bytes_in;
 		s->ech_flows += r->ech_flows;
 		if (r->app_proto && (strstr(r->app_proto, "dot") || strstr(r->app_proto, "doq") ||
-				     strstr(r->app_proto, "doh")))
+		                     strstr(r->app_proto, "doh")))
 			s->encrypted_dns_flows += r->flows;
 		if (r->domain)
 			dom[n++] = r->domain;
@@ -1283,8 +1293,9 @@ static enum pd_err summarise(struct build *b)
 			base = m->caps[0].path ? strrchr(m->caps[0].path, '/') : NULL;
 			base = base ? base + 1 : (m->caps[0].path ? m->caps[0].path : "?");
 			if (m->n_caps > 1)
-				snprintf(title, sizeof(title), "pcapdomains report: %.400s and %zu more",
-					 base, m->n_caps - 1);
+				snprintf(title, sizeof(title),
+				         "pcapdomains report: %.400s and %zu more", base,
+				         m->n_caps - 1);
 			else
 				snprintf(title, sizeof(title), "pcapdomains report: %.400s", base);
 		}
@@ -1314,7 +1325,7 @@ static enum pd_err geo_info(struct build *b)
 }
 
 enum pd_err pd_model_build(sqlite3 *db, const struct pd_report_opts *o, struct pd_model **out,
-			   char errbuf[PD_ERRBUF_SIZE])
+                           char errbuf[PD_ERRBUF_SIZE])
 {
 	struct build b = { .db = db, .o = o, .errbuf = errbuf };
 	enum pd_err e;
@@ -1381,14 +1392,24 @@ void pd_model_free(struct pd_model *m)
 }
 
 void pd_report_write(const struct pd_model *m, enum pd_format fmt, const struct pd_report_opts *o,
-		     FILE *f)
+                     FILE *f)
 {
 	switch (fmt) {
-	case PD_FMT_TEXT: pd_write_text(m, o, f); break;
-	case PD_FMT_HTML: pd_write_html(m, o, f); break;
-	case PD_FMT_CSV: pd_write_csv(m, o, f); break;
-	case PD_FMT_MD: pd_write_md(m, o, f); break;
-	case PD_FMT_JSON: pd_write_json(m, o, f); break;
+	case PD_FMT_TEXT:
+		pd_write_text(m, o, f);
+		break;
+	case PD_FMT_HTML:
+		pd_write_html(m, o, f);
+		break;
+	case PD_FMT_CSV:
+		pd_write_csv(m, o, f);
+		break;
+	case PD_FMT_MD:
+		pd_write_md(m, o, f);
+		break;
+	case PD_FMT_JSON:
+		pd_write_json(m, o, f);
+		break;
 	}
 }
 
@@ -1398,7 +1419,7 @@ enum pd_err pd_format_parse(const char *s, bool is_path, enum pd_format *fmt)
 		const char *name;
 		enum pd_format fmt;
 	} map[] = {
-		{ "html", PD_FMT_HTML }, { "htm", PD_FMT_HTML },     { "csv", PD_FMT_CSV },
+		{ "html", PD_FMT_HTML }, { "htm", PD_FMT_HTML },    { "csv", PD_FMT_CSV },
 		{ "md", PD_FMT_MD },     { "markdown", PD_FMT_MD }, { "json", PD_FMT_JSON },
 		{ "text", PD_FMT_TEXT }, { "txt", PD_FMT_TEXT },
 	};

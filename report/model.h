@@ -16,7 +16,7 @@
 #include "report.h"
 
 #define PD_REPORT_SCHEMA_VERSION 1
-#define PD_NS_NONE INT64_MIN /* an unknown time or count */
+#define PD_NS_NONE               INT64_MIN /* an unknown time or count */
 
 struct pd_rm_iface {
 	int64_t idx;
@@ -36,11 +36,11 @@ struct pd_rm_capture {
 
 /* One (domain, server address, port, protocol): a CSV row. */
 struct pd_rm_row {
-	char *domain;          /* NULL: unattributed */
-	char *registrable;     /* eTLD+1 of domain, NULL when unattributed */
-	const char *evidence;  /* ours: sni ... ptr-lookup, none */
+	char *domain;           /* NULL: unattributed */
+	char *registrable;      /* eTLD+1 of domain, NULL when unattributed */
+	const char *evidence;   /* ours: sni ... ptr-lookup, none */
 	const char *confidence; /* ours: high | medium | low */
-	char *candidates;      /* '|'-joined, NULL when none */
+	char *candidates;       /* '|'-joined, NULL when none */
 	char *server_ip;
 	unsigned port;
 	char *proto, *app_proto, *cname_chain;
@@ -49,13 +49,13 @@ struct pd_rm_row {
 	char country[8];
 	uint32_t asn;
 	char *as_org, *city;
-	const char *label;     /* ours: special range or NULL */
-	const char *cdn;       /* ours (names.c table) or NULL */
-	const char *policy;    /* ours: allowed | violation | unchecked */
-	char *policy_rule;     /* the matching policy line, or NULL */
-	char *captures;        /* ours: capture ids, comma-separated */
-	char *ptr_status;      /* unattributed: ptr_cache status, NULL when never looked up */
-	int64_t ptr_at;        /* unattributed: Unix seconds of that lookup */
+	const char *label;  /* ours: special range or NULL */
+	const char *cdn;    /* ours (names.c table) or NULL */
+	const char *policy; /* ours: allowed | violation | unchecked */
+	char *policy_rule;  /* the matching policy line, or NULL */
+	char *captures;     /* ours: capture ids, comma-separated */
+	char *ptr_status;   /* unattributed: ptr_cache status, NULL when never looked up */
+	int64_t ptr_at;     /* unattributed: Unix seconds of that lookup */
 };
 
 /* Destination: rows grouped by registrable domain (rows[first .. first + n)). */

@@ -11,11 +11,11 @@
 #include "escape.h"
 #include "model.h"
 
-#define SGR_BOLD "\x1b[1m"
-#define SGR_RED "\x1b[31m"
+#define SGR_BOLD   "\x1b[1m"
+#define SGR_RED    "\x1b[31m"
 #define SGR_YELLOW "\x1b[33m"
-#define SGR_DIM "\x1b[2m"
-#define SGR_OFF "\x1b[0m"
+#define SGR_DIM    "\x1b[2m"
+#define SGR_OFF    "\x1b[0m"
 
 struct col {
 	const char *head;
@@ -25,7 +25,20 @@ struct col {
 	bool on;
 };
 
-enum { C_DOMAIN, C_EVID, C_CONF, C_ADDR, C_PORTS, C_FLOWS, C_OUT, C_IN, C_CC, C_ORG, C_POLICY, C_N };
+enum {
+	C_DOMAIN,
+	C_EVID,
+	C_CONF,
+	C_ADDR,
+	C_PORTS,
+	C_FLOWS,
+	C_OUT,
+	C_IN,
+	C_CC,
+	C_ORG,
+	C_POLICY,
+	C_N
+};
 
 static void sgr(FILE *f, const struct pd_report_opts *o, const char *code)
 {
@@ -36,16 +49,11 @@ static void sgr(FILE *f, const struct pd_report_opts *o, const char *code)
 static void layout(struct col *c, size_t width)
 {
 	static const struct col init[C_N] = {
-		[C_DOMAIN] = { "DOMAIN", 0, 0, 0, true },
-		[C_EVID] = { "EVIDENCE", 10, 0, 0, true },
-		[C_CONF] = { "CONF", 6, 0, 3, true },
-		[C_ADDR] = { "ADDRESS", 17, 0, 5, true },
-		[C_PORTS] = { "PORTS", 9, 0, 4, true },
-		[C_FLOWS] = { "FLOWS", 6, 1, 0, true },
-		[C_OUT] = { "OUT", 8, 1, 0, true },
-		[C_IN] = { "IN", 8, 1, 0, true },
-		[C_CC] = { "CC", 2, 0, 2, true },
-		[C_ORG] = { "ORG/CDN", 16, 0, 6, true },
+		[C_DOMAIN] = { "DOMAIN", 0, 0, 0, true }, [C_EVID] = { "EVIDENCE", 10, 0, 0, true },
+		[C_CONF] = { "CONF", 6, 0, 3, true },     [C_ADDR] = { "ADDRESS", 17, 0, 5, true },
+		[C_PORTS] = { "PORTS", 9, 0, 4, true },   [C_FLOWS] = { "FLOWS", 6, 1, 0, true },
+		[C_OUT] = { "OUT", 8, 1, 0, true },       [C_IN] = { "IN", 8, 1, 0, true },
+		[C_CC] = { "CC", 2, 0, 2, true },         [C_ORG] = { "ORG/CDN", 16, 0, 6, true },
 		[C_POLICY] = { "POLICY", 9, 0, 1, true },
 	};
 	size_t used, i;
@@ -115,8 +123,10 @@ void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FIL
 	for (i = 0; i < m->n_caps; i++) {
 		fprintf(f, "  capture %" PRId64 ": ", m->caps[i].id);
 		pd_esc_term(f, m->caps[i].path);
-		fprintf(f, "  sha256 %.16s  %" PRId64 " packets  %s", m->caps[i].sha256,
-			m->caps[i].packets, pd_rm_bytes(m->caps[i].bytes, b1));
+		fputs("  sha256 ", f);
+		pd_esc_term_fit(f, m->caps[i].sha256, 16, 0);
+		fprintf(f, "  %" PRId64 " packets  %s", m->caps[i].packets,
+		        pd_rm_bytes(m->caps[i].bytes, b1));
 		if (m->caps[i].drops != PD_NS_NONE && m->caps[i].drops)
 			fprintf(f, "  %" PRId64 " dropped", m->caps[i].drops);
 		if (m->caps[i].container_name) {
@@ -136,14 +146,14 @@ void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FIL
 		fputc('\n', f);
 	}
 	fprintf(f,
-		"  %zu destinations (%zu domains), %zu unresolved addresses, %zu shared addresses; "
-		"%" PRId64 " flows, %s out, %s in\n  %s .. %s; encrypted DNS flows %" PRId64
-		", ECH flows %" PRId64 "; ",
-		s->destinations, s->domains, s->unresolved, s->shared, s->flows,
-		pd_rm_bytes(s->bytes_out, b1), pd_rm_bytes(s->bytes_in, b2),
-		s->first_ns == PD_NS_NONE ? "?" : pd_rm_time(s->first_ns, t1),
-		s->last_ns == PD_NS_NONE ? "?" : pd_rm_time(s->last_ns, t2), s->encrypted_dns_flows,
-		s->ech_flows);
+	        "  %zu destinations (%zu domains), %zu unresolved addresses, %zu shared addresses; "
+	        "%" PRId64 " flows, %s out, %s in\n  %s .. %s; encrypted DNS flows %" PRId64
+	        ", ECH flows %" PRId64 "; ",
+	        s->destinations, s->domains, s->unresolved, s->shared, s->flows,
+	        pd_rm_bytes(s->bytes_out, b1), pd_rm_bytes(s->bytes_in, b2),
+	        s->first_ns == PD_NS_NONE ? "?" : pd_rm_time(s->first_ns, t1),
+	        s->last_ns == PD_NS_NONE ? "?" : pd_rm_time(s->last_ns, t2), s->encrypted_dns_flows,
+	        s->ech_flows);
 	if (!m->n_geo) {
 		fputs("GeoIP not configured", f);
 	} else {
@@ -175,7 +185,7 @@ void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FIL
 		else
 			snprintf(addr, sizeof(addr), "%s", r->server_ip);
 		snprintf(org, sizeof(org), "%s%s%s", r->as_org ? r->as_org : "",
-			 r->as_org && d->cdn ? " / " : "", d->cdn ? d->cdn : "");
+		         r->as_org && d->cdn ? " / " : "", d->cdn ? d->cdn : "");
 		put(f, c, C_DOMAIN, d->registrable);
 		put(f, c, C_EVID, d->evidence);
 		if (c[C_CONF].on && strcmp(d->confidence, "high"))
@@ -200,8 +210,8 @@ void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FIL
 		if (strcmp(d->names, d->registrable)) {
 			fputs("  ", f);
 			sgr(f, o, SGR_DIM);
-			pd_esc_term_fit(f, d->names, c[C_DOMAIN].width > 2 ? c[C_DOMAIN].width - 2 : 1,
-					0);
+			pd_esc_term_fit(f, d->names,
+			                c[C_DOMAIN].width > 2 ? c[C_DOMAIN].width - 2 : 1, 0);
 			sgr(f, o, SGR_OFF);
 			end_line(f);
 		}
@@ -237,7 +247,7 @@ void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FIL
 		fputs("  ", f);
 		pd_esc_term_fit(f, u->ports, 16, 0);
 		fprintf(f, "  %6" PRId64 " flows  %8s out  %8s in  ", u->flows,
-			pd_rm_bytes(u->bytes_out, b1), pd_rm_bytes(u->bytes_in, b2));
+		        pd_rm_bytes(u->bytes_out, b1), pd_rm_bytes(u->bytes_in, b2));
 		pd_esc_term(f, u->label ? u->label : u->country);
 		if (u->as_org) {
 			fputc(' ', f);
