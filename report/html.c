@@ -23,7 +23,8 @@ static const char css[] =
         ".scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}"
         "table{border-collapse:collapse;font-size:13px;min-width:100%}"
         "th,td{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top;"
-        "word-break:break-word}"
+        "white-space:nowrap}"
+        "td.w{white-space:normal;overflow-wrap:anywhere;min-width:12em;max-width:32em}"
         "th{background:#f3f3f3;position:sticky;top:0}"
         "td.n,th.n{text-align:right;white-space:nowrap}"
         "th[data-sortable]{cursor:pointer}th[aria-sort=ascending]::after{content:' \\25b2'}"
@@ -77,6 +78,14 @@ static void csp_hash(const char *s, char out[64])
 static void td(FILE *f, const char *s)
 {
 	fputs("<td>", f);
+	pd_esc_html(f, s);
+	fputs("</td>", f);
+}
+
+/* A cell that may wrap (long names, lists, details). */
+static void td_w(FILE *f, const char *s)
+{
+	fputs("<td class=w>", f);
 	pd_esc_html(f, s);
 	fputs("</td>", f);
 }
@@ -181,8 +190,8 @@ static void captures(FILE *f, const struct pd_model *m)
 		c = &m->caps[i];
 		fputs("<tr>", f);
 		td_num(f, c->id);
-		td(f, c->path);
-		fputs("<td><code>", f);
+		td_w(f, c->path);
+		fputs("<td class=w><code>", f);
 		pd_esc_html(f, c->sha256);
 		fputs("</code></td>", f);
 		td(f, c->format);
@@ -195,7 +204,7 @@ static void captures(FILE *f, const struct pd_model *m)
 			fputs("<td class=n>?</td>", f);
 		else
 			td_num(f, c->drops);
-		fputs("<td>", f);
+		fputs("<td class=w>", f);
 		if (c->container_name || c->container_id || c->image) {
 			pd_esc_html(f, c->container_name);
 			fputs(" ", f);
@@ -230,7 +239,7 @@ static void captures(FILE *f, const struct pd_model *m)
 		}
 		fputs("</td>", f);
 		if (c->cut_at != PD_NS_NONE) {
-			fprintf(f, "<td class=low>cut at offset %" PRId64 ": ", c->cut_at);
+			fprintf(f, "<td class=\"w low\">cut at offset %" PRId64 ": ", c->cut_at);
 			pd_esc_html(f, c->error);
 			fputs("</td>", f);
 		} else {
@@ -347,7 +356,7 @@ static void destinations(FILE *f, const struct pd_model *m)
 		r = &m->rows[d->first];
 		fprintf(f, "<tr%s>", !strcmp(d->policy, "violation") ? " class=violation" : "");
 		td(f, d->registrable);
-		td(f, d->names);
+		td_w(f, d->names);
 		fputs("<td>", f);
 		pd_esc_html(f, d->evidence);
 		if (d->looked_up)
@@ -356,7 +365,7 @@ static void destinations(FILE *f, const struct pd_model *m)
 		fprintf(f, "<td%s>%s</td>", strcmp(d->confidence, "high") ? " class=low" : "",
 		        d->confidence);
 		fprintf(f, "<td class=n>%zu</td>", d->n_addresses);
-		td(f, d->addresses);
+		td_w(f, d->addresses);
 		td(f, d->ports);
 		td_num(f, d->flows);
 		td_bytes(f, d->bytes_out);
@@ -372,7 +381,7 @@ static void destinations(FILE *f, const struct pd_model *m)
 		}
 		fputs("</td>", f);
 		td(f, d->cdn);
-		fputs("<td>", f);
+		fputs("<td class=w>", f);
 		if (d->shared)
 			fputs("shared address ", f);
 		pd_esc_html(f, d->candidates);
@@ -411,7 +420,7 @@ static void connections(FILE *f, const struct pd_model *m)
 			fputs(" <span class=muted>(looked up at report time)</span>", f);
 		fputs("</td>", f);
 		td(f, r->confidence);
-		td(f, r->candidates);
+		td_w(f, r->candidates);
 		td(f, r->server_ip);
 		td_num(f, r->port);
 		td(f, r->proto);
@@ -491,7 +500,7 @@ static void others(FILE *f, const struct pd_model *m)
 		td(f, m->shared[i].ip);
 		fprintf(f, "<td class=n>%zu</td>", m->shared[i].n_domains);
 		td(f, m->shared[i].cdn);
-		fputs("<td>", f);
+		fputs("<td class=w>", f);
 		for (k = 0; k < m->shared[i].n_names; k++) {
 			if (k)
 				fputs(", ", f);
@@ -509,7 +518,7 @@ static void others(FILE *f, const struct pd_model *m)
 		td(f, m->unused[i].qname);
 		td(f, m->unused[i].qtypes);
 		td(f, m->unused[i].rcodes);
-		td(f, m->unused[i].answers);
+		td_w(f, m->unused[i].answers);
 		td_num(f, m->unused[i].count);
 		td_time(f, m->unused[i].first_ns);
 		td(f, m->unused[i].captures);
@@ -524,7 +533,7 @@ static void others(FILE *f, const struct pd_model *m)
 		td(f, m->findings[i].severity);
 		td(f, m->findings[i].kind);
 		td(f, m->findings[i].subject);
-		td(f, m->findings[i].detail);
+		td_w(f, m->findings[i].detail);
 		td_num(f, m->findings[i].count);
 		td_time(f, m->findings[i].first_ns);
 		td(f, m->findings[i].captures);
