@@ -107,6 +107,8 @@ static void check_golden(const char *fixture, const char *title)
 	sqlite3_close(db);
 }
 
+static void check_schema(const char *json);
+
 static struct pd_model *build(sqlite3 *db, const struct pd_report_opts *o)
 {
 	char errbuf[PD_ERRBUF_SIZE];
@@ -169,6 +171,13 @@ START_TEST(valid)
 	for (i = 1; i < m->n_dests; i++)
 		ck_assert_int_ge(m->dests[i - 1].bytes_in + m->dests[i - 1].bytes_out,
 		                 m->dests[i].bytes_in + m->dests[i].bytes_out);
+
+	{
+		char *json = render(m, PD_FMT_JSON, &o);
+
+		check_schema(json);
+		free(json);
+	}
 	pd_model_free(m);
 
 	/* Selecting capture 2 only. */
@@ -457,6 +466,22 @@ static void python_check(const char *text, const char *suffix, const char *code)
 	unlink(path);
 	free(path);
 	ck_assert_msg(rc == 0, "python3 check failed: %s", code);
+}
+
+/* The JSON report against doc/report-schema.json (when python3-jsonschema is there). */
+static void check_schema(const char *json)
+{
+	char code[1024];
+
+	snprintf(code, sizeof(code),
+	         "import json,sys\n"
+	         "try:\n import jsonschema\n"
+	         "except ImportError:\n print(\"jsonschema missing: schema not checked\"); "
+	         "sys.exit(0)\n"
+	         "jsonschema.validate(json.load(open(sys.argv[1])), "
+	         "json.load(open(\"%s/doc/report-schema.json\")))\n",
+	         PD_SOURCE_DIR);
+	python_check(json, ".json", code);
 }
 
 START_TEST(hostile)
