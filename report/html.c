@@ -382,9 +382,18 @@ static void destinations(FILE *f, const struct pd_model *m)
 		fputs("</td>", f);
 		td(f, d->cdn);
 		fputs("<td class=w>", f);
-		if (d->shared)
-			fputs("shared address ", f);
-		pd_esc_html(f, d->candidates);
+		if (d->shared) {
+			fputs("shared address", f);
+			if (d->shared_with) {
+				fputs(" with ", f);
+				pd_esc_html(f, d->shared_with);
+			}
+			fputs("; ", f);
+		}
+		if (d->candidates) {
+			fputs("candidates: ", f);
+			pd_esc_html(f, d->candidates);
+		}
 		fputs("</td>", f);
 		td(f, d->policy);
 		td(f, d->captures);

@@ -302,6 +302,7 @@ static void destinations(struct jw *w, const struct pd_model *m)
 		row_set(w, "as_orgs", m, d->first, d->n, offsetof(struct pd_rm_row, as_org));
 		str(w, "cdn", d->cdn);
 		boolean(w, "shared_address", d->shared);
+		split_array(w, "shared_with", d->shared_with, ", ");
 		split_array(w, "candidates", d->candidates, "|");
 		boolean(w, "looked_up_at_report_time", d->looked_up);
 		str(w, "policy", d->policy);

@@ -171,7 +171,16 @@ void pd_write_md(const struct pd_model *m, const struct pd_report_opts *o, FILE 
 		cell(f, d->countries);
 		cell(f, d->asns);
 		cell(f, d->cdn);
-		cell(f, d->shared ? (d->candidates ? d->candidates : "yes") : "no");
+		if (d->shared) {
+			fputs(" yes", f);
+			if (d->shared_with) {
+				fputs(", with ", f);
+				pd_esc_md(f, d->shared_with);
+			}
+			fputs(" |", f);
+		} else {
+			cell(f, "no");
+		}
 		cell(f, d->policy);
 		fputc('\n', f);
 	}

@@ -933,7 +933,9 @@ static enum pd_err group_dests(struct build *b)
 {
 	struct pd_model *m = b->m;
 	struct sb names = { 0 }, addrs = { 0 }, ports = { 0 }, ctry = { 0 }, asns = { 0 },
-	          cands = { 0 }, caps = { 0 };
+	          cands = { 0 }, caps = { 0 }, others = { 0 };
+	struct pd_rm_shared key, *sh;
+	char reg[512];
 	struct pd_rm_dest *d;
 	struct pd_rm_row *r;
 	size_t i, j, k;
@@ -965,6 +967,7 @@ static enum pd_err group_dests(struct build *b)
 		sb_reset(&asns);
 		sb_reset(&cands);
 		sb_reset(&caps);
+		sb_reset(&others);
 		d->policy = m->rows[i].policy;
 		d->looked_up = true;
 		for (k = i; k < j; k++) {
@@ -1001,6 +1004,16 @@ static enum pd_err group_dests(struct build *b)
 				d->cdn = r->cdn;
 			d->shared |= r->shared;
 			d->looked_up &= r->looked_up;
+			/* names of other registrable domains on this address (m->shared is sorted)
+			 */
+			key.ip = r->server_ip;
+			sh = r->shared ? bsearch(&key, m->shared, m->n_shared, sizeof(*m->shared),
+			                         cmp_shared)
+			               : NULL;
+			for (size_t q = 0; sh && q < sh->n_names; q++)
+				if (strcmp(pd_registrable(sh->names[q].name, reg, sizeof(reg)),
+				           d->registrable))
+					sb_addset(&others, sh->names[q].name, ", ");
 			if (!strcmp(r->policy, "violation"))
 				d->policy = "violation";
 		}
@@ -1013,14 +1026,17 @@ static enum pd_err group_dests(struct build *b)
 		d->asns = sdup(m, asns.s ? asns.s : "");
 		d->candidates = cands.len ? sdup(m, cands.s) : NULL;
 		d->captures = sdup(m, caps.s);
+		d->shared_with = others.len ? sdup(m, others.s) : NULL;
 		/* distinct addresses: the set above is ", "-joined */
 		d->n_addresses = 1;
 		for (k = 0; addrs.s && addrs.s[k]; k++)
 			d->n_addresses += addrs.s[k] == ',' && addrs.s[k + 1] == ' ';
 	}
 	m->n_attributed = i;
-	if (names.oom || addrs.oom || ports.oom || ctry.oom || asns.oom || cands.oom || caps.oom)
+	if (names.oom || addrs.oom || ports.oom || ctry.oom || asns.oom || cands.oom || caps.oom ||
+	    others.oom)
 		e = oom(b);
+	free(others.s);
 	free(names.s);
 	free(addrs.s);
 	free(ports.s);

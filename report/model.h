@@ -67,6 +67,7 @@ struct pd_rm_dest {
 	int64_t flows, packets_out, bytes_out, packets_in, bytes_in, first_ns, last_ns;
 	size_t n_addresses;
 	bool shared, looked_up;
+	char *shared_with; /* shared: the other names seen on its addresses, ", "-joined */
 };
 
 /* An address no evidence named. */

@@ -23,6 +23,7 @@ struct col {
 	int right;
 	int optional; /* dropped first when the terminal is narrow (higher: earlier) */
 	bool on;
+	bool last; /* the line's last column: not padded */
 };
 
 enum {
@@ -71,17 +72,36 @@ static void layout(struct col *c, size_t width)
 			if (c[i].optional == level)
 				c[i].on = false;
 	}
+	for (i = C_N; i-- > 0;)
+		if (c[i].on) {
+			c[i].last = true;
+			break;
+		}
 	c[C_DOMAIN].width = width > used + 12 ? width - used : 12;
 	if (c[C_DOMAIN].width > 60)
 		c[C_DOMAIN].width = 60;
+}
+
+/* s cut to at most width columns, without padding. */
+static void fit_nopad(FILE *f, const char *s, size_t width)
+{
+	if (pd_esc_term_width(s) <= width)
+		pd_esc_term(f, s);
+	else
+		pd_esc_term_fit(f, s, width, 0);
 }
 
 static void put(FILE *f, const struct col *c, int i, const char *s)
 {
 	if (!c[i].on)
 		return;
+	if (c[i].last && !c[i].right) {
+		fit_nopad(f, s, c[i].width);
+		return;
+	}
 	pd_esc_term_fit(f, s, c[i].width, c[i].right);
-	fputs("  ", f);
+	if (!c[i].last)
+		fputs("  ", f);
 }
 
 static void put_num(FILE *f, const struct col *c, int i, int64_t v)
@@ -124,7 +144,10 @@ void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FIL
 		fprintf(f, "  capture %" PRId64 ": ", m->caps[i].id);
 		pd_esc_term(f, m->caps[i].path);
 		fputs("  sha256 ", f);
-		pd_esc_term_fit(f, m->caps[i].sha256, 16, 0);
+		if (m->caps[i].sha256 && strspn(m->caps[i].sha256, "0123456789abcdef") >= 16)
+			fprintf(f, "%.16s", m->caps[i].sha256);
+		else
+			pd_esc_term_fit(f, m->caps[i].sha256, 16, 0);
 		fprintf(f, "  %" PRId64 " packets  %s", m->caps[i].packets,
 		        pd_rm_bytes(m->caps[i].bytes, b1));
 		if (m->caps[i].drops != PD_NS_NONE && m->caps[i].drops)
@@ -210,19 +233,28 @@ void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FIL
 		if (strcmp(d->names, d->registrable)) {
 			fputs("  ", f);
 			sgr(f, o, SGR_DIM);
-			pd_esc_term_fit(f, d->names,
-			                c[C_DOMAIN].width > 2 ? c[C_DOMAIN].width - 2 : 1, 0);
+			fit_nopad(f, d->names, (o->width ? o->width : 100) - 2);
 			sgr(f, o, SGR_OFF);
 			end_line(f);
 		}
-		if (d->looked_up || d->shared) {
+		if (d->looked_up || d->shared || d->candidates) {
 			fputs("  ", f);
 			sgr(f, o, SGR_DIM);
 			if (d->looked_up)
-				fputs("(name from a reverse lookup at report time) ", f);
+				fputs("(name from a reverse lookup at report time)", f);
 			if (d->shared) {
-				fputs("(shared address; candidates: ", f);
-				pd_esc_term(f, d->candidates ? d->candidates : d->names);
+				fputs(d->looked_up ? " (shared address" : "(shared address", f);
+				if (d->shared_with) {
+					fputs(" with ", f);
+					pd_esc_term(f, d->shared_with);
+				}
+				fputs(")", f);
+			}
+			if (d->candidates) {
+				fputs(d->looked_up || d->shared ? " (candidates: "
+				                                : "(candidates: ",
+				      f);
+				pd_esc_term(f, d->candidates);
 				fputs(")", f);
 			}
 			sgr(f, o, SGR_OFF);
@@ -246,9 +278,12 @@ void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FIL
 		pd_esc_term_fit(f, u->ip, 40, 0);
 		fputs("  ", f);
 		pd_esc_term_fit(f, u->ports, 16, 0);
-		fprintf(f, "  %6" PRId64 " flows  %8s out  %8s in  ", u->flows,
+		fprintf(f, "  %6" PRId64 " flows  %8s out  %8s in", u->flows,
 		        pd_rm_bytes(u->bytes_out, b1), pd_rm_bytes(u->bytes_in, b2));
-		pd_esc_term(f, u->label ? u->label : u->country);
+		if (u->label || u->country[0]) {
+			fputs("  ", f);
+			pd_esc_term(f, u->label ? u->label : u->country);
+		}
 		if (u->as_org) {
 			fputc(' ', f);
 			pd_esc_term(f, u->as_org);

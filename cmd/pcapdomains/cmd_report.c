@@ -23,6 +23,7 @@
 #include "cmd.h"
 #include "geo.h"
 #include "ingest.h"
+#include "model.h"
 #include "policy.h"
 #include "report.h"
 #include "store.h"
@@ -309,6 +310,8 @@ int pd_cmd_report(int argc, char **argv)
 		pd_cmd_error("%s", errbuf);
 		goto out;
 	}
+	for (k = 0; !o.quiet && k < m->n_notes; k++) /* the notes are in the report too */
+		fprintf(stderr, "pcapdomains: warning: %s\n", m->notes[k]);
 	ret = PD_EXIT_OK;
 	if (!o.n_outputs) {
 		if (write_stdout(m, stdout_fmt, &ro))
