@@ -423,7 +423,7 @@ static enum pd_err load_rows(struct build *b)
 	struct pd_rm_row *r;
 	struct sb set = { 0 };
 	enum pd_err e;
-	int rc;
+	int rc, rank;
 
 	e = prep(b,
 	         "SELECT name, server_ip, server_port, proto, MIN(" SQL_EVIDENCE_RANK "), "
@@ -444,12 +444,11 @@ static enum pd_err load_rows(struct build *b)
 		r->server_ip = col_str(m, st, 1);
 		r->port = (unsigned)sqlite3_column_int(st, 2);
 		r->proto = col_str(m, st, 3);
-		r->evidence = evidence_names[sqlite3_column_int(st, 4) & 7];
-		if (sqlite3_column_int(st, 4) >= 8)
-			r->evidence = "none";
-		r->confidence =
-		        confidence_names[sqlite3_column_int(st, 5) > 1 ? 2
-		                                                       : sqlite3_column_int(st, 5)];
+		/* ranks from SQL_EVIDENCE_RANK / SQL_CONFIDENCE_RANK: 0..6 or 8 (none); 0..2 */
+		rank = sqlite3_column_int(st, 4);
+		r->evidence = evidence_names[rank >= 0 && rank < 7 ? rank : 8];
+		rank = sqlite3_column_int(st, 5);
+		r->confidence = confidence_names[rank >= 0 && rank < 3 ? rank : 2];
 		if (!r->domain) {
 			r->evidence = "none";
 			r->confidence = "low";
