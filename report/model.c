@@ -509,6 +509,15 @@ static bool parse_addr(const char *s, struct pd_addr *a)
 	return false;
 }
 
+/* Binds s, or NULL for "" (unknown). */
+static void bind_opt(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s && *s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
 /* The geo_cache key naming the open databases (types and build dates). */
 static void geo_key(const struct pd_geo *g, char *key, size_t len)
 {
@@ -637,13 +646,13 @@ static enum pd_err enrich_addresses(struct build *b)
 						sqlite3_bind_text(gi, 1, r->server_ip, -1,
 						                  SQLITE_STATIC);
 						sqlite3_bind_text(gi, 2, key, -1, SQLITE_STATIC);
-						sqlite3_bind_text(gi, 3, gr.country, -1,
-						                  SQLITE_STATIC);
-						sqlite3_bind_text(gi, 4, gr.city, -1,
-						                  SQLITE_STATIC);
-						sqlite3_bind_int64(gi, 5, gr.asn);
-						sqlite3_bind_text(gi, 6, gr.as_org, -1,
-						                  SQLITE_STATIC);
+						bind_opt(gi, 3, gr.country);
+						bind_opt(gi, 4, gr.city);
+						if (gr.asn)
+							sqlite3_bind_int64(gi, 5, gr.asn);
+						else
+							sqlite3_bind_null(gi, 5);
+						bind_opt(gi, 6, gr.as_org);
 						(void)sqlite3_step(gi);
 						sqlite3_reset(gi);
 					}

@@ -134,8 +134,9 @@ void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FIL
 	char b1[32], b2[32], t1[32], t2[32], addr[128], org[300];
 	size_t i, n, k;
 	unsigned g;
+	const size_t W = o->width ? o->width : 100;
 
-	layout(c, o->width ? o->width : 100);
+	layout(c, W);
 	sgr(f, o, SGR_BOLD);
 	pd_esc_term(f, m->title);
 	sgr(f, o, SGR_OFF);
@@ -233,7 +234,7 @@ void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FIL
 		if (strcmp(d->names, d->registrable)) {
 			fputs("  ", f);
 			sgr(f, o, SGR_DIM);
-			fit_nopad(f, d->names, (o->width ? o->width : 100) - 2);
+			fit_nopad(f, d->names, W - 2);
 			sgr(f, o, SGR_OFF);
 			end_line(f);
 		}
@@ -246,15 +247,15 @@ void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FIL
 				fputs(d->looked_up ? " (shared address" : "(shared address", f);
 				if (d->shared_with) {
 					fputs(" with ", f);
-					pd_esc_term(f, d->shared_with);
+					fit_nopad(f, d->shared_with, W > 60 ? W - 40 : 20);
 				}
 				fputs(")", f);
 			}
 			if (d->candidates) {
-				fputs(d->looked_up || d->shared ? " (candidates: "
+				fputs(d->looked_up || d->shared ? "\n  (candidates: "
 				                                : "(candidates: ",
 				      f);
-				pd_esc_term(f, d->candidates);
+				fit_nopad(f, d->candidates, W > 60 ? W - 20 : 20);
 				fputs(")", f);
 			}
 			sgr(f, o, SGR_OFF);
