@@ -25,7 +25,12 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+fail() {
+	echo "FAIL: $*"
+	cat "$tmp/tcpdump.log" 2>/dev/null
+	ls -l "$tmp"
+	exit 1
+}
 
 cc -O1 -I"$src/analyze" "$src/analyze/dns.c" "$src/analyze/err.c" \
 	"$src/tests/tools/dns_dump.c" -o "$tmp/dns_dump" || fail "building dns_dump"
@@ -54,7 +59,7 @@ ip netns exec $ns_srv dnsmasq --keep-in-foreground --no-resolv --no-hosts --port
 	--cname=mid.dns.test,www.dns.test --cname=alias.dns.test,mid.dns.test,600 \
 	--ptr-record=40.0.2.10.in-addr.arpa,printer.dns.test \
 	--dns-rr=svc.dns.test,65,$https --dns-rr=_dns.dns.test,64,$svcb &
-ip netns exec $ns_cli tcpdump -i dnse2e1 -U -w "$tmp/dns.pcap" -s 0 port 53 \
+ip netns exec $ns_cli tcpdump -i dnse2e1 --immediate-mode -U -w "$tmp/dns.pcap" -s 0 port 53 \
 	2>"$tmp/tcpdump.log" &
 tcpdump_pid=$!
 echo $tcpdump_pid >"$tmp/tcpdump.pid"
@@ -76,7 +81,7 @@ q @10.2.0.1 _dns.dns.test TYPE64
 q @10.2.0.1 nothere.dns.test A
 q @10.2.0.1 +tcp alias.dns.test A
 q @10.2.0.1 +noedns WWW.DNS.TEST A
-sleep 0.5
+sleep 1
 kill "$(cat "$tmp/tcpdump.pid")"
 rm -f "$tmp/tcpdump.pid"
 wait "$tcpdump_pid" 2>/dev/null
