@@ -16,8 +16,9 @@
 
 #include "reader_impl.h"
 
-#define PCAP_FILE_HDR 24
-#define PCAP_REC_HDR  16
+#define PCAP_FILE_HDR   24
+#define PCAP_REC_HDR    16
+#define PCAP_MAX_CAPLEN 262144u
 
 static uint32_t get32(const uint8_t *b, bool swapped)
 {
@@ -97,6 +98,15 @@ static enum pd_err record_error(struct pd_reader *r, const char *perr, char errb
 		return pd_errf(errbuf, PD_ERR_IO, "%s: offset %llu: %s", r->path,
 		               (unsigned long long)r->off, perr);
 	need = PCAP_REC_HDR + (uint64_t)get32(rh + 8, r->swapped);
+	/* A length no snaplen allows is a corrupt header, not a cut file (libpcap's own bound is
+	 * 256 KiB for most link types). */
+	if (need - PCAP_REC_HDR > PCAP_MAX_CAPLEN && need - PCAP_REC_HDR > r->info.snaplen)
+		return pd_errf(
+		        errbuf, PD_ERR_MALFORMED,
+		        "%s: offset %llu: corrupt record: capture length %llu is larger than "
+		        "the snaplen %u",
+		        r->path, (unsigned long long)r->off,
+		        (unsigned long long)(need - PCAP_REC_HDR), r->info.snaplen);
 	if (need > left)
 		return pd_errf(errbuf, PD_ERR_TRUNCATED,
 		               "%s: truncated at offset %llu: record needs %llu bytes, %llu left",

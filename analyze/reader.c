@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "reader_impl.h"
@@ -20,6 +21,7 @@ struct pd_reader *pd_reader_open(const char *path, const char *bpf, enum pd_err 
 {
 	struct pd_reader *r;
 	uint8_t m[4];
+	struct stat st;
 	ssize_t n;
 	uint32_t magic;
 	int fd;
@@ -27,6 +29,15 @@ struct pd_reader *pd_reader_open(const char *path, const char *bpf, enum pd_err 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		*err = pd_errf(errbuf, PD_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	/* The readers and the content hash each read the file on their own (pread, reopening):
+	 * a pipe cannot be read twice, so it is refused by name rather than half read. */
+	if (fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
+		close(fd);
+		*err = pd_errf(errbuf, PD_ERR_IO,
+		               "%s: cannot read a capture from a pipe: save it to a file first",
+		               path);
 		return NULL;
 	}
 	do
