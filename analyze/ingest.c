@@ -660,6 +660,8 @@ static void udp_payload(struct ictx *x, struct pd_flow *f, int dir, const struct
 
 	if (f->user & U_DNS) {
 		dns_message(x, p, p->payload, p->payload_len);
+		if (dir == 1)
+			pd_flow_close(x->flows, f); /* answered: release it sooner */
 		return;
 	}
 	if (dir != 0)
