@@ -566,6 +566,41 @@ START_TEST(locked)
 }
 END_TEST
 
+/* A full disk (simulated with SQLite's max_page_count, which fails exactly like a full disk:
+ * SQLITE_FULL) mid-capture: a clear error and the database unchanged. */
+START_TEST(disk_full)
+{
+	char path[128], err[PD_ERRBUF_SIZE] = "";
+	struct pd_store *s = open_db("full.db");
+	struct pd_ingest_result res;
+	int64_t pages;
+	char sql[64];
+
+	struct cap c;
+	struct ep a = ep("10.4.0.2", 0), b = ep("10.4.0.3", 9999);
+	unsigned i;
+
+	/* enough flows that their rows need new pages */
+	snprintf(path, sizeof(path), "%s/many.pcap", dir);
+	cap_open(&c, path);
+	for (i = 0; i < 3000; i++) {
+		a.port = (uint16_t)(20000 + i);
+		frame(&c, &a, &b, 17, 0, 0, 0, "x", 1);
+	}
+	cap_close(&c);
+	pages = q_int(s, "PRAGMA page_count");
+	snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %lld", (long long)pages);
+	ck_assert_int_eq(pd_store_exec(s, sql, "limiting", err), PD_OK);
+	ck_assert_int_eq(ingest(s, path, &res, err), PD_ERR_DB);
+	ck_assert_msg(strstr(err, "full") != NULL, "%s", err);
+	ck_assert_ptr_nonnull(strstr(err, "full.db"));
+	ck_assert_int_eq(q_int(s, "SELECT count(*) FROM captures"), 0);
+	ck_assert_int_eq(q_int(s, "SELECT count(*) FROM flows"), 0);
+	ck_assert_int_eq(q_int(s, "PRAGMA page_count"), pages);
+	pd_store_close(s);
+}
+END_TEST
+
 START_TEST(hostile)
 {
 	/* hostile evidence built here: a DNS response whose answer name is a compression pointer
@@ -857,6 +892,7 @@ static Suite *suite(void)
 	tcase_add_test(t, truncated);
 	tcase_add_test(t, locked);
 	tcase_add_test(t, hostile);
+	tcase_add_test(t, disk_full);
 	tcase_add_test(t, batch);
 	tcase_add_test(t, pcapng_meta);
 	suite_add_tcase(s, t);
