@@ -592,7 +592,7 @@ START_TEST(disk_full)
 	snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %lld", (long long)pages);
 	ck_assert_int_eq(pd_store_exec(s, sql, "limiting", err), PD_OK);
 	ck_assert_int_eq(ingest(s, path, &res, err), PD_ERR_DB);
-	ck_assert_msg(strstr(err, "full") != NULL, "%s", err);
+	ck_assert_msg(strstr(err, "disk full") != NULL, "%s", err);
 	ck_assert_ptr_nonnull(strstr(err, "full.db"));
 	ck_assert_int_eq(q_int(s, "SELECT count(*) FROM captures"), 0);
 	ck_assert_int_eq(q_int(s, "SELECT count(*) FROM flows"), 0);
