@@ -1207,6 +1207,11 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 		e = pd_errf(errbuf, PD_ERR_IO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
+	if (!S_ISREG(sb.st_mode)) {
+		/* a pipe or device cannot be read twice (parser and hasher) */
+		e = pd_errf(errbuf, PD_ERR_IO, "%s: not a regular file", path);
+		goto out;
+	}
 	c.size = (uint64_t)sb.st_size;
 	posix_fadvise(h.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	if (pthread_create(&h.thread, NULL, hash_main, &h) != 0) {
