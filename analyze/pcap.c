@@ -16,8 +16,9 @@
 
 #include "reader_impl.h"
 
-#define PCAP_FILE_HDR   24
-#define PCAP_REC_HDR    16
+#define PCAP_FILE_HDR 24
+#define PCAP_REC_HDR  16
+/* libpcap's MAXIMUM_SNAPLEN: the largest record it accepts for the link types of the fast path */
 #define PCAP_MAX_CAPLEN 262144u
 
 static uint32_t get32(const uint8_t *b, bool swapped)
