@@ -3,7 +3,9 @@
  * UDP/TCP, TLS/HTTP/QUIC hand-off, rows into SQLite). The input is turned into a classic pcap
  * file in memory (memfd) and ingested into an in-memory database.
  *
- * Input: byte 0 picks the server port (udp/53, tcp/443, tcp/80, tcp/53, udp/5353, udp/443,
+ * Input: byte 0 = 0xff: the rest is a whole capture file (pcap or pcapng, any link type), so
+ * the readers, the decoder and everything after them run on it as `pcapdomains ingest` would.
+ * Otherwise byte 0 picks the server port (udp/53, tcp/443, tcp/80, tcp/53, udp/5353, udp/443,
  * tcp/853); then records of
  *   [dir:1][tcp flags:1][seq offset:2][len:2][payload:len]
  * each becoming one Ethernet/IPv4 TCP (or UDP) packet between two fixed endpoints, so that the
@@ -60,12 +62,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (!s && pd_store_open(NULL, false, &s, err) != PD_OK)
 		abort();
-	sel = data[0] % 7;
-	udp = sel == 0 || sel == 4 || sel == 5;
-	sport = ports[sel];
 	fd = memfd_create("fuzz_ingest", 0);
 	if (fd < 0)
 		return 0;
+	if (data[0] == 0xff) {
+		if (write(fd, data + 1, size - 1) == (ssize_t)(size - 1))
+			goto ingest;
+		goto out;
+	}
+	sel = data[0] % 7;
+	udp = sel == 0 || sel == 4 || sel == 5;
+	sport = ports[sel];
 	le32(hdr + 16, 65535);
 	le32(hdr + 20, 1); /* Ethernet */
 	if (write(fd, hdr, sizeof(hdr)) != (ssize_t)sizeof(hdr))
@@ -110,6 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			goto out;
 		n++;
 	}
+ingest:
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	memset(&o, 0, sizeof(o));
 	if (pd_ingest_file(s, path, &o, &res, err) == PD_OK && !res.already &&
