@@ -7,6 +7,8 @@
 #   flows       1,000,000 distinct single-packet flows within one second (PD_MAX_LIVE_FLOWS)
 #   names       2000 registrable domains answered for one address (PD_MAX_NAMES_PER_ADDR)
 #   candidates  2000 names for one address to one client before its flow (PD_MAX_CANDIDATES)
+#   answers     500,000 DNS answers, each a new name for a new address (the DNS map and the
+#               names table grow with the capture; attribution's memory must not)
 #   reasm       250,000 concurrent TCP flows each holding half a ClientHello (reassembly
 #               budget, with the flow table full at the same time)
 #   frags       20,000 unfinished IPv4 fragment sets (PD_MAX_FRAG_SETS)
@@ -90,6 +92,12 @@ if ingest candidates 2000; then
 		"SELECT name IS NOT NULL, length(candidates) - length(replace(candidates, '|', '')) < 16
 		 FROM flows WHERE server_port = 9443" "1|1 "
 fi
+if ingest answers 500000; then
+	expect "answers: every answer stored" "$work/answers.db" "SELECT count(*) FROM dns_answers" "500000 "
+	expect "answers: the flow is named by DNS" "$work/answers.db" \
+		"SELECT name, evidence FROM flows WHERE server_port = 9443" "host499999.answers.example.com|dns "
+fi
+rm -f "$work/answers.pcap" "$work/answers.db"
 if ingest reasm 250000; then
 	expect "reasm: reassembly limit counted" "$work/reasm.db" "$(counter tcp reassembly_limit)" "1 "
 	expect "reasm: flow limit finding" "$work/reasm.db" "$(finding 'more than 200000 flows live')" "1 "

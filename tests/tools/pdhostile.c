@@ -8,6 +8,9 @@
  *                          all for one address, to 200 clients, then a flow to it
  *                          (PD_MAX_NAMES_PER_ADDR)
  *   pdhostile candidates N N such answers to one client, then its flow (PD_MAX_CANDIDATES)
+ *   pdhostile answers N    N DNS answers, each a different name for a different address
+ *                          (198.18.0.0/15), to one client: the DNS map and the names table
+ *                          grow with the capture, attribution's memory must not
  *   pdhostile reasm N      N concurrent TCP flows to port 443, each sending the first 100
  *                          bytes of a ClientHello whose record claims 16 KiB, alternately in
  *                          order and after a 1400-byte gap, never finished: each holds a
@@ -118,8 +121,8 @@ static size_t tcp(uint32_t src, uint32_t dst, unsigned sport, unsigned dport, ui
 #define SERVER 0xcb007107u /* 203.0.113.7 */
 #define CLIENT 0x0a0b0102u /* 10.11.1.2 */
 
-/* A DNS response to client: name -> A 203.0.113.7, TTL 3600. */
-static void dns_answer(uint32_t client, const char *name, unsigned id)
+/* A DNS response to client: name -> A addr, TTL 3600. */
+static void dns_answer(uint32_t client, const char *name, unsigned id, uint32_t addr)
 {
 	uint8_t m[512], *p = m + 12;
 	const char *s = name, *dot;
@@ -148,7 +151,7 @@ static void dns_answer(uint32_t client, const char *name, unsigned id)
 	put16(p + 4, 1);
 	put32(p + 6, 3600);
 	put16(p + 10, 4);
-	put32(p + 12, SERVER);
+	put32(p + 12, addr);
 	p += 16;
 	emit(udp(0x0a0b0035u, client, 53, 40000 + (id % 20000), m, (size_t)(p - m)));
 }
@@ -171,10 +174,25 @@ static void mode_names(unsigned long n, int one_client)
 	for (i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "name%lu.com", i);
 		dns_answer(one_client ? CLIENT : 0x0a0b0100u + 2 + (uint32_t)(i % 200), name,
-		           (unsigned)(i & 0xffff));
+		           (unsigned)(i & 0xffff), SERVER);
 	}
 	emit(tcp(CLIENT, SERVER, 50000, 9443, 1000, 0x02, NULL, 0)); /* SYN */
 	emit(tcp(CLIENT, SERVER, 50000, 9443, 1001, 0x18, (const uint8_t *)"x", 1));
+}
+
+static void mode_answers(unsigned long n)
+{
+	char name[64];
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "host%lu.answers.example.com", i);
+		dns_answer(CLIENT, name, (unsigned)(i & 0xffff),
+		           0xc6120000u + (uint32_t)(i % 131072));
+	}
+	/* and a connection to the last address answered */
+	emit(tcp(CLIENT, 0xc6120000u + (uint32_t)((n - 1) % 131072), 50000, 9443, 1000, 0x02, NULL,
+	         0));
 }
 
 static void mode_reasm(unsigned long n)
@@ -240,8 +258,8 @@ int main(int argc, char **argv)
 	char *end;
 
 	if (argc != 4) {
-		fprintf(stderr,
-		        "usage: pdhostile flows|names|candidates|reasm|frags|dnstcp N FILE\n");
+		fprintf(stderr, "usage: pdhostile "
+		                "flows|names|candidates|answers|reasm|frags|dnstcp N FILE\n");
 		return 2;
 	}
 	n = strtoul(argv[2], &end, 10);
@@ -266,6 +284,8 @@ int main(int argc, char **argv)
 		mode_names(n, 0);
 	else if (!strcmp(argv[1], "candidates"))
 		mode_names(n, 1);
+	else if (!strcmp(argv[1], "answers"))
+		mode_answers(n);
 	else if (!strcmp(argv[1], "reasm"))
 		mode_reasm(n);
 	else if (!strcmp(argv[1], "frags"))
