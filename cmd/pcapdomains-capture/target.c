@@ -1,0 +1,211 @@
+/*
+ * target.c - what to capture: TARGET syntax (docker:NAME|ID, podman:NAME|ID, cri:ID, pid:N,
+ * netns:PATH, or a bare container name tried in Docker, then Podman) and its lookup into a pid,
+ * a network namespace file and the identity written into the capture.
+ *
+ * Sockets, first match wins: --socket PATH; Docker: DOCKER_HOST=unix://PATH, then
+ * /var/run/docker.sock; Podman: CONTAINER_HOST=unix://PATH, then /run/podman/podman.sock, then
+ * $XDG_RUNTIME_DIR/podman/podman.sock and /run/user/$SUDO_UID/podman/podman.sock (rootless).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "pdcap.h"
+
+const char *pdcap_runtime_name(enum pdcap_runtime rt)
+{
+	switch (rt) {
+	case PDCAP_RT_DOCKER:
+		return "docker";
+	case PDCAP_RT_PODMAN:
+		return "podman";
+	case PDCAP_RT_CRI:
+		return "cri";
+	case PDCAP_RT_PID:
+		return "pid";
+	case PDCAP_RT_NETNS:
+		return "netns";
+	case PDCAP_RT_AUTO:
+		break;
+	}
+	return "auto";
+}
+
+int pdcap_target_parse(struct pdcap_target *t, const char *spec, char errbuf[PDCAP_ERRBUF])
+{
+	static const struct {
+		const char *prefix;
+		enum pdcap_runtime rt;
+	} kinds[] = {
+		{ "docker:", PDCAP_RT_DOCKER }, { "podman:", PDCAP_RT_PODMAN },
+		{ "cri:", PDCAP_RT_CRI },       { "pid:", PDCAP_RT_PID },
+		{ "netns:", PDCAP_RT_NETNS },
+	};
+	const char *ref = spec;
+	memset(t, 0, sizeof *t);
+	t->runtime = PDCAP_RT_AUTO;
+	if (strlen(spec) >= sizeof t->spec) {
+		snprintf(errbuf, PDCAP_ERRBUF, "target too long");
+		return -1;
+	}
+	snprintf(t->spec, sizeof t->spec, "%s", spec);
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		size_t n = strlen(kinds[i].prefix);
+		if (strncmp(spec, kinds[i].prefix, n) == 0) {
+			t->runtime = kinds[i].rt;
+			ref = spec + n;
+			break;
+		}
+	}
+	if (t->runtime == PDCAP_RT_AUTO && strchr(spec, ':')) {
+		snprintf(errbuf, PDCAP_ERRBUF,
+		         "%s: unknown target kind (use docker:, podman:, cri:, pid: or netns:)",
+		         spec);
+		return -1;
+	}
+	if (!*ref) {
+		snprintf(errbuf, PDCAP_ERRBUF, "%s: empty target", spec);
+		return -1;
+	}
+	snprintf(t->ref, sizeof t->ref, "%s", ref);
+	if (t->runtime == PDCAP_RT_PID) {
+		char *end;
+		errno = 0;
+		long p = strtol(ref, &end, 10);
+		if (*end || p <= 0 || errno) {
+			snprintf(errbuf, PDCAP_ERRBUF, "%s: not a process id", spec);
+			return -1;
+		}
+		t->pid = p;
+	}
+	return 0;
+}
+
+/* "unix:///x" -> "/x"; other schemes are refused. */
+static int from_env(const char *var, char *dst, size_t dstsz, const char *spec,
+                    char errbuf[PDCAP_ERRBUF])
+{
+	const char *v = getenv(var);
+	if (!v || !*v)
+		return 0;
+	if (strncmp(v, "unix://", 7) != 0) {
+		snprintf(errbuf, PDCAP_ERRBUF,
+		         "%s: %s=%s: only unix:// sockets are supported (run the helper on the "
+		         "host that runs the container)",
+		         spec, var, v);
+		return -1;
+	}
+	snprintf(dst, dstsz, "%s", v + 7);
+	return 1;
+}
+
+static enum pdcap_eng_res ask(struct pdcap_target *t, enum pdcap_runtime rt,
+                              char errbuf[PDCAP_ERRBUF])
+{
+	char paths[4][256];
+	unsigned n = 0;
+	t->runtime = rt;
+	if (t->socket[0]) {
+		snprintf(paths[n++], sizeof paths[0], "%s", t->socket);
+	} else if (rt == PDCAP_RT_DOCKER) {
+		int r = from_env("DOCKER_HOST", paths[n], sizeof paths[0], t->spec, errbuf);
+		if (r < 0)
+			return PDCAP_ENG_ERROR;
+		n += (unsigned)r;
+		if (!n)
+			snprintf(paths[n++], sizeof paths[0], "/var/run/docker.sock");
+	} else {
+		int r = from_env("CONTAINER_HOST", paths[n], sizeof paths[0], t->spec, errbuf);
+		if (r < 0)
+			return PDCAP_ENG_ERROR;
+		n += (unsigned)r;
+		if (!n) {
+			const char *xdg = getenv("XDG_RUNTIME_DIR");
+			const char *su = getenv("SUDO_UID");
+			snprintf(paths[n++], sizeof paths[0], "/run/podman/podman.sock");
+			if (xdg && *xdg)
+				snprintf(paths[n++], sizeof paths[0], "%.200s/podman/podman.sock",
+				         xdg);
+			if (su && *su && strspn(su, "0123456789") == strlen(su))
+				snprintf(paths[n++], sizeof paths[0],
+				         "/run/user/%.20s/podman/podman.sock", su);
+		}
+	}
+	/* The first socket that exists is asked; when none exists, the first is named. */
+	unsigned pick = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct stat st;
+		if (stat(paths[i], &st) == 0 || errno != ENOENT) {
+			pick = i;
+			break;
+		}
+	}
+	return pdcap_engine_inspect(paths[pick], t, errbuf);
+}
+
+int pdcap_target_resolve(struct pdcap_target *t, char errbuf[PDCAP_ERRBUF])
+{
+	switch (t->runtime) {
+	case PDCAP_RT_DOCKER:
+	case PDCAP_RT_PODMAN:
+		return ask(t, t->runtime, errbuf) == PDCAP_ENG_OK ? 0 : -1;
+	case PDCAP_RT_AUTO: {
+		char derr[PDCAP_ERRBUF];
+		enum pdcap_eng_res d = ask(t, PDCAP_RT_DOCKER, derr);
+		if (d == PDCAP_ENG_OK)
+			return 0;
+		if (d == PDCAP_ENG_ERROR) {
+			snprintf(errbuf, PDCAP_ERRBUF, "%s", derr);
+			return -1;
+		}
+		enum pdcap_eng_res p = ask(t, PDCAP_RT_PODMAN, errbuf);
+		if (p == PDCAP_ENG_OK)
+			return 0;
+		if (p == PDCAP_ENG_ERROR)
+			return -1;
+		t->runtime = PDCAP_RT_AUTO;
+		snprintf(errbuf, PDCAP_ERRBUF,
+		         "%s: no container of that name in Docker or Podman (%s; %s) (use "
+		         "cri:ID, pid:N or netns:PATH for other runtimes)",
+		         t->spec,
+		         d == PDCAP_ENG_NOTFOUND ? "docker: not found" : "docker: no socket",
+		         p == PDCAP_ENG_NOTFOUND ? "podman: not found" : "podman: no socket");
+		return -1;
+	}
+	case PDCAP_RT_CRI:
+		return pdcap_cri_inspect(t, errbuf);
+	case PDCAP_RT_PID: {
+		char comm[64] = "";
+		char path[64];
+		snprintf(path, sizeof path, "/proc/%ld/comm", t->pid);
+		FILE *f = fopen(path, "r");
+		if (!f) {
+			snprintf(errbuf, PDCAP_ERRBUF, "%s: no process %ld", t->spec, t->pid);
+			return -1;
+		}
+		if (fgets(comm, sizeof comm, f))
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+		snprintf(t->name, sizeof t->name, "%s", comm);
+		snprintf(t->netns_path, sizeof t->netns_path, "/proc/%ld/ns/net", t->pid);
+		snprintf(t->via, sizeof t->via, "/proc");
+		return 0;
+	}
+	case PDCAP_RT_NETNS: {
+		const char *base = strrchr(t->ref, '/');
+		long p = 0;
+		snprintf(t->netns_path, sizeof t->netns_path, "%s", t->ref);
+		/* /proc/N/ns/net names a process; /run/netns/NAME names the namespace. */
+		if (sscanf(t->ref, "/proc/%ld/ns/net", &p) == 1 && p > 0)
+			t->pid = p;
+		else
+			snprintf(t->name, sizeof t->name, "%s", base ? base + 1 : t->ref);
+		snprintf(t->via, sizeof t->via, "%s", t->ref);
+		return 0;
+	}
+	}
+	return -1;
+}
