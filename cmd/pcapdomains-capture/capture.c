@@ -725,10 +725,12 @@ int pdcap_capture(const struct pdcap_opts *o, const struct pdcap_target *t, uint
 		for (unsigned i = 0; i < r->n && k < sizeof names; i++)
 			k += (size_t)snprintf(names + k, sizeof names - k, "%s%s", i ? ", " : "",
 			                      r->ifs[i].name);
+		char pid[32] = "";
+		if (t->pid > 0)
+			snprintf(pid, sizeof pid, "pid %ld, ", t->pid);
 		fprintf(stderr,
-		        "pcapdomains-capture: capturing %s (pid %ld, netns %llu) on %s into %s as "
-		        "%s\n",
-		        t->spec, t->pid, (unsigned long long)netns_inode, names, r->w.path,
+		        "pcapdomains-capture: capturing %s (%snetns %llu) on %s into %s as %s\n",
+		        t->spec, pid, (unsigned long long)netns_inode, names, r->w.path,
 		        privs->change_user ? privs->user : "the current user");
 	}
 	rc = loop(r);
