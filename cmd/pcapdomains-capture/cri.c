@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,9 +32,12 @@ static bool id_ok(const char *s)
 
 /* Runs prog sub id; *out gets stdout (NUL-terminated), *status the wait status. */
 static int run(const char *prog, const char *sub, const char *id, char **out, size_t *outlen,
-               int *wstatus, char errbuf[PDCAP_ERRBUF])
+               int *wstatus, char *errline, size_t errsz, char errbuf[PDCAP_ERRBUF])
 {
 	int pfd[2];
+	/* crictl's stderr goes to a memory file: its last line goes into our one-line message. */
+	int efd = memfd_create("crictl-stderr", MFD_CLOEXEC);
+	errline[0] = '\0';
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		snprintf(errbuf, PDCAP_ERRBUF, "pipe: %s", strerror(errno));
 		return -1;
@@ -50,6 +54,8 @@ static int run(const char *prog, const char *sub, const char *id, char **out, si
 		int nul = open("/dev/null", O_RDONLY);
 		if (nul >= 0)
 			dup2(nul, STDIN_FILENO);
+		if (efd >= 0)
+			dup2(efd, STDERR_FILENO);
 		execlp(prog, prog, sub, id, (char *)NULL);
 		_exit(errno == ENOENT ? 127 : 126);
 	}
@@ -84,6 +90,22 @@ static int run(const char *prog, const char *sub, const char *id, char **out, si
 	close(pfd[0]);
 	while (waitpid(pid, wstatus, 0) < 0 && errno == EINTR)
 		;
+	if (efd >= 0) {
+		char e[1024];
+		ssize_t k = pread(efd, e, sizeof e - 1, 0);
+		close(efd);
+		if (k > 0) {
+			e[k] = '\0';
+			while (k > 0 && (e[k - 1] == '\n' || e[k - 1] == '\r'))
+				e[--k] = '\0';
+			const char *last = strrchr(e, '\n');
+			last = last ? last + 1 : e;
+			size_t i = 0;
+			for (; last[i] && i + 1 < errsz; i++)
+				errline[i] = (unsigned char)last[i] < 0x20 ? ' ' : last[i];
+			errline[i] = '\0';
+		}
+	}
 	if (!buf || big) {
 		free(buf);
 		snprintf(errbuf, PDCAP_ERRBUF, "%s %s: %s", prog, sub,
@@ -144,11 +166,12 @@ int pdcap_cri_inspect(struct pdcap_target *t, char errbuf[PDCAP_ERRBUF])
 	}
 	snprintf(t->via, sizeof t->via, "%s inspect", prog);
 	const char *subs[2] = { "inspect", "inspectp" };
+	char said[200] = "";
 	for (int i = 0; i < 2; i++) {
 		char *out = NULL;
 		size_t len = 0;
 		int ws = 0;
-		if (run(prog, subs[i], t->ref, &out, &len, &ws, errbuf) < 0)
+		if (run(prog, subs[i], t->ref, &out, &len, &ws, said, sizeof said, errbuf) < 0)
 			return -1;
 		if (WIFEXITED(ws) && WEXITSTATUS(ws) == 127) {
 			free(out);

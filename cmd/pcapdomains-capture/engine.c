@@ -111,7 +111,7 @@ int pdcap_http_parse(const char *msg, size_t len, int *status, char **body, size
 		return -1;
 	}
 	if (te) {
-		const char *eol = memchr(te, '\n', (size_t)(hend - te) + 1);
+		const char *eol = memchr(te, '\n', (size_t)(end - te));
 		if (!eol || !memmem_ci(te, (size_t)(eol - te), "chunked")) {
 			free(out);
 			snprintf(errbuf, PDCAP_ERRBUF, "unsupported HTTP transfer coding");
