@@ -14,6 +14,11 @@
 #ifndef PDCAP_H
 #define PDCAP_H
 
+/* Messages are cut to their buffer on purpose (paths and names from a runtime can be long). */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
