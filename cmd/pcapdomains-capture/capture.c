@@ -564,7 +564,7 @@ static void show_progress(struct run *r)
 static int loop(struct run *r)
 {
 	const struct pdcap_opts *o = r->o;
-	struct pollfd pfds[PDCAP_MAX_IFACES];
+	struct pollfd pfds[PDCAP_MAX_IFACES + 1];
 	unsigned map[PDCAP_MAX_IFACES];
 	double t0 = mono(), last_tick = t0;
 
@@ -575,7 +575,17 @@ static int loop(struct run *r)
 				pfds[np] = (struct pollfd){ .fd = r->ifs[i].fd, .events = POLLIN };
 				map[np++] = i;
 			}
+		unsigned npd = np;
+		if (o->target_pidfd >= 0)
+			pfds[np++] = (struct pollfd){ .fd = o->target_pidfd, .events = POLLIN };
 		int pr = poll(pfds, np, 200);
+		if (pr > 0 && npd < np && pfds[npd].revents) {
+			/* The container's process ended: its namespace is going away too. */
+			note(r, "%s: the target process %ld exited; stopping", r->t->spec,
+			     r->t->pid);
+			break;
+		}
+		np = npd;
 		if (pr < 0 && errno != EINTR) {
 			snprintf(r->errbuf, PDCAP_ERRBUF, "poll: %s", strerror(errno));
 			return -1;

@@ -293,7 +293,8 @@ int pdcap_json_get(const char *doc, size_t len, const char *path, char *out, siz
 			return string(&j, out, outsz, NULL) < 0 ? -1 : PDCAP_JSON_STRING;
 		const char *s = j.p;
 		int type = value(&j, depth);
-		/* Inside an object a value is followed by ',' or '}': a cut document is malformed. */
+		/* Inside an object a value is followed by ',' or '}': a cut document is malformed.
+		 */
 		if (type < 0 || j.p >= j.end)
 			return -1;
 		if (out && outsz && type != PDCAP_JSON_OBJECT && type != PDCAP_JSON_ARRAY) {

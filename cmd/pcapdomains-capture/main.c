@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "pdcap.h"
@@ -61,6 +62,7 @@ static void usage(FILE *f)
 	      "  -Z USER            drop privileges to USER (default: SUDO_UID/SUDO_GID, else\n"
 	      "                     nobody); output files belong to that user\n"
 	      "  --socket PATH      Engine API unix socket for docker:/podman: targets\n"
+	      "  --name NAME        container name to record (when the runtime cannot be asked)\n"
 	      "  --no-rescan        do not pick up interfaces that appear later (keeps no\n"
 	      "                     capability at all after the privilege drop)\n"
 	      "  -q, --quiet        no start message and no live progress\n"
@@ -92,11 +94,12 @@ static double num(const char *opt, const char *s, double min, double max)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_DURATION = 256, OPT_SOCKET, OPT_NORESCAN };
+	enum { OPT_DURATION = 256, OPT_SOCKET, OPT_NORESCAN, OPT_NAME };
 	static const struct option longopts[] = {
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "socket", required_argument, NULL, OPT_SOCKET },
 		{ "no-rescan", no_argument, NULL, OPT_NORESCAN },
+		{ "name", required_argument, NULL, OPT_NAME },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -104,7 +107,7 @@ int main(int argc, char **argv)
 	};
 	static struct pdcap_opts o;
 	static struct pdcap_target t;
-	const char *sock = NULL;
+	const char *sock = NULL, *name = NULL;
 	bool norescan = false;
 	char err[PDCAP_ERRBUF];
 	int c;
@@ -151,6 +154,9 @@ int main(int argc, char **argv)
 		case OPT_SOCKET:
 			sock = optarg;
 			break;
+		case OPT_NAME:
+			name = optarg;
+			break;
 		case OPT_NORESCAN:
 			norescan = true;
 			break;
@@ -191,6 +197,8 @@ int main(int argc, char **argv)
 		snprintf(t.socket, sizeof t.socket, "%s", sock);
 	if (pdcap_target_resolve(&t, err) < 0)
 		die(err);
+	if (name)
+		snprintf(t.name, sizeof t.name, "%s", name);
 
 	/* Is the target's namespace ours already? Then setns() and CAP_SYS_ADMIN are not needed. */
 	struct stat a, b;
@@ -205,6 +213,9 @@ int main(int argc, char **argv)
 	if (pdcap_privs_choose(&privs, o.user, err) < 0)
 		die(err);
 	privs.keep_net_raw = o.rescan;
+
+	/* A pidfd turns readable when the process exits (pidfd_open(2), Linux 5.3). */
+	o.target_pidfd = t.pid > 0 ? (int)syscall(SYS_pidfd_open, (pid_t)t.pid, 0) : -1;
 
 	struct pdcap_netns ns;
 	if (pdcap_netns_open(&ns, t.netns_path, t.spec, err) < 0 ||

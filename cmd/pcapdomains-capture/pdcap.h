@@ -216,6 +216,7 @@ struct pdcap_opts {
 	bool rescan;           /* pick up interfaces that appear later */
 	bool quiet;
 	const char *user; /* -Z */
+	int target_pidfd; /* pidfd of the target process (stop when it exits), or -1 */
 };
 
 /* The rotated file name for sequence number seq (see README): OUT-NNN.pcapng. */

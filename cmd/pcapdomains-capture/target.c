@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "pdcap.h"
 
@@ -201,7 +202,9 @@ int pdcap_target_resolve(struct pdcap_target *t, char errbuf[PDCAP_ERRBUF])
 		/* /proc/N/ns/net names a process; /run/netns/NAME names the namespace. */
 		if (sscanf(t->ref, "/proc/%ld/ns/net", &p) == 1 && p > 0)
 			t->pid = p;
-		else
+		else if (strcmp(t->ref, "/proc/self/ns/net") == 0)
+			t->pid = (long)getpid();
+		else if (strncmp(t->ref, "/proc/", 6) != 0)
 			snprintf(t->name, sizeof t->name, "%s", base ? base + 1 : t->ref);
 		snprintf(t->via, sizeof t->via, "%s", t->ref);
 		return 0;

@@ -156,6 +156,19 @@ has "$tmp/capinfos.out" "pcapdomains.container_name=sleep" "capinfos"
 [ "$(stat -c %u:%g "$f")" = "4242:4243" ] || fail "owner $(stat -c %u:%g "$f"), want 4242:4243"
 ok "pid:$spid: $n packets, metadata, owner 4242:4243"
 
+# The target process ending stops the capture by itself (exit 0, file whole).
+f=$tmp/b2.pcapng
+start_capture b2 "pid:$spid" -w "$f"
+traffic || fail "traffic"
+kill "$spid"
+for _ in $(seq 40); do kill -0 "$cap_pid" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$cap_pid" 2>/dev/null && fail "helper still running after its target exited"
+wait "$cap_pid" || fail "helper exited $? after its target exited"
+has "$cur_err" "the target process $spid exited; stopping" "target exit"
+check_valid "$f"
+[ "$(tshark_count "$f")" -gt 0 ] || fail "target exit: no packets"
+ok "target process exit stops the capture cleanly"
+
 # ---- 3. rotation: -C 1 -W 3 is a ring of three whole files; -G with --duration ----
 mkdir "$tmp/rot" && chown 4242 "$tmp/rot" # rotated files are made after the drop, as 4242
 start_capture c "netns:/run/netns/$CLI" -w "$tmp/rot/ring.pcapng" -C 1 -W 3 -i $N-e0 -Z 4242
@@ -226,6 +239,23 @@ check_valid "$f"
 [ "$(tshark -r "$f" -Y 'dns' 2>/dev/null | wc -l)" = 5 ] || fail "-f 'udp port 53' let non-DNS through"
 has "$tmp/capinfos.out" "pcapdomains.filter=udp port 53" "capinfos"
 ok "-c 5 -f 'udp port 53': exactly 5 DNS packets, filter in the metadata"
+
+# Inside the namespace already (as in a container sharing the target's network): no setns,
+# so CAP_SYS_ADMIN is not needed; --name records the container's name.
+f=$tmp/s.pcapng
+cur_err=$tmp/s.err
+(ip netns exec "$CLI" setpriv --bounding-set -sys_admin "$BIN" netns:/proc/self/ns/net --name web \
+	-c 4 -w "$f" 2>"$cur_err"; echo $? >"$tmp/s.rc") &
+spid2=$!
+sleep 0.5
+for _ in 1 2 3; do traffic >/dev/null; done
+wait $spid2
+[ "$(cat "$tmp/s.rc")" = 0 ] || fail "netns:/proc/self/ns/net without CAP_SYS_ADMIN: exit $(cat "$tmp/s.rc")"
+check_valid "$f"
+has "$tmp/capinfos.out" "pcapdomains.container_name=web" "--name"
+has "$tmp/capinfos.out" "pcapdomains.netns_inode=$inode" "own namespace"
+[ "$(tshark_count "$f")" = 4 ] || fail "own namespace: $(tshark_count "$f") packets"
+ok "own namespace (netns:/proc/self/ns/net) without CAP_SYS_ADMIN, --name recorded"
 
 # ---- 5. standard output, and a SIGKILL leaves a file that reads to its last whole block ----
 cnt=$( (sleep 0.4; for _ in 1 2; do traffic >/dev/null; done) & "$BIN" -q "netns:/run/netns/$CLI" -w - -c 6 2>/dev/null | tshark -r - 2>/dev/null | wc -l)
