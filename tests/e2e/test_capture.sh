@@ -307,7 +307,11 @@ elif "$PD" ingest --db "$tmp/db.sqlite" "$tmp/a.pcapng" >"$tmp/ingest.out" 2>&1;
 	row=$(sqlite3 "$tmp/db.sqlite" "SELECT runtime, container_name, netns_inode, packets FROM captures")
 	want="netns|$CLI|$inode|$(tshark_count "$tmp/a.pcapng")"
 	[ "$row" = "$want" ] || fail "captures row '$row', want '$want'"
-	ok "pcapdomains ingest: captures row $row"
+	ifs=$(sqlite3 "$tmp/db.sqlite" "SELECT group_concat(name, ',') FROM (SELECT name FROM interfaces ORDER BY idx)")
+	[ "$ifs" = "lo,$N-e0" ] || fail "interfaces table '$ifs'"
+	app=$(sqlite3 "$tmp/db.sqlite" "SELECT capture_app || '|' || ifnull(drops, 'NULL') FROM captures")
+	[ "$app" = "pcapdomains-capture $("$BIN" --version | cut -d' ' -f2)|0" ] || fail "capture_app|drops '$app'"
+	ok "pcapdomains ingest: captures row $row, interfaces $ifs, $app"
 elif grep -q "not built yet" "$tmp/ingest.out" 2>/dev/null; then
 	echo "note: pcapdomains ingest is not built yet; the analyzer check is left out"
 else

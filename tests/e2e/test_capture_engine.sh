@@ -116,6 +116,16 @@ for want in "pcapdomains.runtime=docker" "pcapdomains.container_id=$id_web" \
 	"Description = lo in docker web" "from docker container web (id c0ffeec0ffee), image nginx:1.25-test"; do
 	has "$tmp/capinfos.out" "$want" "docker:web"
 done
+PD=${PD_BIN:-build}/pcapdomains
+if [ -x "$PD" ] && "$PD" ingest --db "$tmp/db.sqlite" "$tmp/web.pcapng" >"$tmp/ingest.out" 2>&1; then
+	row=$(sqlite3 "$tmp/db.sqlite" "SELECT runtime, container_id, container_name, image, pid, netns_inode FROM captures")
+	[ "$row" = "docker|$id_web|web|nginx:1.25-test|$spid|$inode" ] || fail "captures row '$row'"
+	echo "ok: pcapdomains ingest stores the container's identity: $row"
+elif [ -x "$PD" ] && ! grep -q "not built yet" "$tmp/ingest.out"; then
+	fail "pcapdomains ingest: $(cat "$tmp/ingest.out")"
+else
+	echo "note: pcapdomains ingest is not available; the analyzer check is left out"
+fi
 has "$tmp/requests.log" "GET /containers/web/json HTTP/1.1" "request"
 has "$tmp/requests.log" "Host: localhost" "request"
 capture_ok webid "docker:${id_web:0:12}" DOCKER_HOST=unix://$sock
