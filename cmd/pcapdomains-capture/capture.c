@@ -552,9 +552,9 @@ static void show_progress(struct run *r)
 	for (unsigned i = 0; i < r->n && k < sizeof line - 40; i++) {
 		struct iface *f = &r->ifs[i];
 		human(hb, sizeof hb, f->bytes);
-		k += (size_t)snprintf(line + k, sizeof line - k, " %s%s %llu/%s/%llu", f->name,
-		                      f->h ? "" : "(gone)", (unsigned long long)f->pkts, hb,
-		                      (unsigned long long)f->drop);
+		k += (size_t)snprintf(line + k, sizeof line - k, " %s%s: %llu pkts %s %llu drop",
+		                      f->name, f->h ? "" : " (gone)", (unsigned long long)f->pkts,
+		                      hb, (unsigned long long)f->drop);
 	}
 	fprintf(stderr, "\r\033[K%s", line);
 	fflush(stderr);
@@ -608,7 +608,7 @@ static int loop(struct run *r)
 						any |= r->ifs[i].h != NULL;
 					if (!any) {
 						snprintf(r->errbuf, PDCAP_ERRBUF,
-						         "every interface is gone");
+						         "every interface given with -i is gone");
 						return -1;
 					}
 				}
@@ -764,7 +764,12 @@ int pdcap_capture(const struct pdcap_opts *o, const struct pdcap_target *t, uint
 				                      i ? ", " : "", r->ifs[i].name,
 				                      (unsigned long long)r->ifs[i].pkts);
 		}
-		human(hb, sizeof hb, r->total_bytes);
+		hb[0] = '\0';
+		if (r->total_bytes >= 10000) {
+			hb[0] = ',';
+			hb[1] = ' ';
+			human(hb + 2, sizeof hb - 2, r->total_bytes);
+		}
 		char last[1100];
 		if (r->rotating)
 			snprintf(last, sizeof last, " in %lu file%s (last %s)", r->files,

@@ -53,7 +53,7 @@ static void usage(FILE *f)
 	      "                     and interfaces that appear later\n"
 	      "  -f BPF             capture filter (pcap-filter(7)), e.g. -f 'not port 22'\n"
 	      "  -s SNAPLEN         bytes kept per packet (default 262144)\n"
-	      "  -B KIB             kernel buffer per interface in KiB (default 4096)\n"
+	      "  -B KIB             kernel buffer per interface in KiB (default 8192)\n"
 	      "  -c COUNT           stop after COUNT packets\n"
 	      "  --duration SECS    stop after SECS seconds\n"
 	      "  -C MB              start a new file when this one reaches MB million bytes\n"
@@ -113,7 +113,7 @@ int main(int argc, char **argv)
 	int c;
 
 	o.snaplen = 262144;
-	o.buffer_kib = 4096;
+	o.buffer_kib = 8192;
 	while ((c = getopt_long(argc, argv, "w:i:f:s:B:c:C:G:W:Z:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'w':

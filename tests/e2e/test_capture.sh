@@ -272,6 +272,15 @@ check_valid "$f"
 [ "$(tshark_count "$f")" -gt 0 ] || fail "SIGKILL: no packets reached the file"
 ok "SIGKILL: file reads whole to its last block ($(tshark_count "$f") packets)"
 
+# On a terminal: one live line per second, redrawn in place, then the summary.
+if command -v script >/dev/null; then
+	(sleep 1.3; traffic >/dev/null) &
+	script -qfc "timeout -s INT 2.6 $BIN netns:/run/netns/$CLI -i $N-e0 -w $tmp/t.pcapng" /dev/null >"$tmp/tty.out"
+	grep -q $'\r\e\[K[0-9]* pkts, .* dropped | '"$N-e0: [0-9]* pkts" "$tmp/tty.out" || fail "no live line: $(cat -v "$tmp/tty.out")"
+	grep -q $'\r\e\[Kpcapdomains-capture: [1-9][0-9]* packets' "$tmp/tty.out" || fail "no summary after the live line: $(cat -v "$tmp/tty.out")"
+	ok "live progress line on a terminal"
+fi
+
 # ---- 6. errors: one line, exit 2 ----
 expect_err() { # expect_err WHAT-TO-GREP CMD...
 	local want=$1
@@ -310,7 +319,8 @@ elif "$PD" ingest --db "$tmp/db.sqlite" "$tmp/a.pcapng" >"$tmp/ingest.out" 2>&1;
 	ifs=$(sqlite3 "$tmp/db.sqlite" "SELECT group_concat(name, ',') FROM (SELECT name FROM interfaces ORDER BY idx)")
 	[ "$ifs" = "lo,$N-e0" ] || fail "interfaces table '$ifs'"
 	app=$(sqlite3 "$tmp/db.sqlite" "SELECT capture_app || '|' || ifnull(drops, 'NULL') FROM captures")
-	[ "$app" = "pcapdomains-capture $("$BIN" --version | cut -d' ' -f2)|0" ] || fail "capture_app|drops '$app'"
+	drops=$(sed -n 's/.*, \([0-9]*\) dropped by the kernel.*/\1/p' "$tmp/a.err")
+	[ "$app" = "pcapdomains-capture $("$BIN" --version | cut -d' ' -f2)|$drops" ] || fail "capture_app|drops '$app', helper said $drops dropped"
 	ok "pcapdomains ingest: captures row $row, interfaces $ifs, $app"
 elif grep -q "not built yet" "$tmp/ingest.out" 2>/dev/null; then
 	echo "note: pcapdomains ingest is not built yet; the analyzer check is left out"
