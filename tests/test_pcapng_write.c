@@ -29,10 +29,10 @@ static char *write_sample(unsigned npkts, bool mixed, uint64_t *ends, size_t *ne
 	char path[] = "/tmp/pd-test-pcapng-write-XXXXXX";
 	int fd = mkstemp(path);
 	ck_assert_int_ge(fd, 0);
-	struct pdcap_w w;
-	char err[PDCAP_ERRBUF];
-	ck_assert_int_eq(pdcap_w_init(&w, fd, path, err), 0);
-	struct pdcap_shb_info in = {
+	struct pd_cap_w w;
+	char err[PD_CAP_ERRBUF];
+	ck_assert_int_eq(pd_cap_w_init(&w, fd, path, err), 0);
+	struct pd_cap_shb_info in = {
 		.comment = "Captured by test",
 		.meta_keys = { "runtime", "container_name", "pid", "netns_inode" },
 		.meta_vals = { "docker", "web", "4242", "4026531840" },
@@ -42,10 +42,12 @@ static char *write_sample(unsigned npkts, bool mixed, uint64_t *ends, size_t *ne
 		.userappl = "pcapdomains-capture test",
 	};
 	size_t k = 0;
-	ck_assert_int_eq(pdcap_w_shb(&w, &in), 0);
-	ck_assert_int_eq(pdcap_w_idb(&w, 1, 262144, "eth0", "eth0 in docker web", 9, "port 53"), 0);
+	ck_assert_int_eq(pd_cap_w_shb(&w, &in), 0);
+	ck_assert_int_eq(pd_cap_w_idb(&w, 1, 262144, "eth0", "eth0 in docker web", 9, "port 53"),
+	                 0);
 	ck_assert_int_eq(
-	        pdcap_w_idb(&w, mixed ? 101 : 1, mixed ? 65535 : 262144, "tun0", NULL, 6, NULL), 0);
+	        pd_cap_w_idb(&w, mixed ? 101 : 1, mixed ? 65535 : 262144, "tun0", NULL, 6, NULL),
+	        0);
 	ends[k++] = w.file_bytes;
 	for (unsigned i = 0; i < npkts; i++) {
 		uint8_t data[1500];
@@ -53,21 +55,21 @@ static char *write_sample(unsigned npkts, bool mixed, uint64_t *ends, size_t *ne
 		for (uint32_t j = 0; j < len; j++)
 			data[j] = (uint8_t)(i + j);
 		uint64_t ts = i % 2 ? 1700000000000000ull + i : 1700000000000000000ull + i;
-		ck_assert_int_eq(pdcap_w_epb(&w, i % 2, ts, data, len, len + 4, i % 3), 0);
+		ck_assert_int_eq(pd_cap_w_epb(&w, i % 2, ts, data, len, len + 4, i % 3), 0);
 		ends[k++] = w.file_bytes;
 	}
-	struct pdcap_isb s = { .ts = 1700000000000000001ull,
-		               .start = 1700000000000000000ull,
-		               .end = 1700000000000000002ull,
-		               .ifrecv = 1000,
-		               .ifdrop = 7,
-		               .usrdeliv = npkts / 2,
-		               .has_recv = true };
-	ck_assert_int_eq(pdcap_w_isb(&w, 0, &s), 0);
+	struct pd_cap_isb s = { .ts = 1700000000000000001ull,
+		                .start = 1700000000000000000ull,
+		                .end = 1700000000000000002ull,
+		                .ifrecv = 1000,
+		                .ifdrop = 7,
+		                .usrdeliv = npkts / 2,
+		                .has_recv = true };
+	ck_assert_int_eq(pd_cap_w_isb(&w, 0, &s), 0);
 	ends[k++] = w.file_bytes;
 	*nends = k;
-	ck_assert_int_eq(pdcap_w_close(&w, err), 0);
-	pdcap_w_clear(&w);
+	ck_assert_int_eq(pd_cap_w_close(&w, err), 0);
+	pd_cap_w_clear(&w);
 	return strdup(path);
 }
 
@@ -143,25 +145,25 @@ START_TEST(valid)
 	                  "{\"Pid\":9},\"Pid\":1234,\"Running\":true},\"Name\":\"/w\\u00e9b\\n\","
 	                  "\"Config\":{\"Image\":\"nginx:1\"},\"Neg\":-1.5e3,\"N\":null}";
 	char out[64];
-	ck_assert_int_eq(pdcap_json_get(doc, strlen(doc), "State.Pid", out, sizeof out),
-	                 PDCAP_JSON_NUMBER);
+	ck_assert_int_eq(pd_cap_json_get(doc, strlen(doc), "State.Pid", out, sizeof out),
+	                 PD_CAP_JSON_NUMBER);
 	ck_assert_str_eq(out, "1234");
-	ck_assert_int_eq(pdcap_json_get(doc, strlen(doc), "State.Running", out, sizeof out),
-	                 PDCAP_JSON_TRUE);
-	ck_assert_int_eq(pdcap_json_get(doc, strlen(doc), "Name", out, sizeof out),
-	                 PDCAP_JSON_STRING);
+	ck_assert_int_eq(pd_cap_json_get(doc, strlen(doc), "State.Running", out, sizeof out),
+	                 PD_CAP_JSON_TRUE);
+	ck_assert_int_eq(pd_cap_json_get(doc, strlen(doc), "Name", out, sizeof out),
+	                 PD_CAP_JSON_STRING);
 	ck_assert_str_eq(out, "/w\xc3\xa9"
 	                      "b?");
-	ck_assert_int_eq(pdcap_json_get(doc, strlen(doc), "Config.Image", out, sizeof out),
-	                 PDCAP_JSON_STRING);
+	ck_assert_int_eq(pd_cap_json_get(doc, strlen(doc), "Config.Image", out, sizeof out),
+	                 PD_CAP_JSON_STRING);
 	ck_assert_str_eq(out, "nginx:1");
-	ck_assert_int_eq(pdcap_json_get(doc, strlen(doc), "Neg", out, sizeof out),
-	                 PDCAP_JSON_NUMBER);
-	ck_assert_int_eq(pdcap_json_get(doc, strlen(doc), "N", out, sizeof out), PDCAP_JSON_NULL);
-	ck_assert_int_eq(pdcap_json_get(doc, strlen(doc), "State.Nope", out, sizeof out),
-	                 PDCAP_JSON_NONE);
-	ck_assert_int_eq(pdcap_json_get(doc, strlen(doc), "Id.x", out, sizeof out),
-	                 PDCAP_JSON_NONE);
+	ck_assert_int_eq(pd_cap_json_get(doc, strlen(doc), "Neg", out, sizeof out),
+	                 PD_CAP_JSON_NUMBER);
+	ck_assert_int_eq(pd_cap_json_get(doc, strlen(doc), "N", out, sizeof out), PD_CAP_JSON_NULL);
+	ck_assert_int_eq(pd_cap_json_get(doc, strlen(doc), "State.Nope", out, sizeof out),
+	                 PD_CAP_JSON_NONE);
+	ck_assert_int_eq(pd_cap_json_get(doc, strlen(doc), "Id.x", out, sizeof out),
+	                 PD_CAP_JSON_NONE);
 
 	/* HTTP: Content-Length and chunked (with an extension) bodies. */
 	const char *m1 = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4"
@@ -171,11 +173,11 @@ START_TEST(valid)
 	int st;
 	char *body;
 	size_t blen;
-	ck_assert_int_eq(pdcap_http_parse(m1, strlen(m1), &st, &body, &blen, err), 0);
+	ck_assert_int_eq(pd_cap_http_parse(m1, strlen(m1), &st, &body, &blen, err), 0);
 	ck_assert_int_eq(st, 200);
 	ck_assert_str_eq(body, "{}xx");
 	free(body);
-	ck_assert_int_eq(pdcap_http_parse(m2, strlen(m2), &st, &body, &blen, err), 0);
+	ck_assert_int_eq(pd_cap_http_parse(m2, strlen(m2), &st, &body, &blen, err), 0);
 	ck_assert_int_eq(st, 404);
 	ck_assert_str_eq(body, "{\"m\":1}\n");
 	free(body);
@@ -228,7 +230,7 @@ START_TEST(truncated)
 	int fd = mkstemp(tpath);
 	ck_assert_int_ge(fd, 0);
 	uint64_t good = 0;
-	char err[PDCAP_ERRBUF];
+	char err[PD_CAP_ERRBUF];
 	int pfd[2];
 	ck_assert_int_eq(pipe(pfd), 0);
 	/* In a child of our own: Check's own result file must not hit the size limit. */
@@ -237,21 +239,21 @@ START_TEST(truncated)
 	if (pid == 0) {
 		signal(SIGXFSZ, SIG_IGN);
 		struct rlimit rl = { 3000, 3000 };
-		struct pdcap_w w;
-		struct pdcap_shb_info in = { .hardware = "h", .os = "o", .userappl = "u" };
+		struct pd_cap_w w;
+		struct pd_cap_shb_info in = { .hardware = "h", .os = "o", .userappl = "u" };
 		uint8_t data[1000] = { 0 };
 		int bad = 0;
-		if (setrlimit(RLIMIT_FSIZE, &rl) < 0 || pdcap_w_init(&w, fd, tpath, err) < 0 ||
-		    pdcap_w_shb(&w, &in) < 0 ||
-		    pdcap_w_idb(&w, 1, 1500, "eth0", NULL, 9, NULL) < 0 || pdcap_w_flush(&w) < 0)
+		if (setrlimit(RLIMIT_FSIZE, &rl) < 0 || pd_cap_w_init(&w, fd, tpath, err) < 0 ||
+		    pd_cap_w_shb(&w, &in) < 0 ||
+		    pd_cap_w_idb(&w, 1, 1500, "eth0", NULL, 9, NULL) < 0 || pd_cap_w_flush(&w) < 0)
 			_exit(10);
 		good = w.file_bytes;
 		for (int i = 0; i < 5; i++)
-			bad |= pdcap_w_epb(&w, 0, 1, data, sizeof data, sizeof data, 0) != 0;
-		bad |= (pdcap_w_flush(&w) != -1) << 1; /* the write hits the limit */
+			bad |= pd_cap_w_epb(&w, 0, 1, data, sizeof data, sizeof data, 0) != 0;
+		bad |= (pd_cap_w_flush(&w) != -1) << 1; /* the write hits the limit */
 		bad |= (w.sys_errno != EFBIG) << 2;
-		bad |= (pdcap_w_epb(&w, 0, 1, data, 10, 10, 0) != -1) << 3; /* refused after */
-		bad |= (pdcap_w_close(&w, err) != -1) << 4;
+		bad |= (pd_cap_w_epb(&w, 0, 1, data, 10, 10, 0) != -1) << 3; /* refused after */
+		bad |= (pd_cap_w_close(&w, err) != -1) << 4;
 		bad |= (strstr(err, "File too large") == NULL) << 5;
 		if (write(pfd[1], &good, sizeof good) != sizeof good)
 			bad |= 1 << 6;
@@ -281,23 +283,23 @@ START_TEST(truncated)
 		int status;
 		char *body = NULL;
 		size_t blen;
-		ck_assert_msg(pdcap_http_parse(cuts[i], strlen(cuts[i]), &status, &body, &blen,
-		                               err) == -1,
+		ck_assert_msg(pd_cap_http_parse(cuts[i], strlen(cuts[i]), &status, &body, &blen,
+		                                err) == -1,
 		              "cut answer %zu accepted", i);
 		ck_assert_ptr_null(body);
 	}
 	const char *jcuts = "{\"State\":{\"Pid\":12";
 	for (size_t n = 0; n < strlen(jcuts); n++) {
 		char out[32];
-		int t = pdcap_json_get(jcuts, n, "State.Pid", out, sizeof out);
-		ck_assert_msg(t == -1 || t == PDCAP_JSON_NONE, "cut json %zu gave %d", n, t);
+		int t = pd_cap_json_get(jcuts, n, "State.Pid", out, sizeof out);
+		ck_assert_msg(t == -1 || t == PD_CAP_JSON_NONE, "cut json %zu gave %d", n, t);
 	}
 }
 END_TEST
 
 START_TEST(hostile)
 {
-	char err[PDCAP_ERRBUF], out[64];
+	char err[PD_CAP_ERRBUF], out[64];
 	int status;
 	char *body;
 	size_t blen;
@@ -309,33 +311,34 @@ START_TEST(hostile)
 	 */
 	char deep[4096];
 	memset(deep, '[', sizeof deep);
-	ck_assert_int_eq(pdcap_json_get(deep, sizeof deep, "a", out, sizeof out), -1);
+	ck_assert_int_eq(pd_cap_json_get(deep, sizeof deep, "a", out, sizeof out), -1);
 	char deepobj[8192];
 	size_t k = 0;
 	for (int i = 0; i < 1000; i++)
 		k += (size_t)snprintf(deepobj + k, sizeof deepobj - k, "{\"a\":");
-	ck_assert_int_eq(pdcap_json_get(deepobj, k, "a.a.a", out, sizeof out), -1);
+	ck_assert_int_eq(pd_cap_json_get(deepobj, k, "a.a.a", out, sizeof out), -1);
 	const char *bad[] = {
 		"{\"a\":\"\\x\"}",       "{\"a\":\"\\ud800\"}", "{\"a\":\"\\udc00x\"}",
 		"{\"a\":\"x\ny\"}",      "{\"b\":tru,\"a\":1}", "{\"b\" 1,\"a\":1}",
 		"{\"b\":[1 2],\"a\":1}", "{\"b\":\"\\u12\"}",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-		ck_assert_msg(pdcap_json_get(bad[i], strlen(bad[i]), "a", out, sizeof out) == -1,
+		ck_assert_msg(pd_cap_json_get(bad[i], strlen(bad[i]), "a", out, sizeof out) == -1,
 		              "bad json %zu accepted", i);
 	char longkey[400];
 	memset(longkey, 0, sizeof longkey);
 	strcpy(longkey, "{\"");
 	memset(longkey + 2, 'P', 200);
 	strcpy(longkey + 202, "\":1,\"P\":2}");
-	ck_assert_int_eq(pdcap_json_get(longkey, strlen(longkey), "P", out, sizeof out),
-	                 PDCAP_JSON_NUMBER);
+	ck_assert_int_eq(pd_cap_json_get(longkey, strlen(longkey), "P", out, sizeof out),
+	                 PD_CAP_JSON_NUMBER);
 	ck_assert_str_eq(out, "2");
 	/* A long string is cut to the output buffer, control characters replaced. */
 	const char *ctl =
 	        "{\"a\":\"\\u001b[31mred\\u0000\\t0123456789012345678901234567890123456789"
 	        "0123456789012345678901234567890\"}";
-	ck_assert_int_eq(pdcap_json_get(ctl, strlen(ctl), "a", out, sizeof out), PDCAP_JSON_STRING);
+	ck_assert_int_eq(pd_cap_json_get(ctl, strlen(ctl), "a", out, sizeof out),
+	                 PD_CAP_JSON_STRING);
 	ck_assert_uint_eq(strlen(out), sizeof out - 1);
 	ck_assert(strncmp(out, "?[31mred??0123", 14) == 0);
 
@@ -356,7 +359,7 @@ START_TEST(hostile)
 	};
 	for (size_t i = 0; i < sizeof h / sizeof h[0]; i++) {
 		body = NULL;
-		ck_assert_msg(pdcap_http_parse(h[i], strlen(h[i]), &status, &body, &blen, err) ==
+		ck_assert_msg(pd_cap_http_parse(h[i], strlen(h[i]), &status, &body, &blen, err) ==
 		                      -1,
 		              "hostile answer %zu accepted", i);
 		ck_assert_ptr_null(body);
@@ -366,18 +369,20 @@ START_TEST(hostile)
 	char path[] = "/tmp/pd-test-pcapng-hostile-XXXXXX";
 	int fd = mkstemp(path);
 	ck_assert_int_ge(fd, 0);
-	struct pdcap_w w;
-	ck_assert_int_eq(pdcap_w_init(&w, fd, path, err), 0);
+	struct pd_cap_w w;
+	ck_assert_int_eq(pd_cap_w_init(&w, fd, path, err), 0);
 	char *huge = malloc(70000);
 	memset(huge, 'x', 69999);
 	huge[69999] = '\0';
-	struct pdcap_shb_info in = { .comment = huge, .hardware = "", .os = NULL, .userappl = "u" };
-	ck_assert_int_eq(pdcap_w_shb(&w, &in), 0);
-	ck_assert_int_eq(pdcap_w_idb(&w, 1, 100, "", huge, 9, huge), 0);
+	struct pd_cap_shb_info in = {
+		.comment = huge, .hardware = "", .os = NULL, .userappl = "u"
+	};
+	ck_assert_int_eq(pd_cap_w_shb(&w, &in), 0);
+	ck_assert_int_eq(pd_cap_w_idb(&w, 1, 100, "", huge, 9, huge), 0);
 	uint8_t d[4] = { 1, 2, 3, 4 };
-	ck_assert_int_eq(pdcap_w_epb(&w, 0, 5, d, 4, 4, 0), 0);
-	ck_assert_int_eq(pdcap_w_close(&w, err), 0);
-	pdcap_w_clear(&w);
+	ck_assert_int_eq(pd_cap_w_epb(&w, 0, 5, d, 4, 4, 0), 0);
+	ck_assert_int_eq(pd_cap_w_close(&w, err), 0);
+	pd_cap_w_clear(&w);
 	free(huge);
 	char rerr[PD_ERRBUF_SIZE];
 	enum pd_err e;

@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "pcapng.h"
-#include "pdcap.h"
+#include "helper.h"
 
 struct iface {
 	char name[IF_NAMESIZE + 1];
@@ -43,13 +43,13 @@ struct iface {
 };
 
 struct run {
-	const struct pdcap_opts *o;
-	const struct pdcap_target *t;
-	const struct pdcap_privs *privs;
+	const struct pd_cap_opts *o;
+	const struct pd_cap_target *t;
+	const struct pd_cap_privs *privs;
 	uint64_t netns_inode;
-	struct iface ifs[PDCAP_MAX_IFACES];
+	struct iface ifs[PD_CAP_MAX_IFACES];
 	unsigned n;
-	struct pdcap_w w;
+	struct pd_cap_w w;
 	bool w_open;
 	bool to_stdout;
 	bool rotating;
@@ -65,11 +65,11 @@ struct run {
 	unsigned n_failed;
 	/* Section header contents. */
 	char comment[1024];
-	char meta_vals[16][PDCAP_META_MAX];
+	char meta_vals[16][PD_CAP_META_MAX];
 	const char *meta_keys[16];
 	unsigned n_meta;
 	char hardware[128], os[256], userappl[64];
-	char errbuf[PDCAP_ERRBUF];
+	char errbuf[PD_CAP_ERRBUF];
 };
 
 static double mono(void)
@@ -104,7 +104,7 @@ __attribute__((format(printf, 2, 3))) static void note(struct run *r, const char
 	fputc('\n', stderr);
 }
 
-void pdcap_rotated_name(char *dst, size_t dstsz, const char *out, unsigned long seq, unsigned ring)
+void pd_cap_rotated_name(char *dst, size_t dstsz, const char *out, unsigned long seq, unsigned ring)
 {
 	size_t n = strlen(out);
 	const char *ext = "";
@@ -149,15 +149,15 @@ static void add_meta(struct run *r, const char *key, const char *val)
 
 static void build_shb(struct run *r)
 {
-	const struct pdcap_target *t = r->t;
-	char pid[32] = "", ino[32], host[256] = "", filt[PDCAP_META_MAX] = "";
+	const struct pd_cap_target *t = r->t;
+	char pid[32] = "", ino[32], host[256] = "", filt[PD_CAP_META_MAX] = "";
 	struct utsname u;
 	if (t->pid > 0)
 		snprintf(pid, sizeof pid, "%ld", t->pid);
 	snprintf(ino, sizeof ino, "%llu", (unsigned long long)r->netns_inode);
 	gethostname(host, sizeof host - 1);
 	sanitize(filt, sizeof filt, r->o->filter);
-	add_meta(r, PD_META_RUNTIME, pdcap_runtime_name(t->runtime));
+	add_meta(r, PD_META_RUNTIME, pd_cap_runtime_name(t->runtime));
 	add_meta(r, PD_META_ID, t->id);
 	add_meta(r, PD_META_NAME, t->name);
 	add_meta(r, PD_META_IMAGE, t->image);
@@ -168,10 +168,10 @@ static void build_shb(struct run *r)
 	add_meta(r, PD_META_VERSION, PD_VERSION);
 
 	char what[600];
-	const char *kind = t->runtime == PDCAP_RT_PID     ? "process"
-	                   : t->runtime == PDCAP_RT_NETNS ? "network namespace"
-	                                                  : "container";
-	snprintf(what, sizeof what, "%s %s %s", pdcap_runtime_name(t->runtime), kind,
+	const char *kind = t->runtime == PD_CAP_RT_PID     ? "process"
+	                   : t->runtime == PD_CAP_RT_NETNS ? "network namespace"
+	                                                   : "container";
+	snprintf(what, sizeof what, "%s %s %s", pd_cap_runtime_name(t->runtime), kind,
 	         t->name[0] ? t->name : t->ref);
 	int k = snprintf(r->comment, sizeof r->comment,
 	                 "Captured by pcapdomains-capture %s from %.300s", PD_VERSION, what);
@@ -199,11 +199,12 @@ static int write_idb(struct run *r, unsigned i)
 {
 	struct iface *f = &r->ifs[i];
 	char desc[512];
-	const struct pdcap_target *t = r->t;
-	snprintf(desc, sizeof desc, "%s in %s %.200s", f->name, pdcap_runtime_name(t->runtime),
+	const struct pd_cap_target *t = r->t;
+	snprintf(desc, sizeof desc, "%s in %s %.200s", f->name, pd_cap_runtime_name(t->runtime),
 	         t->name[0] ? t->name : t->ref);
 	sanitize(desc, sizeof desc, desc);
-	return pdcap_w_idb(&r->w, f->linktype, f->snaplen, f->name, desc, f->tsresol, r->o->filter);
+	return pd_cap_w_idb(&r->w, f->linktype, f->snaplen, f->name, desc, f->tsresol,
+	                    r->o->filter);
 }
 
 /* Opens the output: the file itself, or the rotated name for seq; writes SHB and IDBs. */
@@ -216,41 +217,41 @@ static int open_output(struct run *r)
 		snprintf(path, sizeof path, "standard output");
 	} else {
 		if (r->rotating)
-			pdcap_rotated_name(path, sizeof path, r->o->out, r->seq, r->o->ring);
+			pd_cap_rotated_name(path, sizeof path, r->o->out, r->seq, r->o->ring);
 		else
 			snprintf(path, sizeof path, "%s", r->o->out);
 		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	}
 	if (fd < 0) {
-		snprintf(r->errbuf, PDCAP_ERRBUF, "cannot create %s: %s", path, strerror(errno));
+		snprintf(r->errbuf, PD_CAP_ERRBUF, "cannot create %s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (!r->to_stdout && r->privs && r->privs->change_user && geteuid() == 0 &&
 	    fchown(fd, r->privs->uid, r->privs->gid) < 0) {
-		snprintf(r->errbuf, PDCAP_ERRBUF, "cannot give %s to %s: %s", path, r->privs->user,
+		snprintf(r->errbuf, PD_CAP_ERRBUF, "cannot give %s to %s: %s", path, r->privs->user,
 		         strerror(errno));
 		close(fd);
 		return -1;
 	}
-	if (pdcap_w_init(&r->w, fd, path, r->errbuf) < 0)
+	if (pd_cap_w_init(&r->w, fd, path, r->errbuf) < 0)
 		return -1;
 	r->w_open = true;
 	r->files++;
 	r->file_t0 = mono();
-	struct pdcap_shb_info in = { .comment = r->comment,
-		                     .n_meta = r->n_meta,
-		                     .hardware = r->hardware,
-		                     .os = r->os,
-		                     .userappl = r->userappl };
+	struct pd_cap_shb_info in = { .comment = r->comment,
+		                      .n_meta = r->n_meta,
+		                      .hardware = r->hardware,
+		                      .os = r->os,
+		                      .userappl = r->userappl };
 	for (unsigned i = 0; i < r->n_meta; i++) {
 		in.meta_keys[i] = r->meta_keys[i];
 		in.meta_vals[i] = r->meta_vals[i];
 	}
-	int rc = pdcap_w_shb(&r->w, &in);
+	int rc = pd_cap_w_shb(&r->w, &in);
 	for (unsigned i = 0; rc == 0 && i < r->n; i++)
 		rc = write_idb(r, i);
-	if (rc < 0 || pdcap_w_flush(&r->w) < 0) {
-		snprintf(r->errbuf, PDCAP_ERRBUF, "writing %s: %s", r->w.path,
+	if (rc < 0 || pd_cap_w_flush(&r->w) < 0) {
+		snprintf(r->errbuf, PD_CAP_ERRBUF, "writing %s: %s", r->w.path,
 		         strerror(r->w.sys_errno));
 		return -1;
 	}
@@ -275,25 +276,25 @@ static int close_output(struct run *r)
 	for (unsigned i = 0; i < r->n; i++) {
 		struct iface *f = &r->ifs[i];
 		update_stats(f);
-		struct pdcap_isb s = { .ts = now_units(f->tsresol),
-			               .start = f->start,
-			               .end = now_units(f->tsresol),
-			               .ifrecv = f->recv,
-			               .ifdrop = f->drop,
-			               .usrdeliv = f->pkts,
-			               .has_recv = f->has_stats };
-		if (pdcap_w_isb(&r->w, i, &s) < 0)
+		struct pd_cap_isb s = { .ts = now_units(f->tsresol),
+			                .start = f->start,
+			                .end = now_units(f->tsresol),
+			                .ifrecv = f->recv,
+			                .ifdrop = f->drop,
+			                .usrdeliv = f->pkts,
+			                .has_recv = f->has_stats };
+		if (pd_cap_w_isb(&r->w, i, &s) < 0)
 			rc = -1;
 	}
-	char err[PDCAP_ERRBUF];
-	if (pdcap_w_close(&r->w, err) < 0 || rc < 0) {
+	char err[PD_CAP_ERRBUF];
+	if (pd_cap_w_close(&r->w, err) < 0 || rc < 0) {
 		if (rc < 0)
 			snprintf(err, sizeof err, "writing %s: %s", r->w.path,
 			         strerror(r->w.sys_errno));
-		snprintf(r->errbuf, PDCAP_ERRBUF, "%s", err);
+		snprintf(r->errbuf, PD_CAP_ERRBUF, "%s", err);
 		rc = -1;
 	}
-	pdcap_w_clear(&r->w);
+	pd_cap_w_clear(&r->w);
 	r->w_open = false;
 	return rc;
 }
@@ -312,7 +313,7 @@ struct cbctx {
 	struct run *r;
 	unsigned idx;
 };
-static struct cbctx cbs[PDCAP_MAX_IFACES];
+static struct cbctx cbs[PD_CAP_MAX_IFACES];
 
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
@@ -329,8 +330,8 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 	}
 	uint64_t ts = (uint64_t)h->ts.tv_sec * (f->tsresol == 9 ? 1000000000u : 1000000u) +
 	              (uint64_t)h->ts.tv_usec;
-	if (pdcap_w_epb(&r->w, c->idx, ts, data, h->caplen, h->len, 0) < 0) {
-		snprintf(r->errbuf, PDCAP_ERRBUF, "writing %s: %s", r->w.path,
+	if (pd_cap_w_epb(&r->w, c->idx, ts, data, h->caplen, h->len, 0) < 0) {
+		snprintf(r->errbuf, PD_CAP_ERRBUF, "writing %s: %s", r->w.path,
 		         strerror(r->w.sys_errno));
 		r->failed = true;
 		pcap_breakloop(f->h);
@@ -348,14 +349,14 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 
 /* Opens a handle on name; -1 with a message on failure (*fatal for a bad filter). */
 static pcap_t *open_handle(struct run *r, const char *name, int *tsresol, bool *fatal,
-                           char err[PDCAP_ERRBUF])
+                           char err[PD_CAP_ERRBUF])
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
-	const struct pdcap_opts *o = r->o;
+	const struct pd_cap_opts *o = r->o;
 	*fatal = false;
 	pcap_t *h = pcap_create(name, ebuf);
 	if (!h) {
-		snprintf(err, PDCAP_ERRBUF, "%s: %s", name, ebuf);
+		snprintf(err, PD_CAP_ERRBUF, "%s: %s", name, ebuf);
 		return NULL;
 	}
 	pcap_set_snaplen(h, o->snaplen);
@@ -368,20 +369,20 @@ static pcap_t *open_handle(struct run *r, const char *name, int *tsresol, bool *
 	if (rc < 0) {
 		switch (rc) {
 		case PCAP_ERROR_PERM_DENIED:
-			snprintf(err, PDCAP_ERRBUF,
+			snprintf(err, PD_CAP_ERRBUF,
 			         "%s: permission denied: missing capability CAP_NET_RAW (run with "
 			         "sudo)",
 			         name);
 			*fatal = true;
 			break;
 		case PCAP_ERROR_NO_SUCH_DEVICE:
-			snprintf(err, PDCAP_ERRBUF, "%s: no such interface (gone?)", name);
+			snprintf(err, PD_CAP_ERRBUF, "%s: no such interface (gone?)", name);
 			break;
 		case PCAP_ERROR_IFACE_NOT_UP:
-			snprintf(err, PDCAP_ERRBUF, "%s: interface is down", name);
+			snprintf(err, PD_CAP_ERRBUF, "%s: interface is down", name);
 			break;
 		default:
-			snprintf(err, PDCAP_ERRBUF, "%s: %s", name, pcap_geterr(h));
+			snprintf(err, PD_CAP_ERRBUF, "%s: %s", name, pcap_geterr(h));
 		}
 		pcap_close(h);
 		return NULL;
@@ -391,8 +392,8 @@ static pcap_t *open_handle(struct run *r, const char *name, int *tsresol, bool *
 		struct bpf_program prog;
 		if (pcap_compile(h, &prog, o->filter, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
 		    pcap_setfilter(h, &prog) < 0) {
-			snprintf(err, PDCAP_ERRBUF, "bad filter -f '%s' on %s: %s", o->filter, name,
-			         pcap_geterr(h));
+			snprintf(err, PD_CAP_ERRBUF, "bad filter -f '%s' on %s: %s", o->filter,
+			         name, pcap_geterr(h));
 			*fatal = true;
 			pcap_close(h);
 			return NULL;
@@ -400,7 +401,7 @@ static pcap_t *open_handle(struct run *r, const char *name, int *tsresol, bool *
 		pcap_freecode(&prog);
 	}
 	if (pcap_setnonblock(h, 1, ebuf) < 0 || pcap_get_selectable_fd(h) < 0) {
-		snprintf(err, PDCAP_ERRBUF, "%s: cannot poll: %s", name, ebuf);
+		snprintf(err, PD_CAP_ERRBUF, "%s: cannot poll: %s", name, ebuf);
 		pcap_close(h);
 		return NULL;
 	}
@@ -408,7 +409,7 @@ static pcap_t *open_handle(struct run *r, const char *name, int *tsresol, bool *
 }
 
 /* Adds or reopens interface name; returns 0, -1 (skipped, err set), -2 (fatal). */
-static int add_iface(struct run *r, const char *name, char err[PDCAP_ERRBUF])
+static int add_iface(struct run *r, const char *name, char err[PD_CAP_ERRBUF])
 {
 	int tsresol = 9;
 	bool fatal;
@@ -416,8 +417,9 @@ static int add_iface(struct run *r, const char *name, char err[PDCAP_ERRBUF])
 	for (i = 0; i < r->n; i++)
 		if (strcmp(r->ifs[i].name, name) == 0 && !r->ifs[i].h)
 			break;
-	if (i == r->n && r->n >= PDCAP_MAX_IFACES) {
-		snprintf(err, PDCAP_ERRBUF, "%s: more than %d interfaces", name, PDCAP_MAX_IFACES);
+	if (i == r->n && r->n >= PD_CAP_MAX_IFACES) {
+		snprintf(err, PD_CAP_ERRBUF, "%s: more than %d interfaces", name,
+		         PD_CAP_MAX_IFACES);
 		return -1;
 	}
 	pcap_t *h = open_handle(r, name, &tsresol, &fatal, err);
@@ -428,9 +430,10 @@ static int add_iface(struct run *r, const char *name, char err[PDCAP_ERRBUF])
 	if (i < r->n &&
 	    (r->ifs[i].linktype != lt || r->ifs[i].snaplen != snap || r->ifs[i].tsresol != tsresol))
 		i = r->n; /* came back different: a new interface block */
-	if (i == r->n && r->n >= PDCAP_MAX_IFACES) {
+	if (i == r->n && r->n >= PD_CAP_MAX_IFACES) {
 		pcap_close(h);
-		snprintf(err, PDCAP_ERRBUF, "%s: more than %d interfaces", name, PDCAP_MAX_IFACES);
+		snprintf(err, PD_CAP_ERRBUF, "%s: more than %d interfaces", name,
+		         PD_CAP_MAX_IFACES);
 		return -1;
 	}
 	struct iface *f = &r->ifs[i];
@@ -443,7 +446,7 @@ static int add_iface(struct run *r, const char *name, char err[PDCAP_ERRBUF])
 		f->start = now_units(tsresol);
 		r->n++;
 		if (r->w_open && write_idb(r, i) < 0) {
-			snprintf(err, PDCAP_ERRBUF, "writing %s: %s", r->w.path,
+			snprintf(err, PD_CAP_ERRBUF, "writing %s: %s", r->w.path,
 			         strerror(r->w.sys_errno));
 			pcap_close(h);
 			return -2;
@@ -490,17 +493,17 @@ static int rescan(struct run *r, bool first)
 {
 	struct if_nameindex *ni = if_nameindex();
 	if (!ni) {
-		snprintf(r->errbuf, PDCAP_ERRBUF, "listing interfaces: %s", strerror(errno));
+		snprintf(r->errbuf, PD_CAP_ERRBUF, "listing interfaces: %s", strerror(errno));
 		return first ? -1 : 0;
 	}
 	int rc = 0;
 	for (struct if_nameindex *p = ni; p->if_name; p++) {
-		char err[PDCAP_ERRBUF];
+		char err[PD_CAP_ERRBUF];
 		if (is_open(r, p->if_name))
 			continue;
 		int a = add_iface(r, p->if_name, err);
 		if (a == -2) {
-			snprintf(r->errbuf, PDCAP_ERRBUF, "%s", err);
+			snprintf(r->errbuf, PD_CAP_ERRBUF, "%s", err);
 			rc = -1;
 			break;
 		}
@@ -563,12 +566,12 @@ static void show_progress(struct run *r)
 
 static int loop(struct run *r)
 {
-	const struct pdcap_opts *o = r->o;
-	struct pollfd pfds[PDCAP_MAX_IFACES + 1];
-	unsigned map[PDCAP_MAX_IFACES];
+	const struct pd_cap_opts *o = r->o;
+	struct pollfd pfds[PD_CAP_MAX_IFACES + 1];
+	unsigned map[PD_CAP_MAX_IFACES];
 	double t0 = mono(), last_tick = t0;
 
-	while (!pdcap_stop && !r->done && !r->failed) {
+	while (!pd_cap_stop && !r->done && !r->failed) {
 		unsigned np = 0;
 		for (unsigned i = 0; i < r->n; i++)
 			if (r->ifs[i].h) {
@@ -587,7 +590,7 @@ static int loop(struct run *r)
 		}
 		np = npd;
 		if (pr < 0 && errno != EINTR) {
-			snprintf(r->errbuf, PDCAP_ERRBUF, "poll: %s", strerror(errno));
+			snprintf(r->errbuf, PD_CAP_ERRBUF, "poll: %s", strerror(errno));
 			return -1;
 		}
 		for (unsigned k = 0; pr > 0 && k < np && !r->done && !r->failed; k++) {
@@ -607,7 +610,7 @@ static int loop(struct run *r)
 					for (unsigned i = 0; i < r->n; i++)
 						any |= r->ifs[i].h != NULL;
 					if (!any) {
-						snprintf(r->errbuf, PDCAP_ERRBUF,
+						snprintf(r->errbuf, PD_CAP_ERRBUF,
 						         "every interface given with -i is gone");
 						return -1;
 					}
@@ -621,18 +624,18 @@ static int loop(struct run *r)
 			break;
 		if (o->rotate_secs > 0 && now - r->file_t0 >= o->rotate_secs && rotate(r) < 0)
 			return -1;
-		if (r->to_stdout && pdcap_w_flush(&r->w) < 0) {
+		if (r->to_stdout && pd_cap_w_flush(&r->w) < 0) {
 			/* The reader went away (EPIPE): stop as if interrupted. */
 			if (r->w.sys_errno == EPIPE)
 				break;
-			snprintf(r->errbuf, PDCAP_ERRBUF, "writing to standard output: %s",
+			snprintf(r->errbuf, PD_CAP_ERRBUF, "writing to standard output: %s",
 			         strerror(r->w.sys_errno));
 			return -1;
 		}
 		if (now - last_tick >= 1.0) {
 			last_tick = now;
-			if (pdcap_w_flush(&r->w) < 0) {
-				snprintf(r->errbuf, PDCAP_ERRBUF, "writing %s: %s", r->w.path,
+			if (pd_cap_w_flush(&r->w) < 0) {
+				snprintf(r->errbuf, PD_CAP_ERRBUF, "writing %s: %s", r->w.path,
 				         strerror(r->w.sys_errno));
 				return -1;
 			}
@@ -669,13 +672,13 @@ static bool dir_writable_by(const char *out, uid_t uid, gid_t gid)
 	return (st.st_mode & 0003) == 0003;
 }
 
-int pdcap_capture(const struct pdcap_opts *o, const struct pdcap_target *t, uint64_t netns_inode,
-                  const struct pdcap_privs *privs, char errbuf[PDCAP_ERRBUF])
+int pd_cap_capture(const struct pd_cap_opts *o, const struct pd_cap_target *t, uint64_t netns_inode,
+                   const struct pd_cap_privs *privs, char errbuf[PD_CAP_ERRBUF])
 {
 	struct run *r = calloc(1, sizeof *r);
 	int rc = -1;
 	if (!r) {
-		snprintf(errbuf, PDCAP_ERRBUF, "out of memory");
+		snprintf(errbuf, PD_CAP_ERRBUF, "out of memory");
 		return -1;
 	}
 	r->o = o;
@@ -688,7 +691,7 @@ int pdcap_capture(const struct pdcap_opts *o, const struct pdcap_target *t, uint
 	build_shb(r);
 
 	if (r->rotating && privs->change_user && !dir_writable_by(o->out, privs->uid, privs->gid)) {
-		snprintf(errbuf, PDCAP_ERRBUF,
+		snprintf(errbuf, PD_CAP_ERRBUF,
 		         "rotated files are created after dropping privileges to %s, who cannot "
 		         "write in the directory of %s (choose another directory or -Z USER)",
 		         privs->user, o->out);
@@ -696,18 +699,18 @@ int pdcap_capture(const struct pdcap_opts *o, const struct pdcap_target *t, uint
 	}
 	if (o->n_ifaces) {
 		for (unsigned i = 0; i < o->n_ifaces; i++) {
-			char err[PDCAP_ERRBUF], have[300];
+			char err[PD_CAP_ERRBUF], have[300];
 			if (is_open(r, o->ifaces[i]))
 				continue;
 			if (add_iface(r, o->ifaces[i], err) < 0) {
 				list_names(have, sizeof have);
 				if (!if_nametoindex(o->ifaces[i]))
-					snprintf(r->errbuf, PDCAP_ERRBUF,
+					snprintf(r->errbuf, PD_CAP_ERRBUF,
 					         "%s: no interface %s in its network namespace "
 					         "(it has: %s)",
 					         t->spec, o->ifaces[i], have);
 				else
-					snprintf(r->errbuf, PDCAP_ERRBUF, "%s: %s", t->spec, err);
+					snprintf(r->errbuf, PD_CAP_ERRBUF, "%s: %s", t->spec, err);
 				goto fail;
 			}
 		}
@@ -717,7 +720,7 @@ int pdcap_capture(const struct pdcap_opts *o, const struct pdcap_target *t, uint
 		if (r->n == 0) {
 			char have[300];
 			list_names(have, sizeof have);
-			snprintf(r->errbuf, PDCAP_ERRBUF,
+			snprintf(r->errbuf, PD_CAP_ERRBUF,
 			         "%s: no interface could be opened in its network namespace (it "
 			         "has: %s)",
 			         t->spec, have[0] ? have : "none");
@@ -726,7 +729,7 @@ int pdcap_capture(const struct pdcap_opts *o, const struct pdcap_target *t, uint
 	}
 	if (open_output(r) < 0)
 		goto fail;
-	if (pdcap_privs_drop(privs, r->errbuf) < 0)
+	if (pd_cap_privs_drop(privs, r->errbuf) < 0)
 		goto fail;
 	if (!o->quiet) {
 		char names[600];
@@ -745,9 +748,9 @@ int pdcap_capture(const struct pdcap_opts *o, const struct pdcap_target *t, uint
 	}
 	rc = loop(r);
 	if (rc < 0)
-		snprintf(errbuf, PDCAP_ERRBUF, "%s", r->errbuf);
+		snprintf(errbuf, PD_CAP_ERRBUF, "%s", r->errbuf);
 	if (close_output(r) < 0 && rc == 0) {
-		snprintf(errbuf, PDCAP_ERRBUF, "%s", r->errbuf);
+		snprintf(errbuf, PD_CAP_ERRBUF, "%s", r->errbuf);
 		rc = -1;
 	}
 	if (r->line_shown)
@@ -785,9 +788,9 @@ int pdcap_capture(const struct pdcap_opts *o, const struct pdcap_target *t, uint
 	}
 	goto out;
 fail:
-	snprintf(errbuf, PDCAP_ERRBUF, "%s", r->errbuf);
+	snprintf(errbuf, PD_CAP_ERRBUF, "%s", r->errbuf);
 	if (r->w_open) {
-		pdcap_w_clear(&r->w);
+		pd_cap_w_clear(&r->w);
 		r->w_open = false;
 	}
 	rc = -1;
@@ -796,7 +799,7 @@ out:
 		if (r->ifs[i].h)
 			pcap_close(r->ifs[i].h);
 	if (r->w_open)
-		pdcap_w_clear(&r->w);
+		pd_cap_w_clear(&r->w);
 	free(r);
 	return rc;
 }

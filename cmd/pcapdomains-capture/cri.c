@@ -5,7 +5,7 @@
  * for the runtime socket. Fields used: info.pid, status.id, status.metadata.name,
  * status.image.image, status.state (CRI API, k8s.io/cri-api v1).
  *
- * Assumes crictl's output may be anything: it is capped at PDCAP_MAX_CRICTL bytes and read by
+ * Assumes crictl's output may be anything: it is capped at PD_CAP_MAX_CRICTL bytes and read by
  * json.c. The program run is "crictl" from PATH, or $CRICTL when set.
  */
 #include <errno.h>
@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "pdcap.h"
+#include "helper.h"
 
 static bool id_ok(const char *s)
 {
@@ -32,19 +32,19 @@ static bool id_ok(const char *s)
 
 /* Runs prog sub id; *out gets stdout (NUL-terminated), *status the wait status. */
 static int run(const char *prog, const char *sub, const char *id, char **out, size_t *outlen,
-               int *wstatus, char *errline, size_t errsz, char errbuf[PDCAP_ERRBUF])
+               int *wstatus, char *errline, size_t errsz, char errbuf[PD_CAP_ERRBUF])
 {
 	int pfd[2];
 	/* crictl's stderr goes to a memory file: its last line goes into our one-line message. */
 	int efd = memfd_create("crictl-stderr", MFD_CLOEXEC);
 	errline[0] = '\0';
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		snprintf(errbuf, PDCAP_ERRBUF, "pipe: %s", strerror(errno));
+		snprintf(errbuf, PD_CAP_ERRBUF, "pipe: %s", strerror(errno));
 		return -1;
 	}
 	pid_t pid = fork();
 	if (pid < 0) {
-		snprintf(errbuf, PDCAP_ERRBUF, "fork: %s", strerror(errno));
+		snprintf(errbuf, PD_CAP_ERRBUF, "fork: %s", strerror(errno));
 		close(pfd[0]);
 		close(pfd[1]);
 		return -1;
@@ -65,7 +65,7 @@ static int run(const char *prog, const char *sub, const char *id, char **out, si
 	bool big = false;
 	for (;;) {
 		if (buf && len == cap) {
-			if (cap >= PDCAP_MAX_CRICTL) {
+			if (cap >= PD_CAP_MAX_CRICTL) {
 				big = true;
 				break;
 			}
@@ -108,7 +108,7 @@ static int run(const char *prog, const char *sub, const char *id, char **out, si
 	}
 	if (!buf || big) {
 		free(buf);
-		snprintf(errbuf, PDCAP_ERRBUF, "%s %s: %s", prog, sub,
+		snprintf(errbuf, PD_CAP_ERRBUF, "%s %s: %s", prog, sub,
 		         big ? "output too large" : "out of memory");
 		return -1;
 	}
@@ -118,33 +118,34 @@ static int run(const char *prog, const char *sub, const char *id, char **out, si
 	return 0;
 }
 
-int pdcap_cri_parse(const char *doc, size_t len, struct pdcap_target *t, char errbuf[PDCAP_ERRBUF])
+int pd_cap_cri_parse(const char *doc, size_t len, struct pd_cap_target *t,
+                     char errbuf[PD_CAP_ERRBUF])
 {
 	char pid[32] = "";
-	if (pdcap_json_get(doc, len, "info.pid", pid, sizeof pid) != PDCAP_JSON_NUMBER) {
-		snprintf(errbuf, PDCAP_ERRBUF,
+	if (pd_cap_json_get(doc, len, "info.pid", pid, sizeof pid) != PD_CAP_JSON_NUMBER) {
+		snprintf(errbuf, PD_CAP_ERRBUF,
 		         "%s: bad answer from crictl: no info.pid (is the container running? "
 		         "crictl needs a runtime with verbose inspect)",
 		         t->spec);
 		return -1;
 	}
-	pdcap_json_get(doc, len, "status.id", t->id, sizeof t->id);
-	pdcap_json_get(doc, len, "status.metadata.name", t->name, sizeof t->name);
-	pdcap_json_get(doc, len, "status.image.image", t->image, sizeof t->image);
-	pdcap_json_get(doc, len, "status.state", t->status, sizeof t->status);
+	pd_cap_json_get(doc, len, "status.id", t->id, sizeof t->id);
+	pd_cap_json_get(doc, len, "status.metadata.name", t->name, sizeof t->name);
+	pd_cap_json_get(doc, len, "status.image.image", t->image, sizeof t->image);
+	pd_cap_json_get(doc, len, "status.state", t->status, sizeof t->status);
 	if (!t->id[0])
 		snprintf(t->id, sizeof t->id, "%s", t->ref);
 	char *end;
 	long p = strtol(pid, &end, 10);
 	if (t->status[0] && strcmp(t->status, "CONTAINER_RUNNING") != 0 &&
 	    strcmp(t->status, "SANDBOX_READY") != 0) {
-		snprintf(errbuf, PDCAP_ERRBUF,
+		snprintf(errbuf, PD_CAP_ERRBUF,
 		         "%s: container %s is not running (state %s): start it first", t->spec,
 		         t->name[0] ? t->name : t->ref, t->status);
 		return -1;
 	}
 	if (*end || p <= 0) {
-		snprintf(errbuf, PDCAP_ERRBUF,
+		snprintf(errbuf, PD_CAP_ERRBUF,
 		         "%s: container %s has no process (info.pid %s): is it running?", t->spec,
 		         t->name[0] ? t->name : t->ref, pid);
 		return -1;
@@ -154,13 +155,13 @@ int pdcap_cri_parse(const char *doc, size_t len, struct pdcap_target *t, char er
 	return 0;
 }
 
-int pdcap_cri_inspect(struct pdcap_target *t, char errbuf[PDCAP_ERRBUF])
+int pd_cap_cri_inspect(struct pd_cap_target *t, char errbuf[PD_CAP_ERRBUF])
 {
 	const char *prog = getenv("CRICTL");
 	if (!prog || !*prog)
 		prog = "crictl";
 	if (!id_ok(t->ref)) {
-		snprintf(errbuf, PDCAP_ERRBUF, "%s: '%s' is not a CRI container id", t->spec,
+		snprintf(errbuf, PD_CAP_ERRBUF, "%s: '%s' is not a CRI container id", t->spec,
 		         t->ref);
 		return -1;
 	}
@@ -176,20 +177,20 @@ int pdcap_cri_inspect(struct pdcap_target *t, char errbuf[PDCAP_ERRBUF])
 		if (WIFEXITED(ws) && WEXITSTATUS(ws) == 127) {
 			free(out);
 			snprintf(
-			        errbuf, PDCAP_ERRBUF,
+			        errbuf, PD_CAP_ERRBUF,
 			        "%s: %s not found: install crictl (cri-tools) or set CRICTL to its "
 			        "path",
 			        t->spec, prog);
 			return -1;
 		}
 		if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0) {
-			int rc = pdcap_cri_parse(out, len, t, errbuf);
+			int rc = pd_cap_cri_parse(out, len, t, errbuf);
 			free(out);
 			return rc;
 		}
 		free(out);
 	}
-	snprintf(errbuf, PDCAP_ERRBUF,
+	snprintf(errbuf, PD_CAP_ERRBUF,
 	         "%s: crictl knows no container or pod '%s' (crictl ps -a lists them; is "
 	         "crictl's runtime endpoint set?)",
 	         t->spec, t->ref);

@@ -4,7 +4,7 @@
  * a minimal HTTP/1.1 client (RFC 9112: status line, headers, Content-Length, chunked transfer
  * coding, or a body delimited by the server closing the connection).
  *
- * Assumes the daemon may answer anything: the answer is capped at PDCAP_MAX_HTTP bytes, every
+ * Assumes the daemon may answer anything: the answer is capped at PD_CAP_MAX_HTTP bytes, every
  * length is checked, and the JSON is read by json.c. Only the fields Id, Name, Config.Image,
  * State.Pid, State.Running and State.Status are used.
  */
@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pdcap.h"
+#include "helper.h"
 
 #define HTTP_TIMEOUT_MS 10000
 
@@ -75,18 +75,18 @@ static int parse_u64(const char *p, const char *end, int base, uint64_t *v)
 	return p > s ? (int)(p - s) : -1;
 }
 
-int pdcap_http_parse(const char *msg, size_t len, int *status, char **body, size_t *body_len,
-                     char errbuf[PDCAP_ERRBUF])
+int pd_cap_http_parse(const char *msg, size_t len, int *status, char **body, size_t *body_len,
+                      char errbuf[PD_CAP_ERRBUF])
 {
 	*body = NULL;
 	*body_len = 0;
 	if (len < 12 || memcmp(msg, "HTTP/1.", 7) != 0 || msg[8] != ' ') {
-		snprintf(errbuf, PDCAP_ERRBUF, "not an HTTP/1.x answer");
+		snprintf(errbuf, PD_CAP_ERRBUF, "not an HTTP/1.x answer");
 		return -1;
 	}
 	uint64_t code;
 	if (parse_u64(msg + 9, msg + 12, 10, &code) != 3) {
-		snprintf(errbuf, PDCAP_ERRBUF, "bad HTTP status line");
+		snprintf(errbuf, PD_CAP_ERRBUF, "bad HTTP status line");
 		return -1;
 	}
 	*status = (int)code;
@@ -97,7 +97,7 @@ int pdcap_http_parse(const char *msg, size_t len, int *status, char **body, size
 		hsep = 2;
 	}
 	if (!hend) {
-		snprintf(errbuf, PDCAP_ERRBUF, "HTTP answer cut in its headers (%zu bytes)", len);
+		snprintf(errbuf, PD_CAP_ERRBUF, "HTTP answer cut in its headers (%zu bytes)", len);
 		return -1;
 	}
 	size_t hlen = (size_t)(hend - msg);
@@ -107,14 +107,14 @@ int pdcap_http_parse(const char *msg, size_t len, int *status, char **body, size
 	char *out = malloc((size_t)(end - b) + 1);
 	size_t n = 0;
 	if (!out) {
-		snprintf(errbuf, PDCAP_ERRBUF, "out of memory");
+		snprintf(errbuf, PD_CAP_ERRBUF, "out of memory");
 		return -1;
 	}
 	if (te) {
 		const char *eol = memchr(te, '\n', (size_t)(end - te));
 		if (!eol || !memmem_ci(te, (size_t)(eol - te), "chunked")) {
 			free(out);
-			snprintf(errbuf, PDCAP_ERRBUF, "unsupported HTTP transfer coding");
+			snprintf(errbuf, PD_CAP_ERRBUF, "unsupported HTTP transfer coding");
 			return -1;
 		}
 		/* chunk = size [;ext] CRLF data CRLF; last chunk size 0. */
@@ -124,7 +124,7 @@ int pdcap_http_parse(const char *msg, size_t len, int *status, char **body, size
 			const char *eolc = k > 0 ? memchr(b, '\n', (size_t)(end - b)) : NULL;
 			if (k < 0 || !eolc) {
 				free(out);
-				snprintf(errbuf, PDCAP_ERRBUF,
+				snprintf(errbuf, PD_CAP_ERRBUF,
 				         "HTTP chunked body cut or malformed");
 				return -1;
 			}
@@ -133,7 +133,8 @@ int pdcap_http_parse(const char *msg, size_t len, int *status, char **body, size
 				break;
 			if (sz > (uint64_t)(end - b)) {
 				free(out);
-				snprintf(errbuf, PDCAP_ERRBUF, "HTTP chunk longer than the answer");
+				snprintf(errbuf, PD_CAP_ERRBUF,
+				         "HTTP chunk longer than the answer");
 				return -1;
 			}
 			memcpy(out + n, b, (size_t)sz);
@@ -148,7 +149,8 @@ int pdcap_http_parse(const char *msg, size_t len, int *status, char **body, size
 		uint64_t sz;
 		if (parse_u64(cl, hend, 10, &sz) < 0 || sz > (uint64_t)(end - b)) {
 			free(out);
-			snprintf(errbuf, PDCAP_ERRBUF, "HTTP body shorter than its Content-Length");
+			snprintf(errbuf, PD_CAP_ERRBUF,
+			         "HTTP body shorter than its Content-Length");
 			return -1;
 		}
 		memcpy(out, b, (size_t)sz);
@@ -180,21 +182,21 @@ static bool http_complete(const char *msg, size_t len)
 	return false;
 }
 
-int pdcap_http_get_unix(const char *path, const char *target, int *status, char **body,
-                        size_t *body_len, int *sys_errno, char errbuf[PDCAP_ERRBUF])
+int pd_cap_http_get_unix(const char *path, const char *target, int *status, char **body,
+                         size_t *body_len, int *sys_errno, char errbuf[PD_CAP_ERRBUF])
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	*sys_errno = 0;
 	if (strlen(path) >= sizeof sa.sun_path) {
 		*sys_errno = ENAMETOOLONG;
-		snprintf(errbuf, PDCAP_ERRBUF, "socket path too long: %s", path);
+		snprintf(errbuf, PD_CAP_ERRBUF, "socket path too long: %s", path);
 		return -1;
 	}
 	strcpy(sa.sun_path, path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
 		*sys_errno = errno;
-		snprintf(errbuf, PDCAP_ERRBUF, "%s: %s", path, strerror(errno));
+		snprintf(errbuf, PD_CAP_ERRBUF, "%s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -207,7 +209,7 @@ int pdcap_http_get_unix(const char *path, const char *target, int *status, char 
 	        target);
 	if (rn < 0 || (size_t)rn >= sizeof req || write(fd, req, (size_t)rn) != rn) {
 		*sys_errno = errno;
-		snprintf(errbuf, PDCAP_ERRBUF, "%s: cannot send the request: %s", path,
+		snprintf(errbuf, PD_CAP_ERRBUF, "%s: cannot send the request: %s", path,
 		         strerror(errno));
 		close(fd);
 		return -1;
@@ -216,14 +218,14 @@ int pdcap_http_get_unix(const char *path, const char *target, int *status, char 
 	char *msg = malloc(cap + 1);
 	if (!msg) {
 		close(fd);
-		snprintf(errbuf, PDCAP_ERRBUF, "out of memory");
+		snprintf(errbuf, PD_CAP_ERRBUF, "out of memory");
 		return -1;
 	}
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		int pr = poll(&pfd, 1, HTTP_TIMEOUT_MS);
 		if (pr == 0) {
-			snprintf(errbuf, PDCAP_ERRBUF, "%s: no answer within %d s", path,
+			snprintf(errbuf, PD_CAP_ERRBUF, "%s: no answer within %d s", path,
 			         HTTP_TIMEOUT_MS / 1000);
 			goto fail;
 		}
@@ -231,19 +233,19 @@ int pdcap_http_get_unix(const char *path, const char *target, int *status, char 
 			if (errno == EINTR)
 				continue;
 			*sys_errno = errno;
-			snprintf(errbuf, PDCAP_ERRBUF, "%s: %s", path, strerror(errno));
+			snprintf(errbuf, PD_CAP_ERRBUF, "%s: %s", path, strerror(errno));
 			goto fail;
 		}
 		if (len == cap) {
-			if (cap >= PDCAP_MAX_HTTP) {
-				snprintf(errbuf, PDCAP_ERRBUF, "%s: answer larger than %u bytes",
-				         path, PDCAP_MAX_HTTP);
+			if (cap >= PD_CAP_MAX_HTTP) {
+				snprintf(errbuf, PD_CAP_ERRBUF, "%s: answer larger than %u bytes",
+				         path, PD_CAP_MAX_HTTP);
 				goto fail;
 			}
 			cap *= 2;
 			char *m = realloc(msg, cap + 1);
 			if (!m) {
-				snprintf(errbuf, PDCAP_ERRBUF, "out of memory");
+				snprintf(errbuf, PD_CAP_ERRBUF, "out of memory");
 				goto fail;
 			}
 			msg = m;
@@ -253,7 +255,7 @@ int pdcap_http_get_unix(const char *path, const char *target, int *status, char 
 			if (errno == EINTR)
 				continue;
 			*sys_errno = errno;
-			snprintf(errbuf, PDCAP_ERRBUF, "%s: %s", path, strerror(errno));
+			snprintf(errbuf, PD_CAP_ERRBUF, "%s: %s", path, strerror(errno));
 			goto fail;
 		}
 		if (r == 0)
@@ -264,11 +266,11 @@ int pdcap_http_get_unix(const char *path, const char *target, int *status, char 
 	}
 	close(fd);
 	msg[len] = '\0';
-	char perr[PDCAP_ERRBUF];
-	int rc = pdcap_http_parse(msg, len, status, body, body_len, perr);
+	char perr[PD_CAP_ERRBUF];
+	int rc = pd_cap_http_parse(msg, len, status, body, body_len, perr);
 	free(msg);
 	if (rc < 0)
-		snprintf(errbuf, PDCAP_ERRBUF, "bad answer from %s: %s", path, perr);
+		snprintf(errbuf, PD_CAP_ERRBUF, "bad answer from %s: %s", path, perr);
 	return rc;
 fail:
 	close(fd);
@@ -288,95 +290,95 @@ static bool ref_ok(const char *s)
 	return true;
 }
 
-enum pdcap_eng_res pdcap_engine_inspect(const char *path, struct pdcap_target *t,
-                                        char errbuf[PDCAP_ERRBUF])
+enum pd_cap_eng_res pd_cap_engine_inspect(const char *path, struct pd_cap_target *t,
+                                          char errbuf[PD_CAP_ERRBUF])
 {
-	const char *rt = t->runtime == PDCAP_RT_PODMAN ? "Podman" : "Docker";
+	const char *rt = t->runtime == PD_CAP_RT_PODMAN ? "Podman" : "Docker";
 	const char *ref = t->ref[0] == '/' ? t->ref + 1 : t->ref;
-	char target[512], err[PDCAP_ERRBUF];
+	char target[512], err[PD_CAP_ERRBUF];
 	int status = 0, e = 0;
 	char *body = NULL;
 	size_t blen = 0;
 
 	snprintf(t->via, sizeof t->via, "%s", path);
 	if (!ref_ok(ref)) {
-		snprintf(errbuf, PDCAP_ERRBUF,
+		snprintf(errbuf, PD_CAP_ERRBUF,
 		         "%s: '%s' is not a container name or id (letters, digits, '_', '.', '-')",
 		         t->spec, ref);
-		return PDCAP_ENG_ERROR;
+		return PD_CAP_ENG_ERROR;
 	}
 	snprintf(target, sizeof target, "/containers/%s/json", ref);
-	if (pdcap_http_get_unix(path, target, &status, &body, &blen, &e, err) < 0) {
+	if (pd_cap_http_get_unix(path, target, &status, &body, &blen, &e, err) < 0) {
 		if (e == ENOENT || e == ECONNREFUSED || e == ENOTDIR) {
-			snprintf(errbuf, PDCAP_ERRBUF,
+			snprintf(errbuf, PD_CAP_ERRBUF,
 			         "%s: %s socket %s %s (is %s running? point DOCKER_HOST%s or "
 			         "--socket at its unix socket)",
 			         t->spec, rt, path,
 			         e == ECONNREFUSED ? "refuses connections" : "not found", rt,
-			         t->runtime == PDCAP_RT_PODMAN ? "/CONTAINER_HOST" : "");
-			return PDCAP_ENG_NOSOCK;
+			         t->runtime == PD_CAP_RT_PODMAN ? "/CONTAINER_HOST" : "");
+			return PD_CAP_ENG_NOSOCK;
 		}
 		if (e == EACCES || e == EPERM) {
 			snprintf(
-			        errbuf, PDCAP_ERRBUF,
+			        errbuf, PD_CAP_ERRBUF,
 			        "%s: permission denied on the %s socket %s (run with sudo, or as a "
 			        "member of the group owning the socket)",
 			        t->spec, rt, path);
-			return PDCAP_ENG_ERROR;
+			return PD_CAP_ENG_ERROR;
 		}
-		snprintf(errbuf, PDCAP_ERRBUF, "%s: asking %s at %s: %s", t->spec, rt, path, err);
-		return PDCAP_ENG_ERROR;
+		snprintf(errbuf, PD_CAP_ERRBUF, "%s: asking %s at %s: %s", t->spec, rt, path, err);
+		return PD_CAP_ENG_ERROR;
 	}
-	enum pdcap_eng_res res = PDCAP_ENG_ERROR;
+	enum pd_cap_eng_res res = PD_CAP_ENG_ERROR;
 	char msg[256] = "";
-	pdcap_json_get(body, blen, "message", msg, sizeof msg);
+	pd_cap_json_get(body, blen, "message", msg, sizeof msg);
 	if (status == 404) {
-		snprintf(errbuf, PDCAP_ERRBUF,
+		snprintf(errbuf, PD_CAP_ERRBUF,
 		         "%s: no such container '%s' in %s (%s ps -a lists them)", t->spec, ref, rt,
-		         t->runtime == PDCAP_RT_PODMAN ? "podman" : "docker");
-		res = PDCAP_ENG_NOTFOUND;
+		         t->runtime == PD_CAP_RT_PODMAN ? "podman" : "docker");
+		res = PD_CAP_ENG_NOTFOUND;
 		goto out;
 	}
 	if (status != 200) {
-		snprintf(errbuf, PDCAP_ERRBUF, "%s: %s at %s answered HTTP %d%s%s", t->spec, rt,
+		snprintf(errbuf, PD_CAP_ERRBUF, "%s: %s at %s answered HTTP %d%s%s", t->spec, rt,
 		         path, status, msg[0] ? ": " : "", msg);
 		goto out;
 	}
 	char pid[32] = "", running[16] = "";
-	int tp = pdcap_json_get(body, blen, "State.Pid", pid, sizeof pid);
-	int tr = pdcap_json_get(body, blen, "State.Running", running, sizeof running);
-	int ti = pdcap_json_get(body, blen, "Id", t->id, sizeof t->id);
-	if (tp != PDCAP_JSON_NUMBER || (tr != PDCAP_JSON_TRUE && tr != PDCAP_JSON_FALSE) ||
-	    ti != PDCAP_JSON_STRING) {
-		snprintf(errbuf, PDCAP_ERRBUF,
+	int tp = pd_cap_json_get(body, blen, "State.Pid", pid, sizeof pid);
+	int tr = pd_cap_json_get(body, blen, "State.Running", running, sizeof running);
+	int ti = pd_cap_json_get(body, blen, "Id", t->id, sizeof t->id);
+	if (tp != PD_CAP_JSON_NUMBER || (tr != PD_CAP_JSON_TRUE && tr != PD_CAP_JSON_FALSE) ||
+	    ti != PD_CAP_JSON_STRING) {
+		snprintf(errbuf, PD_CAP_ERRBUF,
 		         "%s: bad answer from %s at %s: no State.Pid, State.Running or Id in the "
 		         "container's JSON",
 		         t->spec, rt, path);
 		goto out;
 	}
-	pdcap_json_get(body, blen, "Name", t->name, sizeof t->name);
+	pd_cap_json_get(body, blen, "Name", t->name, sizeof t->name);
 	if (t->name[0] == '/')
 		memmove(t->name, t->name + 1, strlen(t->name));
-	pdcap_json_get(body, blen, "Config.Image", t->image, sizeof t->image);
-	pdcap_json_get(body, blen, "State.Status", t->status, sizeof t->status);
+	pd_cap_json_get(body, blen, "Config.Image", t->image, sizeof t->image);
+	pd_cap_json_get(body, blen, "State.Status", t->status, sizeof t->status);
 	char *endp;
 	long p = strtol(pid, &endp, 10);
-	if (tr == PDCAP_JSON_FALSE || p <= 0) {
-		snprintf(errbuf, PDCAP_ERRBUF,
+	if (tr == PD_CAP_JSON_FALSE || p <= 0) {
+		snprintf(errbuf, PD_CAP_ERRBUF,
 		         "%s: container %s is not running (status %s): start it first (%s start "
 		         "%s)",
 		         t->spec, t->name[0] ? t->name : ref, t->status[0] ? t->status : "unknown",
-		         t->runtime == PDCAP_RT_PODMAN ? "podman" : "docker", ref);
+		         t->runtime == PD_CAP_RT_PODMAN ? "podman" : "docker", ref);
 		goto out;
 	}
 	if (*endp) {
-		snprintf(errbuf, PDCAP_ERRBUF, "%s: bad answer from %s: State.Pid is '%s'", t->spec,
-		         path, pid);
+		snprintf(errbuf, PD_CAP_ERRBUF, "%s: bad answer from %s: State.Pid is '%s'",
+		         t->spec, path, pid);
 		goto out;
 	}
 	t->pid = p;
 	snprintf(t->netns_path, sizeof t->netns_path, "/proc/%ld/ns/net", p);
-	res = PDCAP_ENG_OK;
+	res = PD_CAP_ENG_OK;
 out:
 	free(body);
 	return res;

@@ -4,12 +4,12 @@
  * a dotted path of object keys, skipping everything else.
  *
  * Assumes nothing about its input: every read is bounds-checked against end, nesting is capped
- * at PDCAP_MAX_JSON_DEPTH, strings are decoded (escapes, \u surrogate pairs) into a bounded
+ * at PD_CAP_MAX_JSON_DEPTH, strings are decoded (escapes, \u surrogate pairs) into a bounded
  * buffer with control characters replaced by '?', so a value can go into a pcapng comment as is.
  */
 #include <string.h>
 
-#include "pdcap.h"
+#include "helper.h"
 
 struct jp {
 	const char *p;
@@ -155,7 +155,7 @@ static int value(struct jp *j, int depth);
 
 static int container(struct jp *j, int depth, char close)
 {
-	if (depth >= PDCAP_MAX_JSON_DEPTH)
+	if (depth >= PD_CAP_MAX_JSON_DEPTH)
 		return -1;
 	j->p++; /* '{' or '[' */
 	ws(j);
@@ -215,23 +215,23 @@ static int value(struct jp *j, int depth)
 		return -1;
 	switch (*j->p) {
 	case '{':
-		return container(j, depth, '}') < 0 ? -1 : PDCAP_JSON_OBJECT;
+		return container(j, depth, '}') < 0 ? -1 : PD_CAP_JSON_OBJECT;
 	case '[':
-		return container(j, depth, ']') < 0 ? -1 : PDCAP_JSON_ARRAY;
+		return container(j, depth, ']') < 0 ? -1 : PD_CAP_JSON_ARRAY;
 	case '"':
-		return string(j, NULL, 0, NULL) < 0 ? -1 : PDCAP_JSON_STRING;
+		return string(j, NULL, 0, NULL) < 0 ? -1 : PD_CAP_JSON_STRING;
 	case 't':
-		return literal(j, "true") < 0 ? -1 : PDCAP_JSON_TRUE;
+		return literal(j, "true") < 0 ? -1 : PD_CAP_JSON_TRUE;
 	case 'f':
-		return literal(j, "false") < 0 ? -1 : PDCAP_JSON_FALSE;
+		return literal(j, "false") < 0 ? -1 : PD_CAP_JSON_FALSE;
 	case 'n':
-		return literal(j, "null") < 0 ? -1 : PDCAP_JSON_NULL;
+		return literal(j, "null") < 0 ? -1 : PD_CAP_JSON_NULL;
 	default:
-		return number(j) < 0 ? -1 : PDCAP_JSON_NUMBER;
+		return number(j) < 0 ? -1 : PD_CAP_JSON_NUMBER;
 	}
 }
 
-int pdcap_json_get(const char *doc, size_t len, const char *path, char *out, size_t outsz)
+int pd_cap_json_get(const char *doc, size_t len, const char *path, char *out, size_t outsz)
 {
 	struct jp j = { doc, doc + len };
 	const char *comp = path;
@@ -249,13 +249,13 @@ int pdcap_json_get(const char *doc, size_t len, const char *path, char *out, siz
 		if (j.p >= j.end)
 			return -1;
 		if (*j.p != '{')
-			return value(&j, depth) < 0 ? -1 : PDCAP_JSON_NONE;
-		if (++depth >= PDCAP_MAX_JSON_DEPTH)
+			return value(&j, depth) < 0 ? -1 : PD_CAP_JSON_NONE;
+		if (++depth >= PD_CAP_MAX_JSON_DEPTH)
 			return -1;
 		j.p++;
 		ws(&j);
 		if (j.p < j.end && *j.p == '}')
-			return PDCAP_JSON_NONE;
+			return PD_CAP_JSON_NONE;
 		while (!found) {
 			char key[128];
 			size_t klen = 0;
@@ -277,7 +277,7 @@ int pdcap_json_get(const char *doc, size_t len, const char *path, char *out, siz
 			if (j.p >= j.end)
 				return -1;
 			if (*j.p == '}')
-				return PDCAP_JSON_NONE;
+				return PD_CAP_JSON_NONE;
 			if (*j.p != ',')
 				return -1;
 			j.p++;
@@ -290,14 +290,14 @@ int pdcap_json_get(const char *doc, size_t len, const char *path, char *out, siz
 		if (j.p >= j.end)
 			return -1;
 		if (*j.p == '"')
-			return string(&j, out, outsz, NULL) < 0 ? -1 : PDCAP_JSON_STRING;
+			return string(&j, out, outsz, NULL) < 0 ? -1 : PD_CAP_JSON_STRING;
 		const char *s = j.p;
 		int type = value(&j, depth);
 		/* Inside an object a value is followed by ',' or '}': a cut document is malformed.
 		 */
 		if (type < 0 || j.p >= j.end)
 			return -1;
-		if (out && outsz && type != PDCAP_JSON_OBJECT && type != PDCAP_JSON_ARRAY) {
+		if (out && outsz && type != PD_CAP_JSON_OBJECT && type != PD_CAP_JSON_ARRAY) {
 			size_t n = (size_t)(j.p - s);
 			if (n >= outsz)
 				n = outsz - 1;

@@ -17,17 +17,17 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "pdcap.h"
+#include "helper.h"
 
 #define EXIT_OK  0
 #define EXIT_ERR 2
 
-volatile int pdcap_stop;
+volatile int pd_cap_stop;
 
 static void on_signal(int sig)
 {
 	(void)sig;
-	pdcap_stop = 1;
+	pd_cap_stop = 1;
 }
 
 static void usage(FILE *f)
@@ -105,11 +105,11 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static struct pdcap_opts o;
-	static struct pdcap_target t;
+	static struct pd_cap_opts o;
+	static struct pd_cap_target t;
 	const char *sock = NULL, *name = NULL;
 	bool norescan = false;
-	char err[PDCAP_ERRBUF];
+	char err[PD_CAP_ERRBUF];
 	int c;
 
 	o.snaplen = 262144;
@@ -120,7 +120,7 @@ int main(int argc, char **argv)
 			o.out = optarg;
 			break;
 		case 'i':
-			if (o.n_ifaces >= PDCAP_MAX_IFACES)
+			if (o.n_ifaces >= PD_CAP_MAX_IFACES)
 				die("too many -i");
 			o.ifaces[o.n_ifaces++] = optarg;
 			break;
@@ -191,11 +191,11 @@ int main(int argc, char **argv)
 		die("-w -: standard output is a terminal; pipe it into a program or use a file");
 	o.rescan = o.n_ifaces == 0 && !norescan;
 
-	if (pdcap_target_parse(&t, argv[optind], err) < 0)
+	if (pd_cap_target_parse(&t, argv[optind], err) < 0)
 		die(err);
 	if (sock)
 		snprintf(t.socket, sizeof t.socket, "%s", sock);
-	if (pdcap_target_resolve(&t, err) < 0)
+	if (pd_cap_target_resolve(&t, err) < 0)
 		die(err);
 	if (name)
 		snprintf(t.name, sizeof t.name, "%s", name);
@@ -205,21 +205,21 @@ int main(int argc, char **argv)
 	bool need_setns = !(stat(t.netns_path, &a) == 0 && stat("/proc/self/ns/net", &b) == 0 &&
 	                    a.st_ino == b.st_ino && a.st_dev == b.st_dev);
 	char what[300];
-	if (pdcap_privs_check(need_setns, err) < 0) {
+	if (pd_cap_privs_check(need_setns, err) < 0) {
 		snprintf(what, sizeof what, "%s: %s", t.spec, err);
 		die(what);
 	}
-	struct pdcap_privs privs;
-	if (pdcap_privs_choose(&privs, o.user, err) < 0)
+	struct pd_cap_privs privs;
+	if (pd_cap_privs_choose(&privs, o.user, err) < 0)
 		die(err);
 	privs.keep_net_raw = o.rescan;
 
 	/* A pidfd turns readable when the process exits (pidfd_open(2), Linux 5.3). */
 	o.target_pidfd = t.pid > 0 ? (int)syscall(SYS_pidfd_open, (pid_t)t.pid, 0) : -1;
 
-	struct pdcap_netns ns;
-	if (pdcap_netns_open(&ns, t.netns_path, t.spec, err) < 0 ||
-	    pdcap_netns_enter(&ns, t.spec, err) < 0)
+	struct pd_cap_netns ns;
+	if (pd_cap_netns_open(&ns, t.netns_path, t.spec, err) < 0 ||
+	    pd_cap_netns_enter(&ns, t.spec, err) < 0)
 		die(err);
 
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -229,7 +229,7 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (pdcap_capture(&o, &t, ns.inode, &privs, err) < 0)
+	if (pd_cap_capture(&o, &t, ns.inode, &privs, err) < 0)
 		die(err);
 	return EXIT_OK;
 }

@@ -12,31 +12,31 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "pdcap.h"
+#include "helper.h"
 
-int pdcap_netns_open(struct pdcap_netns *ns, const char *path, const char *what,
-                     char errbuf[PDCAP_ERRBUF])
+int pd_cap_netns_open(struct pd_cap_netns *ns, const char *path, const char *what,
+                      char errbuf[PD_CAP_ERRBUF])
 {
 	struct stat st, self;
 	ns->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (ns->fd < 0) {
 		int e = errno;
 		if (e == EACCES || e == EPERM)
-			snprintf(errbuf, PDCAP_ERRBUF,
+			snprintf(errbuf, PD_CAP_ERRBUF,
 			         "%s: cannot open %s: %s (needs root, or CAP_SYS_PTRACE for "
 			         "another user's process)",
 			         what, path, strerror(e));
 		else if (e == ENOENT)
-			snprintf(errbuf, PDCAP_ERRBUF,
+			snprintf(errbuf, PD_CAP_ERRBUF,
 			         "%s: %s does not exist (the process or namespace is gone)", what,
 			         path);
 		else
-			snprintf(errbuf, PDCAP_ERRBUF, "%s: cannot open %s: %s", what, path,
+			snprintf(errbuf, PD_CAP_ERRBUF, "%s: cannot open %s: %s", what, path,
 			         strerror(e));
 		return -1;
 	}
 	if (fstat(ns->fd, &st) < 0) {
-		snprintf(errbuf, PDCAP_ERRBUF, "%s: %s: %s", what, path, strerror(errno));
+		snprintf(errbuf, PD_CAP_ERRBUF, "%s: %s: %s", what, path, strerror(errno));
 		close(ns->fd);
 		ns->fd = -1;
 		return -1;
@@ -47,20 +47,20 @@ int pdcap_netns_open(struct pdcap_netns *ns, const char *path, const char *what,
 	return 0;
 }
 
-int pdcap_netns_enter(struct pdcap_netns *ns, const char *what, char errbuf[PDCAP_ERRBUF])
+int pd_cap_netns_enter(struct pd_cap_netns *ns, const char *what, char errbuf[PD_CAP_ERRBUF])
 {
 	int rc = 0;
 	if (!ns->same && setns(ns->fd, CLONE_NEWNET) < 0) {
 		int e = errno;
 		if (e == EINVAL)
-			snprintf(errbuf, PDCAP_ERRBUF, "%s: not a network namespace", what);
+			snprintf(errbuf, PD_CAP_ERRBUF, "%s: not a network namespace", what);
 		else if (e == EPERM)
-			snprintf(errbuf, PDCAP_ERRBUF,
+			snprintf(errbuf, PD_CAP_ERRBUF,
 			         "%s: cannot enter its network namespace: missing capability "
 			         "CAP_SYS_ADMIN (run with sudo)",
 			         what);
 		else
-			snprintf(errbuf, PDCAP_ERRBUF, "%s: setns: %s", what, strerror(e));
+			snprintf(errbuf, PD_CAP_ERRBUF, "%s: setns: %s", what, strerror(e));
 		rc = -1;
 	}
 	close(ns->fd);

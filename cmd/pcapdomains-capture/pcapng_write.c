@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "pcapng.h"
-#include "pdcap.h"
+#include "helper.h"
 
 #define PAD4(n) (((n) + 3u) & ~(size_t)3u)
 
@@ -57,14 +57,14 @@ static size_t optstr_len(const char *s)
 	return n > 0xfff0 ? 0xfff0 : n;
 }
 
-int pdcap_w_init(struct pdcap_w *w, int fd, const char *path, char errbuf[PDCAP_ERRBUF])
+int pd_cap_w_init(struct pd_cap_w *w, int fd, const char *path, char errbuf[PD_CAP_ERRBUF])
 {
 	memset(w, 0, sizeof *w);
 	w->fd = fd;
 	snprintf(w->path, sizeof w->path, "%s", path);
-	w->buf = malloc(PDCAP_WBUF_SIZE);
+	w->buf = malloc(PD_CAP_WBUF_SIZE);
 	if (!w->buf) {
-		snprintf(errbuf, PDCAP_ERRBUF, "out of memory");
+		snprintf(errbuf, PD_CAP_ERRBUF, "out of memory");
 		close(fd);
 		w->fd = -1;
 		return -1;
@@ -72,7 +72,7 @@ int pdcap_w_init(struct pdcap_w *w, int fd, const char *path, char errbuf[PDCAP_
 	return 0;
 }
 
-int pdcap_w_flush(struct pdcap_w *w)
+int pd_cap_w_flush(struct pd_cap_w *w)
 {
 	size_t done = 0;
 	if (w->sys_errno)
@@ -99,20 +99,20 @@ int pdcap_w_flush(struct pdcap_w *w)
 }
 
 /* Room for a whole block of n bytes at the end of the buffer, or NULL. */
-static uint8_t *reserve(struct pdcap_w *w, size_t n)
+static uint8_t *reserve(struct pd_cap_w *w, size_t n)
 {
 	if (w->sys_errno)
 		return NULL;
-	if (n > PDCAP_WBUF_SIZE) {
+	if (n > PD_CAP_WBUF_SIZE) {
 		w->sys_errno = EFBIG;
 		return NULL;
 	}
-	if (n > PDCAP_WBUF_SIZE - w->len && pdcap_w_flush(w) < 0)
+	if (n > PD_CAP_WBUF_SIZE - w->len && pd_cap_w_flush(w) < 0)
 		return NULL;
 	return w->buf + w->len;
 }
 
-static void commit(struct pdcap_w *w, uint8_t *b, uint32_t type, size_t n)
+static void commit(struct pd_cap_w *w, uint8_t *b, uint32_t type, size_t n)
 {
 	put32(b, type);
 	put32(b + 4, (uint32_t)n);
@@ -121,7 +121,7 @@ static void commit(struct pdcap_w *w, uint8_t *b, uint32_t type, size_t n)
 	w->file_bytes += n;
 }
 
-int pdcap_w_shb(struct pdcap_w *w, const struct pdcap_shb_info *in)
+int pd_cap_w_shb(struct pd_cap_w *w, const struct pd_cap_shb_info *in)
 {
 	size_t plen = strlen(PD_META_PREFIX);
 	size_t n = 28 + 4; /* header, magic, version, section length; end of options */
@@ -142,7 +142,7 @@ int pdcap_w_shb(struct pdcap_w *w, const struct pdcap_shb_info *in)
 	if (in->comment)
 		o += opt(b + o, PD_OPT_COMMENT, in->comment, optstr_len(in->comment));
 	for (unsigned i = 0; i < in->n_meta; i++) {
-		char kv[PDCAP_META_MAX + 64];
+		char kv[PD_CAP_META_MAX + 64];
 		int k = snprintf(kv, sizeof kv, "%s%s=%.*s", PD_META_PREFIX, in->meta_keys[i],
 		                 (int)optstr_len(in->meta_vals[i]), in->meta_vals[i]);
 		size_t want = plen + strlen(in->meta_keys[i]) + 1 + optstr_len(in->meta_vals[i]);
@@ -165,8 +165,8 @@ int pdcap_w_shb(struct pdcap_w *w, const struct pdcap_shb_info *in)
 	return 0;
 }
 
-int pdcap_w_idb(struct pdcap_w *w, int linktype, uint32_t snaplen, const char *name,
-                const char *description, int tsresol, const char *filter)
+int pd_cap_w_idb(struct pd_cap_w *w, int linktype, uint32_t snaplen, const char *name,
+                 const char *description, int tsresol, const char *filter)
 {
 	size_t fl = filter && *filter ? optstr_len(filter) + 1 : 0; /* first byte: 0 = libpcap */
 	size_t n = 16 + 4 + 4 + optsz(optstr_len(name)) + optsz(1);
@@ -199,8 +199,8 @@ int pdcap_w_idb(struct pdcap_w *w, int linktype, uint32_t snaplen, const char *n
 	return 0;
 }
 
-int pdcap_w_epb(struct pdcap_w *w, uint32_t ifid, uint64_t ts, const uint8_t *data, uint32_t caplen,
-                uint32_t origlen, uint32_t flags)
+int pd_cap_w_epb(struct pd_cap_w *w, uint32_t ifid, uint64_t ts, const uint8_t *data,
+                 uint32_t caplen, uint32_t origlen, uint32_t flags)
 {
 	size_t n = 28 + PAD4((size_t)caplen) + 4 + (flags ? optsz(4) + 4 : 0);
 	uint8_t *b = reserve(w, n);
@@ -236,7 +236,7 @@ static size_t optts(uint8_t *p, uint16_t code, uint64_t ts)
 	return opt(p, code, hl, 8);
 }
 
-int pdcap_w_isb(struct pdcap_w *w, uint32_t ifid, const struct pdcap_isb *s)
+int pd_cap_w_isb(struct pd_cap_w *w, uint32_t ifid, const struct pd_cap_isb *s)
 {
 	size_t n = 20 + 4 + optsz(8) * (s->has_recv ? 3 : 1) + 4;
 	if (s->start)
@@ -264,12 +264,12 @@ int pdcap_w_isb(struct pdcap_w *w, uint32_t ifid, const struct pdcap_isb *s)
 	return 0;
 }
 
-int pdcap_w_close(struct pdcap_w *w, char errbuf[PDCAP_ERRBUF])
+int pd_cap_w_close(struct pd_cap_w *w, char errbuf[PD_CAP_ERRBUF])
 {
 	int rc = 0;
 	if (w->fd < 0)
 		return 0;
-	if (pdcap_w_flush(w) < 0)
+	if (pd_cap_w_flush(w) < 0)
 		rc = -1;
 	struct stat st;
 	if (rc == 0 && fstat(w->fd, &st) == 0 && S_ISREG(st.st_mode) && fsync(w->fd) < 0)
@@ -278,14 +278,14 @@ int pdcap_w_close(struct pdcap_w *w, char errbuf[PDCAP_ERRBUF])
 		w->sys_errno = errno, rc = -1;
 	w->fd = -1;
 	if (rc < 0 || w->sys_errno) {
-		snprintf(errbuf, PDCAP_ERRBUF, "writing %s: %s", w->path,
+		snprintf(errbuf, PD_CAP_ERRBUF, "writing %s: %s", w->path,
 		         strerror(w->sys_errno ? w->sys_errno : EIO));
 		rc = -1;
 	}
 	return rc;
 }
 
-void pdcap_w_clear(struct pdcap_w *w)
+void pd_cap_w_clear(struct pd_cap_w *w)
 {
 	if (w->fd >= 0)
 		close(w->fd);

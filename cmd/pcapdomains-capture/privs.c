@@ -21,7 +21,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "pdcap.h"
+#include "helper.h"
 
 static int caps_get(struct __user_cap_data_struct d[2])
 {
@@ -40,12 +40,12 @@ static bool has(const struct __user_cap_data_struct d[2], int cap)
 	return (d[cap / 32].effective >> (cap % 32)) & 1u;
 }
 
-int pdcap_privs_check(bool need_setns, char errbuf[PDCAP_ERRBUF])
+int pd_cap_privs_check(bool need_setns, char errbuf[PD_CAP_ERRBUF])
 {
 	struct __user_cap_data_struct d[2];
 	char missing[256] = "";
 	if (caps_get(d) < 0) {
-		snprintf(errbuf, PDCAP_ERRBUF, "capget: %s", strerror(errno));
+		snprintf(errbuf, PD_CAP_ERRBUF, "capget: %s", strerror(errno));
 		return -1;
 	}
 	if (!has(d, CAP_NET_RAW))
@@ -55,7 +55,7 @@ int pdcap_privs_check(bool need_setns, char errbuf[PDCAP_ERRBUF])
 		       "CAP_SYS_ADMIN (to enter the target's network namespace with setns)");
 	if (!missing[0])
 		return 0;
-	snprintf(errbuf, PDCAP_ERRBUF,
+	snprintf(errbuf, PD_CAP_ERRBUF,
 	         "missing capability %s: run it with sudo (or grant them: setcap "
 	         "cap_net_raw,cap_sys_admin+ep)",
 	         missing);
@@ -72,7 +72,7 @@ static int numeric(const char *s, unsigned long *v)
 	return (*end || errno || *v > 0x7fffffffu) ? -1 : 0;
 }
 
-int pdcap_privs_choose(struct pdcap_privs *p, const char *user_opt, char errbuf[PDCAP_ERRBUF])
+int pd_cap_privs_choose(struct pd_cap_privs *p, const char *user_opt, char errbuf[PD_CAP_ERRBUF])
 {
 	unsigned long u, g;
 	memset(p, 0, sizeof *p);
@@ -86,7 +86,7 @@ int pdcap_privs_choose(struct pdcap_privs *p, const char *user_opt, char errbuf[
 			p->uid = (uid_t)u;
 			p->gid = (gid_t)u;
 		} else {
-			snprintf(errbuf, PDCAP_ERRBUF, "-Z %s: no such user", user_opt);
+			snprintf(errbuf, PD_CAP_ERRBUF, "-Z %s: no such user", user_opt);
 			return -1;
 		}
 		snprintf(p->user, sizeof p->user, "%s", user_opt);
@@ -121,13 +121,13 @@ static int last_cap(void)
 	return last;
 }
 
-int pdcap_privs_drop(const struct pdcap_privs *p, char errbuf[PDCAP_ERRBUF])
+int pd_cap_privs_drop(const struct pd_cap_privs *p, char errbuf[PD_CAP_ERRBUF])
 {
 	struct __user_cap_data_struct d[2];
 	uint32_t keep0 = p->keep_net_raw ? 1u << CAP_NET_RAW : 0; /* CAP_NET_RAW is 13 */
 
 	if (caps_get(d) < 0) {
-		snprintf(errbuf, PDCAP_ERRBUF, "capget: %s", strerror(errno));
+		snprintf(errbuf, PD_CAP_ERRBUF, "capget: %s", strerror(errno));
 		return -1;
 	}
 	if (has(d, CAP_SETPCAP)) {
@@ -135,7 +135,7 @@ int pdcap_privs_drop(const struct pdcap_privs *p, char errbuf[PDCAP_ERRBUF])
 		for (int c = 0; c <= last; c++)
 			if (!(c == CAP_NET_RAW && p->keep_net_raw) &&
 			    prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL) {
-				snprintf(errbuf, PDCAP_ERRBUF, "dropping capability %d: %s", c,
+				snprintf(errbuf, PD_CAP_ERRBUF, "dropping capability %d: %s", c,
 				         strerror(errno));
 				return -1;
 			}
@@ -143,12 +143,12 @@ int pdcap_privs_drop(const struct pdcap_privs *p, char errbuf[PDCAP_ERRBUF])
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	if (p->change_user) {
 		if (p->keep_net_raw && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) {
-			snprintf(errbuf, PDCAP_ERRBUF, "PR_SET_KEEPCAPS: %s", strerror(errno));
+			snprintf(errbuf, PD_CAP_ERRBUF, "PR_SET_KEEPCAPS: %s", strerror(errno));
 			return -1;
 		}
 		if (setgroups(0, NULL) < 0 || setresgid(p->gid, p->gid, p->gid) < 0 ||
 		    setresuid(p->uid, p->uid, p->uid) < 0) {
-			snprintf(errbuf, PDCAP_ERRBUF, "cannot become %s (uid %u gid %u): %s",
+			snprintf(errbuf, PD_CAP_ERRBUF, "cannot become %s (uid %u gid %u): %s",
 			         p->user, (unsigned)p->uid, (unsigned)p->gid, strerror(errno));
 			return -1;
 		}
@@ -157,11 +157,11 @@ int pdcap_privs_drop(const struct pdcap_privs *p, char errbuf[PDCAP_ERRBUF])
 	memset(d, 0, sizeof d);
 	d[0].permitted = d[0].effective = keep0;
 	if (caps_set(d) < 0) {
-		snprintf(errbuf, PDCAP_ERRBUF, "clearing capabilities: %s", strerror(errno));
+		snprintf(errbuf, PD_CAP_ERRBUF, "clearing capabilities: %s", strerror(errno));
 		return -1;
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		snprintf(errbuf, PDCAP_ERRBUF, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+		snprintf(errbuf, PD_CAP_ERRBUF, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
 		return -1;
 	}
 
@@ -171,16 +171,16 @@ int pdcap_privs_drop(const struct pdcap_privs *p, char errbuf[PDCAP_ERRBUF])
 	if (getresuid(&r, &e, &s) < 0 || getresgid(&rg, &eg, &sg) < 0 ||
 	    (p->change_user && (r != p->uid || e != p->uid || s != p->uid || rg != p->gid ||
 	                        eg != p->gid || sg != p->gid || getgroups(0, NULL) != 0))) {
-		snprintf(errbuf, PDCAP_ERRBUF, "privilege drop did not hold (ids)");
+		snprintf(errbuf, PD_CAP_ERRBUF, "privilege drop did not hold (ids)");
 		return -1;
 	}
 	if (caps_get(d) < 0 || d[0].effective != keep0 || d[0].permitted != keep0 ||
 	    d[0].inheritable || d[1].effective || d[1].permitted || d[1].inheritable) {
-		snprintf(errbuf, PDCAP_ERRBUF, "privilege drop did not hold (capabilities)");
+		snprintf(errbuf, PD_CAP_ERRBUF, "privilege drop did not hold (capabilities)");
 		return -1;
 	}
 	if (p->uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
-		snprintf(errbuf, PDCAP_ERRBUF, "privilege drop did not hold (setuid(0) worked)");
+		snprintf(errbuf, PD_CAP_ERRBUF, "privilege drop did not hold (setuid(0) worked)");
 		return -1;
 	}
 	return 0;

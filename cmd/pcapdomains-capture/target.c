@@ -14,42 +14,42 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "pdcap.h"
+#include "helper.h"
 
-const char *pdcap_runtime_name(enum pdcap_runtime rt)
+const char *pd_cap_runtime_name(enum pd_cap_runtime rt)
 {
 	switch (rt) {
-	case PDCAP_RT_DOCKER:
+	case PD_CAP_RT_DOCKER:
 		return "docker";
-	case PDCAP_RT_PODMAN:
+	case PD_CAP_RT_PODMAN:
 		return "podman";
-	case PDCAP_RT_CRI:
+	case PD_CAP_RT_CRI:
 		return "cri";
-	case PDCAP_RT_PID:
+	case PD_CAP_RT_PID:
 		return "pid";
-	case PDCAP_RT_NETNS:
+	case PD_CAP_RT_NETNS:
 		return "netns";
-	case PDCAP_RT_AUTO:
+	case PD_CAP_RT_AUTO:
 		break;
 	}
 	return "auto";
 }
 
-int pdcap_target_parse(struct pdcap_target *t, const char *spec, char errbuf[PDCAP_ERRBUF])
+int pd_cap_target_parse(struct pd_cap_target *t, const char *spec, char errbuf[PD_CAP_ERRBUF])
 {
 	static const struct {
 		const char *prefix;
-		enum pdcap_runtime rt;
+		enum pd_cap_runtime rt;
 	} kinds[] = {
-		{ "docker:", PDCAP_RT_DOCKER }, { "podman:", PDCAP_RT_PODMAN },
-		{ "cri:", PDCAP_RT_CRI },       { "pid:", PDCAP_RT_PID },
-		{ "netns:", PDCAP_RT_NETNS },
+		{ "docker:", PD_CAP_RT_DOCKER }, { "podman:", PD_CAP_RT_PODMAN },
+		{ "cri:", PD_CAP_RT_CRI },       { "pid:", PD_CAP_RT_PID },
+		{ "netns:", PD_CAP_RT_NETNS },
 	};
 	const char *ref = spec;
 	memset(t, 0, sizeof *t);
-	t->runtime = PDCAP_RT_AUTO;
+	t->runtime = PD_CAP_RT_AUTO;
 	if (strlen(spec) >= sizeof t->spec) {
-		snprintf(errbuf, PDCAP_ERRBUF, "target too long");
+		snprintf(errbuf, PD_CAP_ERRBUF, "target too long");
 		return -1;
 	}
 	snprintf(t->spec, sizeof t->spec, "%s", spec);
@@ -61,23 +61,23 @@ int pdcap_target_parse(struct pdcap_target *t, const char *spec, char errbuf[PDC
 			break;
 		}
 	}
-	if (t->runtime == PDCAP_RT_AUTO && strchr(spec, ':')) {
-		snprintf(errbuf, PDCAP_ERRBUF,
+	if (t->runtime == PD_CAP_RT_AUTO && strchr(spec, ':')) {
+		snprintf(errbuf, PD_CAP_ERRBUF,
 		         "%s: unknown target kind (use docker:, podman:, cri:, pid: or netns:)",
 		         spec);
 		return -1;
 	}
 	if (!*ref) {
-		snprintf(errbuf, PDCAP_ERRBUF, "%s: empty target", spec);
+		snprintf(errbuf, PD_CAP_ERRBUF, "%s: empty target", spec);
 		return -1;
 	}
 	snprintf(t->ref, sizeof t->ref, "%s", ref);
-	if (t->runtime == PDCAP_RT_PID) {
+	if (t->runtime == PD_CAP_RT_PID) {
 		char *end;
 		errno = 0;
 		long p = strtol(ref, &end, 10);
 		if (*end || p <= 0 || errno) {
-			snprintf(errbuf, PDCAP_ERRBUF, "%s: not a process id", spec);
+			snprintf(errbuf, PD_CAP_ERRBUF, "%s: not a process id", spec);
 			return -1;
 		}
 		t->pid = p;
@@ -87,13 +87,13 @@ int pdcap_target_parse(struct pdcap_target *t, const char *spec, char errbuf[PDC
 
 /* "unix:///x" -> "/x"; other schemes are refused. */
 static int from_env(const char *var, char *dst, size_t dstsz, const char *spec,
-                    char errbuf[PDCAP_ERRBUF])
+                    char errbuf[PD_CAP_ERRBUF])
 {
 	const char *v = getenv(var);
 	if (!v || !*v)
 		return 0;
 	if (strncmp(v, "unix://", 7) != 0) {
-		snprintf(errbuf, PDCAP_ERRBUF,
+		snprintf(errbuf, PD_CAP_ERRBUF,
 		         "%s: %s=%s: only unix:// sockets are supported (run the helper on the "
 		         "host that runs the container)",
 		         spec, var, v);
@@ -103,25 +103,25 @@ static int from_env(const char *var, char *dst, size_t dstsz, const char *spec,
 	return 1;
 }
 
-static enum pdcap_eng_res ask(struct pdcap_target *t, enum pdcap_runtime rt,
-                              char errbuf[PDCAP_ERRBUF])
+static enum pd_cap_eng_res ask(struct pd_cap_target *t, enum pd_cap_runtime rt,
+                               char errbuf[PD_CAP_ERRBUF])
 {
 	char paths[4][256];
 	unsigned n = 0;
 	t->runtime = rt;
 	if (t->socket[0]) {
 		snprintf(paths[n++], sizeof paths[0], "%s", t->socket);
-	} else if (rt == PDCAP_RT_DOCKER) {
+	} else if (rt == PD_CAP_RT_DOCKER) {
 		int r = from_env("DOCKER_HOST", paths[n], sizeof paths[0], t->spec, errbuf);
 		if (r < 0)
-			return PDCAP_ENG_ERROR;
+			return PD_CAP_ENG_ERROR;
 		n += (unsigned)r;
 		if (!n)
 			snprintf(paths[n++], sizeof paths[0], "/var/run/docker.sock");
 	} else {
 		int r = from_env("CONTAINER_HOST", paths[n], sizeof paths[0], t->spec, errbuf);
 		if (r < 0)
-			return PDCAP_ENG_ERROR;
+			return PD_CAP_ENG_ERROR;
 		n += (unsigned)r;
 		if (!n) {
 			const char *xdg = getenv("XDG_RUNTIME_DIR");
@@ -144,47 +144,47 @@ static enum pdcap_eng_res ask(struct pdcap_target *t, enum pdcap_runtime rt,
 			break;
 		}
 	}
-	return pdcap_engine_inspect(paths[pick], t, errbuf);
+	return pd_cap_engine_inspect(paths[pick], t, errbuf);
 }
 
-int pdcap_target_resolve(struct pdcap_target *t, char errbuf[PDCAP_ERRBUF])
+int pd_cap_target_resolve(struct pd_cap_target *t, char errbuf[PD_CAP_ERRBUF])
 {
 	switch (t->runtime) {
-	case PDCAP_RT_DOCKER:
-	case PDCAP_RT_PODMAN:
-		return ask(t, t->runtime, errbuf) == PDCAP_ENG_OK ? 0 : -1;
-	case PDCAP_RT_AUTO: {
-		char derr[PDCAP_ERRBUF];
-		enum pdcap_eng_res d = ask(t, PDCAP_RT_DOCKER, derr);
-		if (d == PDCAP_ENG_OK)
+	case PD_CAP_RT_DOCKER:
+	case PD_CAP_RT_PODMAN:
+		return ask(t, t->runtime, errbuf) == PD_CAP_ENG_OK ? 0 : -1;
+	case PD_CAP_RT_AUTO: {
+		char derr[PD_CAP_ERRBUF];
+		enum pd_cap_eng_res d = ask(t, PD_CAP_RT_DOCKER, derr);
+		if (d == PD_CAP_ENG_OK)
 			return 0;
-		if (d == PDCAP_ENG_ERROR) {
-			snprintf(errbuf, PDCAP_ERRBUF, "%s", derr);
+		if (d == PD_CAP_ENG_ERROR) {
+			snprintf(errbuf, PD_CAP_ERRBUF, "%s", derr);
 			return -1;
 		}
-		enum pdcap_eng_res p = ask(t, PDCAP_RT_PODMAN, errbuf);
-		if (p == PDCAP_ENG_OK)
+		enum pd_cap_eng_res p = ask(t, PD_CAP_RT_PODMAN, errbuf);
+		if (p == PD_CAP_ENG_OK)
 			return 0;
-		if (p == PDCAP_ENG_ERROR)
+		if (p == PD_CAP_ENG_ERROR)
 			return -1;
-		t->runtime = PDCAP_RT_AUTO;
-		snprintf(errbuf, PDCAP_ERRBUF,
+		t->runtime = PD_CAP_RT_AUTO;
+		snprintf(errbuf, PD_CAP_ERRBUF,
 		         "%s: no container of that name in Docker or Podman (%s; %s) (use "
 		         "cri:ID, pid:N or netns:PATH for other runtimes)",
 		         t->spec,
-		         d == PDCAP_ENG_NOTFOUND ? "docker: not found" : "docker: no socket",
-		         p == PDCAP_ENG_NOTFOUND ? "podman: not found" : "podman: no socket");
+		         d == PD_CAP_ENG_NOTFOUND ? "docker: not found" : "docker: no socket",
+		         p == PD_CAP_ENG_NOTFOUND ? "podman: not found" : "podman: no socket");
 		return -1;
 	}
-	case PDCAP_RT_CRI:
-		return pdcap_cri_inspect(t, errbuf);
-	case PDCAP_RT_PID: {
+	case PD_CAP_RT_CRI:
+		return pd_cap_cri_inspect(t, errbuf);
+	case PD_CAP_RT_PID: {
 		char comm[64] = "";
 		char path[64];
 		snprintf(path, sizeof path, "/proc/%ld/comm", t->pid);
 		FILE *f = fopen(path, "r");
 		if (!f) {
-			snprintf(errbuf, PDCAP_ERRBUF, "%s: no process %ld", t->spec, t->pid);
+			snprintf(errbuf, PD_CAP_ERRBUF, "%s: no process %ld", t->spec, t->pid);
 			return -1;
 		}
 		if (fgets(comm, sizeof comm, f))
@@ -195,7 +195,7 @@ int pdcap_target_resolve(struct pdcap_target *t, char errbuf[PDCAP_ERRBUF])
 		snprintf(t->via, sizeof t->via, "/proc");
 		return 0;
 	}
-	case PDCAP_RT_NETNS: {
+	case PD_CAP_RT_NETNS: {
 		const char *base = strrchr(t->ref, '/');
 		long p = 0;
 		snprintf(t->netns_path, sizeof t->netns_path, "%s", t->ref);

@@ -1,5 +1,5 @@
 /*
- * pdcap.h - internal interfaces of pcapdomains-capture, the companion capture helper (SPEC 1).
+ * helper.h - internal interfaces of pcapdomains-capture, the companion capture helper (SPEC 1).
  *
  * One file per concern: main.c (options, orchestration, exit codes), target.c (TARGET syntax and
  * lookup), engine.c (Docker/Podman Engine API over a unix socket: a minimal HTTP/1.1 client),
@@ -9,10 +9,10 @@
  *
  * The helper never parses packets: it moves opaque frames from libpcap into pcapng blocks.
  * Errors: functions return 0 on success and -1 on failure with a one-line message for people in
- * the caller's errbuf (PDCAP_ERRBUF bytes); only main.c prints and exits.
+ * the caller's errbuf (PD_CAP_ERRBUF bytes); only main.c prints and exits.
  */
-#ifndef PDCAP_H
-#define PDCAP_H
+#ifndef PD_CAP_HELPER_H
+#define PD_CAP_HELPER_H
 
 /* Messages are cut to their buffer on purpose (paths and names from a runtime can be long). */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -24,121 +24,122 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define PDCAP_ERRBUF         512
-#define PDCAP_MAX_IFACES     256        /* interfaces per capture (the analyzer keeps as many) */
-#define PDCAP_MAX_HTTP       (4u << 20) /* largest Engine API answer read */
-#define PDCAP_MAX_CRICTL     (4u << 20) /* largest crictl output read */
-#define PDCAP_MAX_JSON_DEPTH 64         /* nesting accepted by the JSON reader */
-#define PDCAP_META_MAX       256        /* metadata value bytes kept (the analyzer keeps 255) */
-#define PDCAP_WBUF_SIZE      (1u << 20) /* pcapng write buffer (whole blocks only) */
+#define PD_CAP_ERRBUF         512
+#define PD_CAP_MAX_IFACES     256        /* interfaces per capture (the analyzer keeps as many) */
+#define PD_CAP_MAX_HTTP       (4u << 20) /* largest Engine API answer read */
+#define PD_CAP_MAX_CRICTL     (4u << 20) /* largest crictl output read */
+#define PD_CAP_MAX_JSON_DEPTH 64         /* nesting accepted by the JSON reader */
+#define PD_CAP_META_MAX       256        /* metadata value bytes kept (the analyzer keeps 255) */
+#define PD_CAP_WBUF_SIZE      (1u << 20) /* pcapng write buffer (whole blocks only) */
 
 /* ---- target.c ---- */
 
-enum pdcap_runtime {
-	PDCAP_RT_DOCKER,
-	PDCAP_RT_PODMAN,
-	PDCAP_RT_CRI,
-	PDCAP_RT_PID,
-	PDCAP_RT_NETNS,
-	PDCAP_RT_AUTO, /* bare name: docker, then podman */
+enum pd_cap_runtime {
+	PD_CAP_RT_DOCKER,
+	PD_CAP_RT_PODMAN,
+	PD_CAP_RT_CRI,
+	PD_CAP_RT_PID,
+	PD_CAP_RT_NETNS,
+	PD_CAP_RT_AUTO, /* bare name: docker, then podman */
 };
 
-struct pdcap_target {
-	enum pdcap_runtime runtime;
+struct pd_cap_target {
+	enum pd_cap_runtime runtime;
 	char spec[256];   /* TARGET as given, for messages */
 	char ref[256];    /* the part after "docker:" etc. */
 	char socket[256]; /* --socket override, "" for the defaults */
-	/* Filled by pdcap_target_resolve(). */
-	char id[PDCAP_META_MAX];
-	char name[PDCAP_META_MAX];
-	char image[PDCAP_META_MAX];
+	/* Filled by pd_cap_target_resolve(). */
+	char id[PD_CAP_META_MAX];
+	char name[PD_CAP_META_MAX];
+	char image[PD_CAP_META_MAX];
 	char status[64];
 	long pid;             /* 0 when the target is a netns path */
 	char netns_path[512]; /* what is opened for setns */
 	char via[256];        /* socket or command asked, for messages */
 };
 
-const char *pdcap_runtime_name(enum pdcap_runtime rt);
+const char *pd_cap_runtime_name(enum pd_cap_runtime rt);
 
 /* Parses "docker:web", "pid:42", a bare name, ... Fails on an empty or malformed reference. */
-int pdcap_target_parse(struct pdcap_target *t, const char *spec, char errbuf[PDCAP_ERRBUF]);
+int pd_cap_target_parse(struct pd_cap_target *t, const char *spec, char errbuf[PD_CAP_ERRBUF]);
 
 /* Asks the runtime (or /proc) for the target's pid and identity and sets netns_path. */
-int pdcap_target_resolve(struct pdcap_target *t, char errbuf[PDCAP_ERRBUF]);
+int pd_cap_target_resolve(struct pd_cap_target *t, char errbuf[PD_CAP_ERRBUF]);
 
 /* ---- engine.c ---- */
 
-/* Outcome of one Engine API lookup; PDCAP_ENG_NOSOCK lets a bare name fall back to podman. */
-enum pdcap_eng_res {
-	PDCAP_ENG_OK,
-	PDCAP_ENG_NOSOCK,   /* socket missing or nobody listening */
-	PDCAP_ENG_NOTFOUND, /* 404 */
-	PDCAP_ENG_ERROR,    /* anything else, message in errbuf */
+/* Outcome of one Engine API lookup; PD_CAP_ENG_NOSOCK lets a bare name fall back to podman. */
+enum pd_cap_eng_res {
+	PD_CAP_ENG_OK,
+	PD_CAP_ENG_NOSOCK,   /* socket missing or nobody listening */
+	PD_CAP_ENG_NOTFOUND, /* 404 */
+	PD_CAP_ENG_ERROR,    /* anything else, message in errbuf */
 };
 
 /*
  * GET /containers/{ref}/json on the unix socket at path; fills t's id, name, image, status and
- * pid. A container that is not running is an error (PDCAP_ENG_ERROR with a message).
+ * pid. A container that is not running is an error (PD_CAP_ENG_ERROR with a message).
  */
-enum pdcap_eng_res pdcap_engine_inspect(const char *path, struct pdcap_target *t,
-                                        char errbuf[PDCAP_ERRBUF]);
+enum pd_cap_eng_res pd_cap_engine_inspect(const char *path, struct pd_cap_target *t,
+                                          char errbuf[PD_CAP_ERRBUF]);
 
 /*
  * The minimal HTTP/1.1 GET over a unix socket. On success *body (malloc'd, NUL-terminated,
  * caller frees) and *status are set. Handles Content-Length, chunked and read-to-close bodies.
  * Returns 0, or -1 with errno-based message in errbuf and *sys_errno set (0 for protocol errors).
  */
-int pdcap_http_get_unix(const char *path, const char *target, int *status, char **body,
-                        size_t *body_len, int *sys_errno, char errbuf[PDCAP_ERRBUF]);
+int pd_cap_http_get_unix(const char *path, const char *target, int *status, char **body,
+                         size_t *body_len, int *sys_errno, char errbuf[PD_CAP_ERRBUF]);
 
 /* Decodes an HTTP/1.1 message already read whole (exposed for tests). */
-int pdcap_http_parse(const char *msg, size_t len, int *status, char **body, size_t *body_len,
-                     char errbuf[PDCAP_ERRBUF]);
+int pd_cap_http_parse(const char *msg, size_t len, int *status, char **body, size_t *body_len,
+                      char errbuf[PD_CAP_ERRBUF]);
 
 /* ---- json.c ---- */
 
-enum pdcap_json_type {
-	PDCAP_JSON_NONE, /* path not found */
-	PDCAP_JSON_STRING,
-	PDCAP_JSON_NUMBER,
-	PDCAP_JSON_TRUE,
-	PDCAP_JSON_FALSE,
-	PDCAP_JSON_NULL,
-	PDCAP_JSON_OBJECT,
-	PDCAP_JSON_ARRAY,
+enum pd_cap_json_type {
+	PD_CAP_JSON_NONE, /* path not found */
+	PD_CAP_JSON_STRING,
+	PD_CAP_JSON_NUMBER,
+	PD_CAP_JSON_TRUE,
+	PD_CAP_JSON_FALSE,
+	PD_CAP_JSON_NULL,
+	PD_CAP_JSON_OBJECT,
+	PD_CAP_JSON_ARRAY,
 };
 
 /*
  * Looks up a dotted path of object keys ("State.Pid") in the JSON text doc[0..len). Returns the
- * type found (PDCAP_JSON_NONE when absent) or -1 when the document is malformed up to that point.
+ * type found (PD_CAP_JSON_NONE when absent) or -1 when the document is malformed up to that point.
  * For strings, the decoded value (UTF-8, control characters replaced by '?') is copied into
  * out (truncated to outsz-1); for numbers and literals their text is copied.
  */
-int pdcap_json_get(const char *doc, size_t len, const char *path, char *out, size_t outsz);
+int pd_cap_json_get(const char *doc, size_t len, const char *path, char *out, size_t outsz);
 
 /* ---- cri.c ---- */
 
 /* Runs `crictl inspect ID` (then `crictl inspectp ID` for a pod sandbox); fills t. */
-int pdcap_cri_inspect(struct pdcap_target *t, char errbuf[PDCAP_ERRBUF]);
+int pd_cap_cri_inspect(struct pd_cap_target *t, char errbuf[PD_CAP_ERRBUF]);
 
 /* Fills t from crictl's JSON output (exposed for tests). */
-int pdcap_cri_parse(const char *doc, size_t len, struct pdcap_target *t, char errbuf[PDCAP_ERRBUF]);
+int pd_cap_cri_parse(const char *doc, size_t len, struct pd_cap_target *t,
+                     char errbuf[PD_CAP_ERRBUF]);
 
 /* ---- netns.c ---- */
 
-struct pdcap_netns {
-	int fd;         /* the namespace file, open until pdcap_netns_enter() */
+struct pd_cap_netns {
+	int fd;         /* the namespace file, open until pd_cap_netns_enter() */
 	uint64_t inode; /* its inode number: the namespace's identity */
 	bool same;      /* already our own network namespace: setns() not needed */
 };
 
-int pdcap_netns_open(struct pdcap_netns *ns, const char *path, const char *what,
-                     char errbuf[PDCAP_ERRBUF]);
-int pdcap_netns_enter(struct pdcap_netns *ns, const char *what, char errbuf[PDCAP_ERRBUF]);
+int pd_cap_netns_open(struct pd_cap_netns *ns, const char *path, const char *what,
+                      char errbuf[PD_CAP_ERRBUF]);
+int pd_cap_netns_enter(struct pd_cap_netns *ns, const char *what, char errbuf[PD_CAP_ERRBUF]);
 
 /* ---- privs.c ---- */
 
-struct pdcap_privs {
+struct pd_cap_privs {
 	uid_t uid; /* the user to become */
 	gid_t gid;
 	bool change_user;  /* we are root: switch to uid/gid */
@@ -150,17 +151,17 @@ struct pdcap_privs {
  * Checks before anything is opened that the process can enter a namespace (need_setns) and
  * capture; the message names each missing capability.
  */
-int pdcap_privs_check(bool need_setns, char errbuf[PDCAP_ERRBUF]);
+int pd_cap_privs_check(bool need_setns, char errbuf[PD_CAP_ERRBUF]);
 
 /* Picks the user: user_opt (-Z), else SUDO_UID/SUDO_GID, else nobody. */
-int pdcap_privs_choose(struct pdcap_privs *p, const char *user_opt, char errbuf[PDCAP_ERRBUF]);
+int pd_cap_privs_choose(struct pd_cap_privs *p, const char *user_opt, char errbuf[PD_CAP_ERRBUF]);
 
 /* Drops: setgroups(0), setresgid, setresuid, capabilities, no_new_privs; then verifies. */
-int pdcap_privs_drop(const struct pdcap_privs *p, char errbuf[PDCAP_ERRBUF]);
+int pd_cap_privs_drop(const struct pd_cap_privs *p, char errbuf[PD_CAP_ERRBUF]);
 
 /* ---- pcapng_write.c ---- */
 
-struct pdcap_shb_info {
+struct pd_cap_shb_info {
 	const char *comment;       /* one human-readable comment, may be NULL */
 	const char *meta_keys[16]; /* PD_META_* keys, each written "pcapdomains.KEY=VALUE" */
 	const char *meta_vals[16];
@@ -168,7 +169,7 @@ struct pdcap_shb_info {
 	const char *hardware, *os, *userappl;
 };
 
-struct pdcap_w {
+struct pd_cap_w {
 	int fd;
 	char path[1024];
 	uint8_t *buf; /* whole blocks waiting for write(2) */
@@ -178,32 +179,32 @@ struct pdcap_w {
 	int sys_errno;       /* first write error */
 };
 
-/* Takes fd (consumes it: pdcap_w_close() closes it). */
-int pdcap_w_init(struct pdcap_w *w, int fd, const char *path, char errbuf[PDCAP_ERRBUF]);
-int pdcap_w_shb(struct pdcap_w *w, const struct pdcap_shb_info *info);
+/* Takes fd (consumes it: pd_cap_w_close() closes it). */
+int pd_cap_w_init(struct pd_cap_w *w, int fd, const char *path, char errbuf[PD_CAP_ERRBUF]);
+int pd_cap_w_shb(struct pd_cap_w *w, const struct pd_cap_shb_info *info);
 /* tsresol: 6 (microseconds) or 9 (nanoseconds); filter may be NULL. */
-int pdcap_w_idb(struct pdcap_w *w, int linktype, uint32_t snaplen, const char *name,
-                const char *description, int tsresol, const char *filter);
+int pd_cap_w_idb(struct pd_cap_w *w, int linktype, uint32_t snaplen, const char *name,
+                 const char *description, int tsresol, const char *filter);
 /* ts in units of the interface's tsresol; flags 0 omits epb_flags. */
-int pdcap_w_epb(struct pdcap_w *w, uint32_t ifid, uint64_t ts, const uint8_t *data, uint32_t caplen,
-                uint32_t origlen, uint32_t flags);
-struct pdcap_isb {
+int pd_cap_w_epb(struct pd_cap_w *w, uint32_t ifid, uint64_t ts, const uint8_t *data,
+                 uint32_t caplen, uint32_t origlen, uint32_t flags);
+struct pd_cap_isb {
 	uint64_t ts, start, end; /* interface units; start/end 0 omits the option */
 	uint64_t ifrecv, ifdrop, usrdeliv;
 	bool has_recv;
 };
-int pdcap_w_isb(struct pdcap_w *w, uint32_t ifid, const struct pdcap_isb *s);
+int pd_cap_w_isb(struct pd_cap_w *w, uint32_t ifid, const struct pd_cap_isb *s);
 /* write(2)s the buffered whole blocks. */
-int pdcap_w_flush(struct pdcap_w *w);
+int pd_cap_w_flush(struct pd_cap_w *w);
 /* Flushes, fsyncs (regular files) and closes; returns -1 if any write failed. */
-int pdcap_w_close(struct pdcap_w *w, char errbuf[PDCAP_ERRBUF]);
-void pdcap_w_clear(struct pdcap_w *w);
+int pd_cap_w_close(struct pd_cap_w *w, char errbuf[PD_CAP_ERRBUF]);
+void pd_cap_w_clear(struct pd_cap_w *w);
 
 /* ---- capture.c ---- */
 
-struct pdcap_opts {
+struct pd_cap_opts {
 	const char *out; /* -w */
-	const char *ifaces[PDCAP_MAX_IFACES];
+	const char *ifaces[PD_CAP_MAX_IFACES];
 	unsigned n_ifaces;     /* -i, 0: every interface, rescanned each second */
 	const char *filter;    /* -f */
 	int snaplen;           /* -s */
@@ -220,18 +221,19 @@ struct pdcap_opts {
 };
 
 /* The rotated file name for sequence number seq (see README): OUT-NNN.pcapng. */
-void pdcap_rotated_name(char *dst, size_t dstsz, const char *out, unsigned long seq, unsigned ring);
+void pd_cap_rotated_name(char *dst, size_t dstsz, const char *out, unsigned long seq,
+                         unsigned ring);
 
 /*
  * Runs a capture in the current network namespace: opens the handles and the first output
  * file, calls drop() (the privilege drop), loops until a signal, -c or --duration, then writes
  * statistics and closes. Returns 0 or -1 with errbuf.
  */
-struct pdcap_run;
-int pdcap_capture(const struct pdcap_opts *o, const struct pdcap_target *t, uint64_t netns_inode,
-                  const struct pdcap_privs *privs, char errbuf[PDCAP_ERRBUF]);
+struct pd_cap_run;
+int pd_cap_capture(const struct pd_cap_opts *o, const struct pd_cap_target *t, uint64_t netns_inode,
+                   const struct pd_cap_privs *privs, char errbuf[PD_CAP_ERRBUF]);
 
 /* Set by the signal handlers in main.c. */
-extern volatile int pdcap_stop;
+extern volatile int pd_cap_stop;
 
 #endif
