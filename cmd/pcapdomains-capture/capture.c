@@ -780,7 +780,7 @@ int pd_cap_capture(const struct pd_cap_opts *o, const struct pd_cap_target *t, u
 		else
 			snprintf(last, sizeof last, " into %s", r->w.path);
 		fprintf(stderr,
-		        "pcapdomains-capture: %llu packets (%llu bytes, %s) on %u interface%s "
+		        "pcapdomains-capture: %llu packets (%llu bytes%s) on %u interface%s "
 		        "(%s), "
 		        "%llu dropped by the kernel,%s\n",
 		        (unsigned long long)r->total_pkts, (unsigned long long)r->total_bytes, hb,

@@ -204,6 +204,11 @@ int main(int argc, char **argv)
 	struct stat a, b;
 	bool need_setns = !(stat(t.netns_path, &a) == 0 && stat("/proc/self/ns/net", &b) == 0 &&
 	                    a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+	if (!need_setns && !o.quiet && t.runtime != PD_CAP_RT_NETNS)
+		fprintf(stderr,
+		        "pcapdomains-capture: note: %s shares this host's network namespace "
+		        "(host networking?): every host interface is captured\n",
+		        t.spec);
 	char what[300];
 	if (pd_cap_privs_check(need_setns, err) < 0) {
 		snprintf(what, sizeof what, "%s: %s", t.spec, err);
