@@ -749,7 +749,8 @@ int pd_cap_capture(const struct pd_cap_opts *o, const struct pd_cap_target *t, u
 	rc = loop(r);
 	if (rc < 0)
 		snprintf(errbuf, PD_CAP_ERRBUF, "%s", r->errbuf);
-	if (close_output(r) < 0 && rc == 0) {
+	/* A reader of standard output that went away (EPIPE) ends the capture normally. */
+	if (close_output(r) < 0 && rc == 0 && !(r->to_stdout && r->w.sys_errno == EPIPE)) {
 		snprintf(errbuf, PD_CAP_ERRBUF, "%s", r->errbuf);
 		rc = -1;
 	}

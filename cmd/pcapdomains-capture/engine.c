@@ -175,8 +175,19 @@ static bool http_complete(const char *msg, size_t len)
 	const char *b = hend + 4;
 	const char *cl = header(msg, hlen, "content-length:");
 	uint64_t sz;
-	if (header(msg, hlen, "transfer-encoding:"))
-		return false; /* chunked: read until the server closes (Connection: close) */
+	if (header(msg, hlen, "transfer-encoding:")) {
+		/* Chunked: complete once the last chunk has come (a server keeping the
+		 * connection open despite "Connection: close" is not waited for). */
+		if ((size_t)(msg + len - b) < 5 || memcmp(msg + len - 5, "0\r\n\r\n", 5) != 0)
+			return false;
+		int st;
+		char *body, e[PD_CAP_ERRBUF];
+		size_t bl;
+		if (pd_cap_http_parse(msg, len, &st, &body, &bl, e) < 0)
+			return false;
+		free(body);
+		return true;
+	}
 	if (cl && parse_u64(cl, hend, 10, &sz) > 0)
 		return (uint64_t)(msg + len - b) >= sz;
 	return false;

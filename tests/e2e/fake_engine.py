@@ -8,14 +8,16 @@ CONFIG maps container names to {"id", "pid", "running", "status", "image", "mode
 answers GET /containers/{name or id}/json (optionally /vX.Y/ prefixed) with the JSON Docker
 gives (Id, Name, Config.Image, State.{Pid,Running,Status} among other fields), 404 with
 {"message": "No such container: X"} otherwise. mode picks how the body is framed or broken:
-"length" (Content-Length), "chunked", "close" (no length, connection closed), "garbage" (not
-JSON), "500" (server error with a message). Every request's head is appended to LOG.
+"length" (Content-Length), "chunked", "close" (no length, connection closed),
+"chunked-keepalive" (chunked, then the connection is held open as if "Connection: close" were
+ignored), "garbage" (not JSON), "500" (server error with a message). Every request's head is appended to LOG.
 """
 import json
 import os
 import re
 import socketserver
 import sys
+import time
 
 sock_path, config_path, log_path = sys.argv[1:4]
 with open(config_path) as f:
@@ -74,7 +76,7 @@ class Handler(socketserver.StreamRequestHandler):
         reason = {200: "OK", 404: "Not Found", 500: "Internal Server Error"}[status]
         out = b"HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nApi-Version: 1.43\r\n" % (
             status, reason.encode())
-        if mode == "chunked":
+        if mode in ("chunked", "chunked-keepalive"):
             out += b"Transfer-Encoding: chunked\r\n\r\n"
             for i in range(0, len(body), 100):
                 part = body[i:i + 100]
@@ -88,6 +90,8 @@ class Handler(socketserver.StreamRequestHandler):
         for i in range(0, len(out), 512):
             self.wfile.write(out[i:i + 512])
             self.wfile.flush()
+        if mode == "chunked-keepalive":
+            time.sleep(30)
 
 
 class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):

@@ -50,6 +50,7 @@ cat >"$tmp/engine.json" <<JSON
 {
  "web": {"id": "$id_web", "pid": $spid, "running": true, "status": "running", "image": "nginx:1.25-test", "mode": "length"},
  "db": {"id": "$id_db", "pid": $spid, "running": true, "status": "running", "image": "postgres:16", "mode": "chunked"},
+ "keep": {"id": "$(printf 'ee%.0s' $(seq 32))", "pid": $spid, "running": true, "status": "running", "image": "keepalive", "mode": "chunked-keepalive"},
  "cache": {"id": "$(printf 'ca%.0s' $(seq 32))", "pid": $spid, "running": true, "status": "running", "image": "redis", "mode": "close"},
  "stopped": {"id": "$(printf '5e%.0s' $(seq 32))", "pid": 0, "running": false, "status": "exited", "image": "busybox"},
  "vanished": {"id": "$(printf '7a%.0s' $(seq 32))", "pid": $dead, "running": true, "status": "running", "image": "busybox"},
@@ -145,7 +146,11 @@ capture_ok bare1 web DOCKER_HOST=unix://$sock
 has "$tmp/capinfos.out" "pcapdomains.runtime=docker" "bare name, docker first"
 capture_ok bare2 db DOCKER_HOST=unix://$tmp/none.sock CONTAINER_HOST=unix://$sock
 has "$tmp/capinfos.out" "pcapdomains.runtime=podman" "bare name, podman second"
-ok "podman: (chunked), --socket (read to close), bare names: docker then podman"
+start=$(date +%s)
+capture_ok keep docker:keep DOCKER_HOST=unix://$sock
+[ $(($(date +%s) - start)) -lt 8 ] || fail "chunked answer on a kept-open connection was waited for"
+has "$tmp/capinfos.out" "pcapdomains.image=keepalive" "chunked keep-alive"
+ok "podman: (chunked), --socket (read to close), chunked on a kept-open connection, bare names: docker then podman"
 
 # ---- cri: through a fake crictl ----
 cat >"$tmp/crictl" <<SH
