@@ -9,7 +9,9 @@
  *
  * The helper never parses packets: it moves opaque frames from libpcap into pcapng blocks.
  * Errors: functions return 0 on success and -1 on failure with a one-line message for people in
- * the caller's errbuf (PD_CAP_ERRBUF bytes); only main.c prints and exits.
+ * the caller's errbuf (PD_CAP_ERRBUF bytes); the helper links only libpcap, not the analyzer's
+ * library, so it has no enum pd_err. Only main.c exits; capture.c prints the start line, notes,
+ * the live progress line and the summary.
  */
 #ifndef PD_CAP_HELPER_H
 #define PD_CAP_HELPER_H
