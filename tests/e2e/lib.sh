@@ -112,7 +112,8 @@ e2e_cleanup() {
 }
 
 # e2e_net_up: client and server namespaces, veth pair, IPv4 /24 and IPv6 /64, loopback up.
-# The client's /etc/resolv.conf (ip netns exec bind-mounts /etc/netns/NS/) names the server.
+# Both namespaces' /etc/resolv.conf (ip netns exec bind-mounts /etc/netns/NS/) name the test's
+# resolver address, so no program in them ever asks the host's resolvers.
 e2e_net_up() {
 	ip netns add "$E2E_C" || e2e_fail_now "ip netns add $E2E_C"
 	E2E_NETNS+=("$E2E_C")
@@ -130,8 +131,11 @@ e2e_net_up() {
 	ip -n "$E2E_S" addr add "$E2E_S6/64" dev "$E2E_SIF" nodad
 	ip -n "$E2E_C" link set "$E2E_CIF" up
 	ip -n "$E2E_S" link set "$E2E_SIF" up
-	mkdir -p "/etc/netns/$E2E_C"
-	printf 'nameserver %s\noptions timeout:2 attempts:2\n' "$E2E_S4" >"/etc/netns/$E2E_C/resolv.conf"
+	local ns
+	for ns in "$E2E_C" "$E2E_S"; do
+		mkdir -p "/etc/netns/$ns"
+		printf 'nameserver %s\noptions timeout:2 attempts:2\n' "$E2E_S4" >"/etc/netns/$ns/resolv.conf"
+	done
 	local i
 	for i in $(seq 50); do
 		ip -n "$E2E_C" link show "$E2E_CIF" | grep -q 'state UP' &&
