@@ -81,6 +81,7 @@ e2e_init() {
 
 e2e_cleanup() {
 	local rc=$? p ns i
+	set +e # every step must run, whatever failed before
 	for p in "${E2E_PIDS[@]}"; do
 		kill "$p" 2>/dev/null
 	done
