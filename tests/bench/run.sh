@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# pcapdomains benchmark (a benchmark, not a timed test). Generates its own captures with pdgen,
+# then runs, on the same file and in the same invocation, the bare libpcap read loop (pdbare)
+# and `pcapdomains report` (ingest + attribute + report to a CSV file), REPS times each, and
+# prints medians, MB/s, packets/s, peak RSS and the ratio to the bare loop.
+#
+#   tests/bench/run.sh [--size MB] [--reps N] [--tools] [--jobs] [--db-flows N] [--smoke]
+#
+#   --size MB      capture size (default 500, the SPEC 4 reference)
+#   --reps N       repetitions per program (default 5; medians are reported)
+#   --tools        also time `tcpdump -nn -r` and `tshark -T fields` once, for reference
+#   --jobs         also time `ingest -j 1` and `ingest -j 2` over four captures
+#   --db-flows N   also time `report --db` on a database holding N synthetic flows
+#   --smoke        a 20 MB file, 1 rep: only checks that the benchmark still works (CI)
+#
+# Files go to $PD_BENCH_DIR (default /tmp/pd-bench). Build: build-bench (Release).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+size=500 reps=5 tools=0 jobs=0 dbflows=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--size) size=$2; shift ;;
+	--reps) reps=$2; shift ;;
+	--tools) tools=1 ;;
+	--jobs) jobs=1 ;;
+	--db-flows) dbflows=$2; shift ;;
+	--smoke) size=20 reps=1 ;;
+	*) echo "usage: $0 [--size MB] [--reps N] [--tools] [--jobs] [--db-flows N] [--smoke]" >&2; exit 2 ;;
+	esac
+	shift
+done
+dir=${PD_BENCH_DIR:-/tmp/pd-bench}
+mkdir -p "$dir"
+cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DPD_TESTS=OFF >/dev/null
+cmake --build build-bench -j"$(nproc)" >/dev/null
+pd=build-bench/pcapdomains gen=build-bench/tests/bench/pdgen bare=build-bench/tests/bench/pdbare
+timebin=/usr/bin/time
+[ -x $timebin ] || { echo "bench: /usr/bin/time is missing (apt-get install time)" >&2; exit 2; }
+
+cap=$dir/bench-${size}MB.pcap capng=$dir/bench-${size}MB.pcapng
+[ -s "$cap" ] || $gen -o "$cap" -s "$size" -6 >/dev/null
+[ -s "$capng" ] || $gen -o "$capng" -s "$size" -6 -F pcapng >/dev/null
+bytes=$(stat -c %s "$cap")
+packets=$($bare "$cap" | cut -d' ' -f1)
+
+# run LABEL CMD...: REPS runs; collects wall seconds and max RSS (KiB) of each.
+declare -A med rss
+run() {
+	local label=$1; shift
+	local times=() mems=() i out
+	for ((i = 0; i < reps; i++)); do
+		if ! $timebin -f '%e %M' -o "$dir/time.out" "$@" >/dev/null 2>"$dir/stderr.out"; then
+			echo "bench: $label failed: $*" >&2
+			tail -5 "$dir/stderr.out" >&2
+			exit 1
+		fi
+		out=$(tail -1 "$dir/time.out")
+		times+=("${out% *}") mems+=("${out#* }")
+	done
+	med[$label]=$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}')
+	rss[$label]=$(printf '%s\n' "${mems[@]}" | sort -g | tail -1)
+}
+# The bare loop times itself (libpcap open to close), without process start-up; use /usr/bin/time
+# for it too so both sides pay the same start-up cost.
+run bare $bare "$cap"
+run report $pd report --no-resolve --quiet -o "$dir/out.csv" "$cap"
+run report-pcapng $pd report --no-resolve --quiet -o "$dir/out-ng.csv" "$capng"
+if [ $tools = 1 ]; then
+	r=$reps; reps=1
+	run tcpdump tcpdump -nn -r "$cap"
+	run tshark tshark -n -r "$cap" -T fields -e tls.handshake.extensions_server_name -e dns.qry.name -e dns.a -e http.host
+	reps=$r
+fi
+
+mb=$(awk -v b="$bytes" 'BEGIN {printf "%.1f", b / 1e6}')
+echo
+echo "pcapdomains benchmark: $(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+echo "capture: $cap ($mb MB, $packets packets), $reps runs each, medians"
+echo
+printf '| %-22s | %9s | %9s | %11s | %9s | %13s |\n' program seconds MB/s packets/s "peak RSS" "ratio to bare"
+printf '|%s|%s|%s|%s|%s|%s|\n' ------------------------ ----------- ----------- ------------- ----------- ---------------
+for k in bare report report-pcapng tcpdump tshark; do
+	[ -n "${med[$k]:-}" ] || continue
+	awk -v k="$k" -v t="${med[$k]}" -v b="$bytes" -v p="$packets" -v m="${rss[$k]}" -v base="${med[bare]}" 'BEGIN {
+		if (t <= 0) t = 0.001
+		printf "| %-22s | %9.3f | %9.0f | %11.0f | %6.1f MiB | %13.2f |\n", k, t, b / 1e6 / t, p / t, m / 1024, t / (base > 0 ? base : 0.001)
+	}'
+done
+echo "(report = pcapdomains report --no-resolve -o out.csv: ingest + attribute + CSV report)"
+
+if [ $jobs = 1 ]; then
+	for i in 1 2 3 4; do
+		f=$dir/bench-j$i.pcap
+		[ -s "$f" ] || $gen -o "$f" -s $((size / 4 > 0 ? size / 4 : 1)) >/dev/null
+	done
+	r=$reps; reps=$(( reps < 3 ? reps : 3 ))
+	run j1 sh -c "rm -f $dir/j.db && $pd ingest --quiet --db $dir/j.db -j 1 $dir/bench-j[1-4].pcap"
+	run j2 sh -c "rm -f $dir/j.db && $pd ingest --quiet --db $dir/j.db -j 2 $dir/bench-j[1-4].pcap"
+	reps=$r
+	echo
+	echo "ingest of 4 captures: -j 1 ${med[j1]} s, -j 2 ${med[j2]} s, speed-up $(awk -v a="${med[j1]}" -v b="${med[j2]}" 'BEGIN {printf "%.2f", a / (b > 0 ? b : 0.001)}')x"
+fi
+
+if [ "$dbflows" -gt 0 ]; then
+	db=$dir/flows-$dbflows.db
+	if [ ! -s "$db" ]; then
+		rm -f "$db"
+		$pd ingest --quiet --db "$db" "$cap" >/dev/null
+		# Synthetic flows spread over 50,000 server addresses and 5,000 names.
+		sqlite3 "$db" "
+		WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $dbflows)
+		INSERT INTO flows (capture_id, proto, client_ip, client_port, server_ip, server_port,
+			first_ns, last_ns, packets_out, bytes_out, packets_in, bytes_in, tcp_state,
+			app_proto, sni, name, evidence, confidence)
+		SELECT 1, 'tcp', '10.0.' || (i % 200) || '.' || (i % 250 + 1), 10000 + i % 50000,
+			'10.' || (64 + i % 50) || '.' || (i / 50 % 250) || '.' || (i % 200 + 1), 443,
+			1764000000000000000 + i * 1000000, 1764000000000000000 + i * 1000000 + 5000000,
+			10, 1500, 12, 90000, 'established', 'tls',
+			'h' || (i % 5000) || '.dom' || (i % 700) || '.example',
+			'h' || (i % 5000) || '.dom' || (i % 700) || '.example', 'sni', 'high'
+		FROM n;"
+	fi
+	r=$reps; reps=$(( reps < 3 ? reps : 3 ))
+	run dbreport $pd report --no-resolve --quiet --db "$db" -o "$dir/db.csv"
+	reps=$r
+	echo
+	echo "report --db from $(sqlite3 "$db" 'SELECT count(*) FROM flows') flows: ${med[dbreport]} s (median), peak RSS $((${rss[dbreport]} / 1024)) MiB"
+fi
