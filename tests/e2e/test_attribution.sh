@@ -15,7 +15,7 @@
 #                                                                --resolver: ptr-lookup rev.ptrzone.test
 #   10.8.3.45       dig -x (PTR in the capture), then TLS        evidence ptr-capture ptr45.ptrzone.test
 #   10.8.3.60       TLS to the IP literal, nothing else          evidence none; GeoIP country in CSV
-#   fd00:8::3:70    dig AAAA v6.shop.test, TLS without SNI       name v6.shop.test, evidence dns
+#   fd00:8::3:70    dig AAAA v6.shop.test (over IPv6), TLS without SNI      name v6.shop.test, evidence dns
 #   10.8.3.80       dig +tcp tcpdns.test, TLS without SNI        name tcpdns.test, evidence dns (tcp answer)
 #   10.8.3.90       TLS to the IP literal, then dig late.test    the later answer is not used: none
 set -uo pipefail
@@ -40,7 +40,8 @@ e2e_dnsmasq \
 	--ptr-record=45.3.8.10.in-addr.arpa,ptr45.ptrzone.test \
 	--host-record=v6.shop.test,$V6 \
 	--host-record=tcpdns.test,$TCPD \
-	--host-record=late.test,$LATE
+	--host-record=late.test,$LATE \
+	--local=/test/
 e2e_cert www.shop.test alpha.test
 e2e_tls_server 443
 e2e_http_server 80
@@ -64,7 +65,8 @@ tls_nosni $PTRL:443
 dig_c -x $PTRC
 tls_nosni $PTRC:443
 tls_nosni $NONE:443
-dig_c v6.shop.test AAAA
+# asked over IPv6, so the answer went to the same client address that then connects
+run e2e_c dig +time=2 @$E2E_S6 v6.shop.test AAAA
 tls_nosni "[$V6]:443"
 dig_c +tcp tcpdns.test A
 tls_nosni $TCPD:443
@@ -76,15 +78,16 @@ e2e_capture_stop
 DB=$E2E_TMP/attribution.db
 e2e_ingest "$DB" "$CAP" || e2e_done
 
-# flow SERVER_IP [PORT]: "name|evidence|confidence|ambiguous|candidates|cname_chain" of the
-# client's TCP connection to it (exactly one expected)
+# flow SERVER_IP [PORT]: "name<TAB>evidence<TAB>confidence<TAB>ambiguous<TAB>candidates<TAB>
+# cname_chain" of the client's TCP connection to it (exactly one expected)
 flow() {
 	local n
 	n=$(e2e_sql "$DB" "SELECT count(*) FROM flows WHERE proto='tcp' AND server_ip='$1' AND server_port=${2:-443}")
 	[ "$n" = 1 ] || { echo "($n flows to $1:${2:-443})"; return; }
-	e2e_sql "$DB" "SELECT ifnull(name,'NULL'), evidence, confidence, ambiguous, ifnull(candidates,''), ifnull(cname_chain,'') FROM flows WHERE proto='tcp' AND server_ip='$1' AND server_port=${2:-443}"
+	sqlite3 -batch -noheader -separator $'\t' "$DB" "SELECT ifnull(name,'NULL'), evidence, confidence, ambiguous, ifnull(candidates,''), ifnull(cname_chain,'') FROM flows WHERE proto='tcp' AND server_ip='$1' AND server_port=${2:-443}"
 }
-field() { printf '%s\n' "$1" | cut -d'|' -f"$2"; }
+# field ROW LIST: those tab-separated fields of a flow() row, joined by '|'
+field() { printf '%s\n' "$1" | cut -f"$2" | tr '\t' '|'; }
 
 f=$(flow $SHOP)
 e2e_check "HTTPS by name: name, evidence sni, confidence high" "www.shop.test|sni|high" "$(field "$f" 1-3)"
