@@ -6,7 +6,7 @@
  *   entry  = host [ ":" ports ] [ "/" proto ]
  *   host   = name | "*." name | ipv4 [ "/" len ] | ipv6 [ "/" len ] | "[" ipv6 [ "/" len ] "]"
  *   ports  = port | port "-" port            (1..65535)
- *   proto  = "tcp" | "udp" | "icmp" | "any"
+ *   proto  = "tcp" | "udp" | "icmp" | "icmp6" | "any"
  *
  * An unbracketed IPv6 address cannot carry a port (the colons would be ambiguous): write
  * [2001:db8::1]:53/udp. "*.example.com" matches every name below example.com, not
@@ -179,8 +179,8 @@ static const char *parse_entry(char *e, struct rule *r)
 		proto = slash + 1;
 		lower(proto);
 		if (strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "icmp") &&
-		    strcmp(proto, "any"))
-			return "unknown protocol (expected tcp, udp, icmp or any)";
+		    strcmp(proto, "icmp6") && strcmp(proto, "any"))
+			return "unknown protocol (expected tcp, udp, icmp, icmp6 or any)";
 		if (strcmp(proto, "any"))
 			snprintf(r->proto, sizeof(r->proto), "%s", proto);
 	}

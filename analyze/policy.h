@@ -3,7 +3,7 @@
  *   example.com          exact name
  *   *.example.com        any subdomain (not example.com itself)
  *   10.0.0.0/8, 2001:db8::/32, 192.0.2.1   addresses
- * each optionally followed by :PORT and/or /PROTO (tcp|udp), e.g. `*.example.com:443/tcp`,
+ * each optionally followed by :PORT[-PORT] and/or /PROTO (tcp|udp|icmp|icmp6|any), e.g. `*.example.com:443/tcp`,
  * `[2001:db8::1]:53/udp`; `#` starts a comment. Names compare case-insensitively.
  */
 #ifndef PD_POLICY_H

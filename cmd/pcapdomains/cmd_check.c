@@ -1,3 +1,112 @@
-/* PD_PLACEHOLDER: replaced by the module owner; must not survive to a release. */
+/*
+ * cmd_check.c - `pcapdomains check --allow POLICY CAPTURE...`: list every destination the
+ * policy does not allow, with its evidence, and exit 1 when there is one (for CI jobs).
+ *
+ * A destination is allowed when the policy matches its attributed name or its server address
+ * (with port and protocol). An unnamed or ambiguous destination is judged by the name the
+ * attribution chose and by its address only: candidates do not make it allowed.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
 #include "cmd.h"
-int pd_cmd_check(int argc, char **argv) { pd_cmd_error("check: not built yet"); return PD_EXIT_ERROR; }
+#include "escape.h"
+#include "load.h"
+#include "policy.h"
+
+static const char help[] =
+        "usage: pcapdomains check --allow POLICY [options] CAPTURE...\n"
+        "       pcapdomains check --allow POLICY --db FILE\n"
+        "\n"
+        "Ingests the captures (or reads the database), attributes every connection, and lists\n"
+        "each destination the policy does not allow, with its evidence. Exit status 1 when\n"
+        "there is at least one violation, 0 when there is none, 2 on error.\n"
+        "\n"
+        "Policy file: one entry a line, '#' comments:\n"
+        "  api.example.com          an exact name\n"
+        "  *.example.com            any name below example.com\n"
+        "  10.0.0.0/8  2001:db8::1  addresses and networks\n"
+        "  ...:443  .../tcp  [2001:db8::1]:53/udp   optional port (or range) and protocol\n"
+        "\n"
+        "  --allow POLICY     the policy file (required)\n"
+        "  --db FILE          keep the database in FILE (or read it, without captures)\n"
+        "  -f, --filter BPF   only packets matching this filter\n"
+        "  --dns-grace SEC    seconds past a DNS TTL an answer still names a flow (default 60)\n"
+        "  --quiet            print nothing when there is no violation\n";
+
+static void fmt_time(int64_t ns, char *buf, size_t n)
+{
+	time_t t = (time_t)(ns / 1000000000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int pd_cmd_check(int argc, char **argv)
+{
+	char errbuf[PD_ERRBUF_SIZE], when[32];
+	struct pd_policy *policy;
+	struct pd_store *store;
+	struct pd_dest *d;
+	struct pd_opts o;
+	size_t n, i, bad = 0;
+	int rc;
+
+	if (pd_opts_parse(argc, argv, PD_O_DB | PD_O_ALLOW | PD_O_BPF | PD_O_GRACE, help, &o, &rc))
+		return rc;
+	if (!o.allow) {
+		pd_cmd_error("check: --allow POLICY is required");
+		return PD_EXIT_ERROR;
+	}
+	if (pd_policy_load(o.allow, &policy, errbuf)) {
+		pd_cmd_error("%s", errbuf);
+		return PD_EXIT_ERROR;
+	}
+	rc = pd_load_inputs(&o, o.args, o.n_args, &store);
+	if (rc) {
+		pd_policy_free(policy);
+		return rc;
+	}
+	if (pd_load_dests(pd_store_db(store), &d, &n, errbuf)) {
+		pd_cmd_error("%s", errbuf);
+		pd_store_close(store);
+		pd_policy_free(policy);
+		return PD_EXIT_ERROR;
+	}
+	for (i = 0; i < n; i++) {
+		struct pd_addr a;
+		bool have_addr = pd_addr_parse(d[i].server_ip, &a) == PD_OK;
+		if (pd_policy_allows(policy, d[i].name, have_addr ? &a : NULL, d[i].port,
+		                     d[i].proto, NULL))
+			continue;
+		if (bad++ == 0)
+			printf("Destinations not allowed by %s:\n", o.allow);
+		fmt_time(d[i].first_ns, when, sizeof(when));
+		fputs("  ", stdout);
+		pd_esc_term(stdout, d[i].name ? d[i].name : "(no name)");
+		printf("  %s%s%s:%u/%s  evidence %s  %llu flow%s  first %s",
+		       strchr(d[i].server_ip, ':') ? "[" : "", d[i].server_ip,
+		       strchr(d[i].server_ip, ':') ? "]" : "", d[i].port, d[i].proto, d[i].evidence,
+		       (unsigned long long)d[i].flows, d[i].flows == 1 ? "" : "s", when);
+		if (d[i].candidates) {
+			fputs("  candidates ", stdout);
+			pd_esc_term(stdout, d[i].candidates);
+		}
+		fputc('\n', stdout);
+	}
+	if (bad)
+		printf("%zu violation%s among %zu destination%s\n", bad, bad == 1 ? "" : "s", n,
+		       n == 1 ? "" : "s");
+	else if (!o.quiet)
+		printf("All %zu destination%s allowed by %s\n", n, n == 1 ? "" : "s", o.allow);
+	pd_load_dests_free(d, n);
+	pd_store_close(store);
+	pd_policy_free(policy);
+	if (fflush(stdout)) {
+		pd_cmd_error("check: writing the result failed");
+		return PD_EXIT_ERROR;
+	}
+	return bad ? PD_EXIT_VIOLATION : PD_EXIT_OK;
+}

@@ -8,26 +8,26 @@
 #include "cmd.h"
 
 static const char usage[] =
-	"usage: pcapdomains SUBCOMMAND [options] ...\n"
-	"\n"
-	"  report  [options] CAPTURE...      ingest, attribute and report (the main job)\n"
-	"  report  --db FILE [options]       report from an existing database\n"
-	"  ingest  --db FILE CAPTURE|DIR...  add captures to a persistent database\n"
-	"  check   --allow POLICY CAPTURE... exit 1 when a destination is outside the policy\n"
-	"  diff    OLD NEW                   destinations added/removed (captures or databases)\n"
-	"  allowlist CAPTURE...              write a policy from what was observed\n"
-	"  merge   --db OUT IN.db...         combine databases made elsewhere\n"
-	"\n"
-	"'pcapdomains SUBCOMMAND --help' describes each. --version prints the version.\n"
-	"Exit codes: 0 ok, 1 policy violation (check, diff --fail-on-new), 2 usage or input error.\n";
+        "usage: pcapdomains SUBCOMMAND [options] ...\n"
+        "\n"
+        "  report  [options] CAPTURE...      ingest, attribute and report (the main job)\n"
+        "  report  --db FILE [options]       report from an existing database\n"
+        "  ingest  --db FILE CAPTURE|DIR...  add captures to a persistent database\n"
+        "  check   --allow POLICY CAPTURE... exit 1 when a destination is outside the policy\n"
+        "  diff    OLD NEW                   destinations added/removed (captures or databases)\n"
+        "  allowlist CAPTURE...              write a policy from what was observed\n"
+        "  merge   --db OUT IN.db...         combine databases made elsewhere\n"
+        "\n"
+        "'pcapdomains SUBCOMMAND --help' describes each. --version prints the version.\n"
+        "Exit codes: 0 ok, 1 policy violation (check, diff --fail-on-new), 2 usage or input "
+        "error.\n";
 
 static const struct {
 	const char *name;
 	int (*fn)(int, char **);
 } subs[] = {
-	{ "report", pd_cmd_report },   { "ingest", pd_cmd_ingest },
-	{ "check", pd_cmd_check },     { "diff", pd_cmd_diff },
-	{ "allowlist", pd_cmd_allowlist }, { "merge", pd_cmd_merge },
+	{ "report", pd_cmd_report }, { "ingest", pd_cmd_ingest },       { "check", pd_cmd_check },
+	{ "diff", pd_cmd_diff },     { "allowlist", pd_cmd_allowlist }, { "merge", pd_cmd_merge },
 };
 
 int main(int argc, char **argv)

@@ -79,26 +79,40 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 static unsigned opt_bit(int c)
 {
 	switch (c) {
-	case OPT_DB: return PD_O_DB;
-	case 'o': return PD_O_OUTPUT;
-	case OPT_FORMAT: return PD_O_FORMAT;
-	case OPT_GEOIP: return PD_O_GEOIP;
+	case OPT_DB:
+		return PD_O_DB;
+	case 'o':
+		return PD_O_OUTPUT;
+	case OPT_FORMAT:
+		return PD_O_FORMAT;
+	case OPT_GEOIP:
+		return PD_O_GEOIP;
 	case OPT_RESOLVER:
-	case OPT_NO_RESOLVE: return PD_O_RESOLVER;
-	case 'f': return PD_O_BPF;
-	case 'j': return PD_O_JOBS;
-	case OPT_TITLE: return PD_O_TITLE;
-	case OPT_TOP: return PD_O_TOP;
-	case OPT_CAPTURE: return PD_O_SELECT;
-	case OPT_ALLOW: return PD_O_ALLOW;
-	case OPT_GRACE: return PD_O_GRACE;
-	case OPT_FAIL_ON_NEW: return PD_O_FAIL_ON_NEW;
-	default: return 0;
+	case OPT_NO_RESOLVE:
+		return PD_O_RESOLVER;
+	case 'f':
+		return PD_O_BPF;
+	case 'j':
+		return PD_O_JOBS;
+	case OPT_TITLE:
+		return PD_O_TITLE;
+	case OPT_TOP:
+		return PD_O_TOP;
+	case OPT_CAPTURE:
+		return PD_O_SELECT;
+	case OPT_ALLOW:
+		return PD_O_ALLOW;
+	case OPT_GRACE:
+		return PD_O_GRACE;
+	case OPT_FAIL_ON_NEW:
+		return PD_O_FAIL_ON_NEW;
+	default:
+		return 0;
 	}
 }
 
 static int usage_error(const char *sub, const char *help, int *exit_code, const char *msg,
-		       const char *arg)
+                       const char *arg)
 {
 	const char *nl = strchr(help, '\n');
 
@@ -110,7 +124,7 @@ static int usage_error(const char *sub, const char *help, int *exit_code, const 
 }
 
 int pd_opts_parse(int argc, char **argv, unsigned mask, const char *help, struct pd_opts *o,
-		  int *exit_code)
+                  int *exit_code)
 {
 	const char *sub = argv[0];
 	unsigned long v;
@@ -122,63 +136,84 @@ int pd_opts_parse(int argc, char **argv, unsigned mask, const char *help, struct
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:f:j:h", long_opts, NULL)) != -1) {
 		if (c == '?')
-			return usage_error(sub, help, exit_code, "unknown option", argv[optind - 1]);
+			return usage_error(sub, help, exit_code, "unknown option",
+			                   argv[optind - 1]);
 		if (c == ':')
 			return usage_error(sub, help, exit_code, "option needs an argument",
-					   argv[optind - 1]);
+			                   argv[optind - 1]);
 		if (opt_bit(c) && !(opt_bit(c) & mask))
 			return usage_error(sub, help, exit_code, "option not accepted here",
-					   argv[optind - 1]);
+			                   argv[optind - 1]);
 		switch (c) {
 		case 'h':
 			fputs(help, stdout);
 			*exit_code = PD_EXIT_OK;
 			return -1;
-		case OPT_DB: o->db = optarg; break;
+		case OPT_DB:
+			o->db = optarg;
+			break;
 		case 'o':
 			if (o->n_outputs == PD_MAX_OUTPUTS)
 				return usage_error(sub, help, exit_code, "too many -o", NULL);
 			o->outputs[o->n_outputs++] = optarg;
 			break;
-		case OPT_FORMAT: o->format = optarg; break;
+		case OPT_FORMAT:
+			o->format = optarg;
+			break;
 		case OPT_GEOIP:
 			if (o->n_geoip == PD_MAX_GEOIP)
 				return usage_error(sub, help, exit_code, "too many --geoip", NULL);
 			o->geoip[o->n_geoip++] = optarg;
 			break;
-		case OPT_RESOLVER: o->resolver = optarg; break;
-		case OPT_NO_RESOLVE: o->no_resolve = true; break;
-		case 'f': o->bpf = optarg; break;
+		case OPT_RESOLVER:
+			o->resolver = optarg;
+			break;
+		case OPT_NO_RESOLVE:
+			o->no_resolve = true;
+			break;
+		case 'f':
+			o->bpf = optarg;
+			break;
 		case 'j':
 			if (parse_uint(optarg, 256, &v) || v == 0)
 				return usage_error(sub, help, exit_code, "-j needs 1..256", optarg);
 			o->jobs = (unsigned)v;
 			break;
-		case OPT_QUIET: o->quiet = true; break;
-		case OPT_TITLE: o->title = optarg; break;
+		case OPT_QUIET:
+			o->quiet = true;
+			break;
+		case OPT_TITLE:
+			o->title = optarg;
+			break;
 		case OPT_TOP:
 			if (parse_uint(optarg, 1000000, &v))
-				return usage_error(sub, help, exit_code, "--top needs a number", optarg);
+				return usage_error(sub, help, exit_code, "--top needs a number",
+				                   optarg);
 			o->top = (unsigned)v;
 			break;
 		case OPT_CAPTURE:
 			if (o->n_select == PD_MAX_SELECT)
-				return usage_error(sub, help, exit_code, "too many --capture", NULL);
+				return usage_error(sub, help, exit_code, "too many --capture",
+				                   NULL);
 			o->select[o->n_select++] = optarg;
 			break;
-		case OPT_ALLOW: o->allow = optarg; break;
+		case OPT_ALLOW:
+			o->allow = optarg;
+			break;
 		case OPT_GRACE:
 			if (parse_uint(optarg, 86400 * 365, &v))
 				return usage_error(sub, help, exit_code,
-						   "--dns-grace needs seconds", optarg);
+				                   "--dns-grace needs seconds", optarg);
 			o->dns_grace_ns = (int64_t)v * 1000000000LL;
 			break;
-		case OPT_FAIL_ON_NEW: o->fail_on_new = true; break;
+		case OPT_FAIL_ON_NEW:
+			o->fail_on_new = true;
+			break;
 		}
 	}
 	if (o->resolver && o->no_resolve)
 		return usage_error(sub, help, exit_code, "--resolver and --no-resolve conflict",
-				   NULL);
+		                   NULL);
 	o->args = argv + optind;
 	o->n_args = argc - optind;
 	return 0;

@@ -1,0 +1,49 @@
+/*
+ * load.h - what check, allowlist and diff share: turning command-line inputs (captures or
+ * databases) into a store, and listing its destinations one row per (name, server address,
+ * port, protocol).
+ */
+#ifndef PD_LOAD_H
+#define PD_LOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cmd.h"
+#include "store.h"
+
+struct pd_dest {
+	char *name; /* attributed name, NULL when none */
+	char *server_ip;
+	uint16_t port;
+	char proto[8];
+	char *evidence;   /* strongest evidence among the flows */
+	char *candidates; /* '|'-joined, NULL when none */
+	uint64_t flows, bytes_out, bytes_in;
+	int64_t first_ns, last_ns;
+};
+
+/* True when path is an SQLite database (by its header), false for anything else. */
+bool pd_load_is_db(const char *path);
+
+/*
+ * Opens the store for inputs: an existing database (a single .db input, or --db with no
+ * inputs), or --db/in-memory with each capture ingested (cut captures warned about on
+ * stderr unless quiet). Returns an exit code: PD_EXIT_OK with *out set, or PD_EXIT_ERROR
+ * after printing the error.
+ */
+int pd_load_inputs(const struct pd_opts *o, char **inputs, int n_inputs, struct pd_store **out);
+
+/* Every destination of the store's captures, sorted by name then address. */
+PD_MUST_CHECK enum pd_err pd_load_dests(sqlite3 *db, struct pd_dest **out, size_t *n,
+                                        char errbuf[PD_ERRBUF_SIZE]);
+void pd_load_dests_free(struct pd_dest *d, size_t n);
+
+/* The destination's display key: its name, or its address when unnamed. */
+static inline const char *pd_dest_key(const struct pd_dest *d)
+{
+	return d->name ? d->name : d->server_ip;
+}
+
+#endif
