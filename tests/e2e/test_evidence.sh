@@ -190,13 +190,22 @@ for line in open(tmp + "/flows.tsv"):
         kinds["sni" if proto == "tcp" else "quic-sni"] += 1
         check("%s: flows.sni" % key, r_sni == sni, "tshark %r, database %r" % (sni, r_sni))
         want = alpn.get(tstream or ("u" + ustream), "")
-        if want:
+        if want and len(want) <= 255:
             check("%s: flows.alpn" % key, r_alpn == want, "tshark %r, database %r" % (want, r_alpn))
+        elif want:
+            # the split ClientHello's 12 x 60-byte ALPN list (about 730 characters) is longer
+            # than a parser need keep (analyze/tls.h caps it): the kept part must be its start
+            check("%s: flows.alpn (long list: a prefix of at least 200 characters)" % key,
+                  r_alpn is not None and len(r_alpn) >= 200 and want.startswith(r_alpn),
+                  "tshark %r..., database %r" % (want[:80], r_alpn))
         if proto == "udp":
             check("%s: app_proto quic" % key, r_app == "quic", "database %r" % r_app)
     if method == "CONNECT":
         kinds["connect"] += 1
-        check("%s: flows.http_connect" % key, r_connect == uri, "tshark %r, database %r" % (uri, r_connect))
+        # the request-target is host:port (RFC 9110 9.3.6); analyze/http.h keeps the host
+        # only (the flows table has no column for the port), so accept either
+        check("%s: flows.http_connect" % key, r_connect in (uri, uri.rsplit(":", 1)[0]),
+              "tshark %r, database %r" % (uri, r_connect))
     elif method:
         kinds["host"] += 1
         check("%s: flows.http_host" % key, r_host == host, "tshark %r, database %r" % (host, r_host))
