@@ -18,6 +18,11 @@
 #   fd00:8::3:70    dig AAAA v6.shop.test (over IPv6), TLS without SNI      name v6.shop.test, evidence dns
 #   10.8.3.80       dig +tcp tcpdns.test, TLS without SNI        name tcpdns.test, evidence dns (tcp answer)
 #   10.8.3.90       TLS to the IP literal, then dig late.test    the later answer is not used: none
+#   10.8.3.95       dig other.test from another client address   evidence dns-other-client
+#                   (10.8.3.101), TLS from 10.8.3.100
+#   10.8.3.96       dig old.test (TTL 1 s), 3 s later TLS        with --dns-grace 1: dns-expired
+#   10.8.3.15       gtlsclient quic.shop.test (QUIC)             name quic.shop.test, evidence quic-sni
+# dnsmasq answers with TTL 300 (--local-ttl) except old.test (1 s).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -28,8 +33,12 @@ e2e_require_pd
 
 N=$E2E_NET
 SHOP=$N.10 CDN=$N.20 SHARED=$N.30 PTRL=$N.40 PTRC=$N.45 NONE=$N.60 V6=$E2E_NET6:70 TCPD=$N.80 LATE=$N.90
+OTHER=$N.95 OLD=$N.96 QUIC=$N.15 C2=$N.101
+have_quic=1
+command -v gtlsserver >/dev/null && command -v gtlsclient >/dev/null || have_quic=0
 e2e_net_up
-e2e_server_addr $SHOP $CDN $SHARED $PTRL $PTRC $NONE $V6 $TCPD $LATE
+e2e_server_addr $SHOP $CDN $SHARED $PTRL $PTRC $NONE $V6 $TCPD $LATE $OTHER $OLD $QUIC
+ip -n "$E2E_C" addr add "$C2/24" dev "$E2E_CIF"
 e2e_dnsmasq \
 	--host-record=www.shop.test,$SHOP \
 	--host-record=d111.cloudfront.net,$CDN \
@@ -41,10 +50,15 @@ e2e_dnsmasq \
 	--host-record=v6.shop.test,$V6 \
 	--host-record=tcpdns.test,$TCPD \
 	--host-record=late.test,$LATE \
+	--host-record=other.test,$OTHER \
+	--host-record=old.test,$OLD,1 \
+	--host-record=quic.shop.test,$QUIC \
+	--local-ttl=300 \
 	--local=/test/
-e2e_cert www.shop.test alpha.test
+e2e_cert www.shop.test alpha.test quic.shop.test
 e2e_tls_server 443
 e2e_http_server 80
+[ $have_quic = 1 ] && e2e_quic_server $QUIC 443
 
 CAP=$E2E_TMP/attribution.pcap
 e2e_capture_start tcpdump "$CAP" any
@@ -73,6 +87,15 @@ tls_nosni $TCPD:443
 tls_nosni $LATE:443
 sleep 0.05
 dig_c late.test A
+dig_c -b $C2 other.test A
+tls_nosni $OTHER:443
+if [ $have_quic = 1 ]; then
+	e2e_c timeout 10 gtlsclient --quiet --exit-on-all-streams-close quic.shop.test 443 \
+		https://quic.shop.test/ >"$E2E_TMP/gtlsclient.log" 2>&1 || e2e_log "gtlsclient exited $?"
+fi
+dig_c old.test A
+sleep 3
+tls_nosni $OLD:443
 e2e_capture_stop
 
 DB=$E2E_TMP/attribution.db
@@ -124,6 +147,27 @@ e2e_check "DNS answer over TCP: dns_answer_id is the TCP answer" "tcp|tcpdns.tes
 
 f=$(flow $LATE)
 e2e_check "an answer after the connection is not used" "NULL|none" "$(field "$f" 1-2)"
+
+f=$(flow $OTHER)
+e2e_check "answer to another client: evidence dns-other-client" "other.test|dns-other-client" "$(field "$f" 1-2)"
+
+if [ $have_quic = 1 ]; then
+	f=$(sqlite3 -batch -noheader -separator '|' "$DB" "SELECT ifnull(name,'NULL'), evidence FROM flows WHERE proto='udp' AND server_ip='$QUIC' AND server_port=443")
+	e2e_check "QUIC by name: evidence quic-sni" "quic.shop.test|quic-sni" "$f"
+fi
+
+f=$(flow $OLD)
+e2e_check "an answer 3 s old with TTL 1, default grace: still dns" "old.test|dns" "$(field "$f" 1-2)"
+DBG=$E2E_TMP/attribution-grace1.db
+if "$PD" ingest --db "$DBG" --dns-grace 1 "$CAP" >"$E2E_TMP/ingest-grace.log" 2>&1; then
+	e2e_check "the same answer with --dns-grace 1: dns-expired" "old.test|dns-expired" \
+		"$(e2e_sql "$DBG" "SELECT ifnull(name,'NULL'), evidence FROM flows WHERE proto='tcp' AND server_ip='$OLD'")"
+	e2e_check "--dns-grace 1 does not touch answers within their TTL (300 s)" "tcpdns.test|dns" \
+		"$(e2e_sql "$DBG" "SELECT ifnull(name,'NULL'), evidence FROM flows WHERE proto='tcp' AND server_ip='$TCPD'")"
+else
+	cat "$E2E_TMP/ingest-grace.log" >&2
+	e2e_fail "pcapdomains ingest --dns-grace 1 exited non-zero"
+fi
 
 # names table: the shared address carried two registrable domains
 e2e_check "names: both DNS names for the shared address" "alpha.test|beta.test" \

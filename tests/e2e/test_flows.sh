@@ -146,10 +146,12 @@ if [ -f "$DB3" ]; then
 	check_capture "$PCAPNG" "$DB3" pcapng ether
 fi
 
-# the bundled sample (recorded by testdata/record-sample.sh) ingests too
+# the bundled samples (recorded by testdata/record-sample.sh) ingest too, with the same flows
 DB4=$E2E_TMP/sample.db
-if e2e_ingest "$DB4" "$PD_SRC/testdata/sample.pcapng"; then
+if e2e_ingest "$DB4" "$PD_SRC/testdata/sample.pcapng" "$PD_SRC/testdata/sample-sll2.pcap"; then
 	e2e_check "sample.pcapng: TCP/UDP flows are exactly tshark's conversations" \
 		"$(tuples "$PD_SRC/testdata/sample.pcapng")" "$(db_tuples "$DB4" 1)"
+	e2e_check "sample-sll2.pcap: TCP/UDP flows are exactly tshark's conversations" \
+		"$(tuples "$PD_SRC/testdata/sample-sll2.pcap")" "$(db_tuples "$DB4" 2)"
 fi
 e2e_done
