@@ -77,8 +77,10 @@ struct pd_reader;
 /*
  * Opens path (pcap or pcapng by magic). bpf may be NULL. On failure returns NULL with a
  * one-line message in errbuf naming the file (and offset, where there is one) and *err set:
- * PD_ERR_IO (cannot open/read), PD_ERR_FORMAT (not a capture, empty file), PD_ERR_USAGE (bad
- * BPF expression), PD_ERR_UNSUPPORTED (link type unknown to the filter compiler).
+ * PD_ERR_IO (cannot open/read), PD_ERR_FORMAT (not a capture, empty file), PD_ERR_TRUNCATED or
+ * PD_ERR_MALFORMED (pcap file header or first pcapng section header cut short or corrupt),
+ * PD_ERR_USAGE (bad BPF expression), PD_ERR_UNSUPPORTED (link type unknown to the filter
+ * compiler, pcapng version other than 1.x).
  */
 struct pd_reader *pd_reader_open(const char *path, const char *bpf, enum pd_err *err,
 				 char errbuf[PD_ERRBUF_SIZE]);
@@ -86,8 +88,10 @@ struct pd_reader *pd_reader_open(const char *path, const char *bpf, enum pd_err 
 /*
  * Reads the next frame that passes the filter. Returns PD_OK with *f filled,
  * PD_ERR_NOTFOUND at a clean end of file, or an error (PD_ERR_TRUNCATED: file cut mid-record;
- * PD_ERR_MALFORMED: corrupt block length and the like; PD_ERR_IO) with errbuf naming the file
- * and offset. After an error the reader is finished: frames before it are valid and were
+ * PD_ERR_MALFORMED: corrupt block length and the like; PD_ERR_LIMIT: more than PD_MAX_IFACES
+ * interfaces; PD_ERR_UNSUPPORTED: pcapng version other than 1.x, or a pcapng interface whose
+ * link type the filter cannot be compiled for; PD_ERR_IO) with errbuf naming the file and
+ * offset. After an error the reader is finished: frames before it are valid and were
  * returned.
  */
 enum pd_err pd_reader_next(struct pd_reader *r, struct pd_frame *f, char errbuf[PD_ERRBUF_SIZE]);

@@ -53,7 +53,7 @@ void pd_decoder_free(struct pd_decoder *d);
 /*
  * Decodes f into *pkt. Returns PD_OK (pkt filled; spans point into f->data or the decoder's
  * reassembly buffer, valid until the next call), PD_ERR_NEED_MORE (a fragment was held for
- * reassembly), PD_ERR_UNSUPPORTED (not IP: ARP, unknown link type...), PD_ERR_TRUNCATED
+ * reassembly, or dropped: see frag_dropped), PD_ERR_UNSUPPORTED (not IP: ARP, unknown link type...), PD_ERR_TRUNCATED
  * (snaplen cut inside a header) or PD_ERR_MALFORMED.
  */
 enum pd_err pd_decode(struct pd_decoder *d, const struct pd_frame *f, struct pd_pkt *pkt);

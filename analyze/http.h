@@ -22,8 +22,11 @@ struct pd_http_req {
 
 /*
  * Parses the start of a client stream. Returns PD_OK, PD_ERR_NEED_MORE (headers not yet
- * complete and under PD_HTTP_MAX_HEAD), PD_ERR_UNSUPPORTED (not an HTTP/1.x request) or
- * PD_ERR_MALFORMED. Bytes outside printable ASCII in host names are escaped as \xHH.
+ * complete and under PD_HTTP_MAX_HEAD), PD_ERR_UNSUPPORTED (not an HTTP/1.x request),
+ * PD_ERR_LIMIT (PD_HTTP_MAX_HEAD bytes without the end of the head and without a Host line:
+ * stop) or PD_ERR_MALFORMED. When the head is longer than PD_HTTP_MAX_HEAD but a Host line was
+ * complete within it, PD_OK. Bytes outside printable ASCII and '\\' in host names are escaped
+ * as \xHH. For an absolute-form target ("GET http://h/ HTTP/1.1") host is the target's host.
  */
 enum pd_err pd_http_parse_request(const char *buf, size_t len, struct pd_http_req *out);
 

@@ -16,9 +16,12 @@
 #include "err.h"
 #include "tls.h"
 
-#define PD_QUIC_MAX_CRYPTO 16384 /* CRYPTO stream bytes buffered per flow */
-#define PD_QUIC_V1 0x00000001u
-#define PD_QUIC_V2 0x6b3343cfu
+#define PD_QUIC_MAX_CRYPTO    16384 /* CRYPTO stream bytes buffered per flow */
+#define PD_QUIC_MAX_PACKET    16384 /* largest Initial payload decrypted (clients send ~1200-1500) */
+#define PD_QUIC_MAX_FRAMES    1024  /* frames in one Initial, PADDING runs not counted */
+#define PD_QUIC_MAX_COALESCED 16    /* long-header packets walked in one datagram */
+#define PD_QUIC_V1            0x00000001u
+#define PD_QUIC_V2            0x6b3343cfu
 
 struct pd_quic;
 
@@ -27,12 +30,18 @@ bool pd_quic_maybe_initial(const uint8_t *buf, size_t len);
 
 /*
  * Feeds one client-to-server UDP payload (may hold several coalesced QUIC packets). *st is
- * created on first use. Returns PD_OK when the ClientHello is complete (out filled,
- * *version set), PD_ERR_NEED_MORE (keep feeding), PD_ERR_UNSUPPORTED (not QUIC / unknown
- * version), PD_ERR_CRYPTO (authentication failed) or PD_ERR_MALFORMED.
+ * created on the first Initial (it stays NULL when the datagram is not one). Returns PD_OK when
+ * the ClientHello is complete (out filled, *version set), PD_ERR_NEED_MORE (keep feeding),
+ * PD_ERR_UNSUPPORTED (not QUIC / unknown version: stop), PD_ERR_CRYPTO (a packet failed
+ * authentication), PD_ERR_MALFORMED / PD_ERR_TRUNCATED / PD_ERR_LIMIT (a packet could not be
+ * read). CRYPTO, MALFORMED, TRUNCATED and LIMIT concern this datagram only: the state is
+ * kept and a later Initial may still complete the hello, so the caller may keep feeding.
+ * Once the hello was decided, later calls return the same result and out again without work.
+ * Besides v1 and v2, draft-23..32, draft v2 (0x709a50c4), mvfst 0xfaceb002 and Google
+ * T050/T051 Initials are read.
  */
-enum pd_err pd_quic_feed(struct pd_quic **st, const uint8_t *buf, size_t len,
-			 struct pd_hello *out, uint32_t *version);
+enum pd_err pd_quic_feed(struct pd_quic **st, const uint8_t *buf, size_t len, struct pd_hello *out,
+                         uint32_t *version);
 
 void pd_quic_free(struct pd_quic *st);
 

@@ -1,0 +1,72 @@
+/*
+ * reader_impl.h - state shared by the capture readers (reader.c dispatches, pcap.c reads classic
+ * pcap through libpcap, pcapng.c is our own pcapng block reader). Private to analyze/.
+ *
+ * Offsets in messages are file offsets of the record (pcap) or block (pcapng) that failed.
+ */
+#ifndef PD_READER_IMPL_H
+#define PD_READER_IMPL_H
+
+#include <pcap/pcap.h>
+#include <stdint.h>
+
+#include "capture.h"
+
+enum pd_reader_kind { PD_READER_PCAP = 1, PD_READER_PCAPNG };
+
+/* Per-interface state of the pcapng reader (timestamp scaling, offline filter). */
+struct pd_ng_iface {
+	uint64_t units;      /* timestamp units per second (if_tsresol), 1e6 by default */
+	int64_t tsoffset_ns; /* if_tsoffset in nanoseconds */
+	struct bpf_program prog;
+	bool has_prog;
+};
+
+struct pd_reader {
+	enum pd_reader_kind kind;
+	char path[256];
+	char *bpf; /* filter expression (owned) or NULL */
+	bool done; /* an error or the end was reached */
+	struct pd_capinfo info;
+
+	/* classic pcap */
+	pcap_t *pc;
+	FILE *fp;
+	uint64_t off;  /* file offset of the next record */
+	uint64_t size; /* file size at open */
+	bool swapped;  /* file byte order differs from ours */
+	int linktype;
+	uint32_t snapshot; /* libpcap's snaplen: records are cut to it */
+	struct bpf_program prog;
+	bool has_prog;
+
+	/* pcapng */
+	int fd;
+	uint8_t *buf;         /* read buffer, PD_NG_BUF bytes, grown up to PD_MAX_BLOCK */
+	size_t cap, len, pos; /* buffer size, bytes held, next unread */
+	uint64_t buf_off;     /* file offset of buf[0] */
+	bool eof;
+	bool be;            /* current section is big-endian */
+	unsigned sec_first; /* global index of the section's interface 0 */
+	unsigned sec_n;     /* interfaces in the current section */
+	int64_t last_ts;    /* for simple packet blocks, which carry no time */
+	struct pd_ng_iface ng[PD_MAX_IFACES];
+};
+
+/* Both fill r (already zeroed, path/bpf set, file known to carry the right magic). */
+enum pd_err pd_pcap_open(struct pd_reader *r, char errbuf[PD_ERRBUF_SIZE]);
+enum pd_err pd_pcap_next(struct pd_reader *r, struct pd_frame *f, char errbuf[PD_ERRBUF_SIZE]);
+void pd_pcap_close(struct pd_reader *r);
+
+enum pd_err pd_pcapng_open(struct pd_reader *r, char errbuf[PD_ERRBUF_SIZE]);
+enum pd_err pd_pcapng_next(struct pd_reader *r, struct pd_frame *f, char errbuf[PD_ERRBUF_SIZE]);
+void pd_pcapng_close(struct pd_reader *r);
+
+/*
+ * Compiles r->bpf for linktype into prog. PD_ERR_USAGE when the expression is bad for any link
+ * type, PD_ERR_UNSUPPORTED when only this link type cannot carry it; message in errbuf.
+ */
+enum pd_err pd_reader_compile(struct pd_reader *r, int linktype, uint32_t snaplen,
+                              struct bpf_program *prog, char errbuf[PD_ERRBUF_SIZE]);
+
+#endif

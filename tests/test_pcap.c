@@ -1,0 +1,379 @@
+/*
+ * test_pcap.c - classic pcap through libpcap: micro- and nanosecond files in both byte orders
+ * (built by tests/capbuild.h), files written by libpcap's own pcap_dump, BPF filters, our error
+ * messages for empty, foreign, cut and corrupt files; and, when the shared real captures are
+ * present, frame counts and link types of every one of them against the table in their README.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <pcap/pcap.h>
+
+#include "capbuild.h"
+#include "capture.h"
+#include "testutil.h"
+
+static const uint8_t A4[4] = { 10, 1, 0, 1 }, B4[4] = { 10, 1, 0, 2 };
+
+static size_t eth_frame(uint8_t *out, uint8_t proto, size_t n)
+{
+	uint8_t pl[256], l4[300], ip[340];
+	size_t u;
+	memset(pl, 'y', n);
+	u = proto == 17 ? pk_udp(l4, 1234, 53, pl, n) : pk_tcp(l4, 1234, 80, 1, 2, 0x18, pl, n);
+	return pk_eth(out, 0x0800, ip, pk_ip4(ip, proto, A4, B4, 7, 0, l4, u));
+}
+
+static struct pd_reader *open_buf(const struct cb *c, const char *bpf, enum pd_err *err, char *eb)
+{
+	char *path = pd_test_write_temp(c->b, c->len, ".pcap");
+	struct pd_reader *r = pd_reader_open(path, bpf, err, eb);
+	unlink(path);
+	free(path);
+	return r;
+}
+
+/* Three records, the second cut by the snaplen. */
+static void build(struct cb *c, bool be, bool nano, uint32_t linktype)
+{
+	uint8_t fr[400];
+	size_t n;
+
+	memset(c, 0, sizeof(*c));
+	c->be = be;
+	cb_pcap_header(c, nano, 100, linktype);
+	n = eth_frame(fr, 17, 20);
+	cb_pcap_record(c, nano, 1700000000123456789ll, fr, (uint32_t)n, (uint32_t)n);
+	n = eth_frame(fr, 6, 200);
+	cb_pcap_record(c, nano, 1700000001000000000ll, fr, 100, (uint32_t)n);
+	n = eth_frame(fr, 17, 0);
+	cb_pcap_record(c, nano, 1700000002000001000ll, fr, (uint32_t)n, (uint32_t)n);
+}
+
+START_TEST(valid)
+{
+	char eb[PD_ERRBUF_SIZE];
+	struct pd_reader *r;
+	struct pd_frame f;
+	struct cb c;
+	enum pd_err e;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		bool be = i & 1, nano = i & 2;
+		build(&c, be, nano, PD_LINK_ETHERNET);
+		r = open_buf(&c, NULL, &e, eb);
+		ck_assert_msg(r != NULL, "%s", eb);
+		ck_assert_str_eq(pd_reader_info(r)->format, "pcap");
+		ck_assert_uint_eq(pd_reader_info(r)->snaplen, 100);
+		ck_assert_uint_eq(pd_reader_info(r)->n_ifaces, 1);
+		ck_assert_int_eq(pd_reader_info(r)->ifaces[0].linktype, PD_LINK_ETHERNET);
+
+		ck_assert_int_eq(pd_reader_next(r, &f, eb), PD_OK);
+		ck_assert_int_eq(f.ts_ns, nano ? 1700000000123456789ll : 1700000000123456000ll);
+		ck_assert_uint_eq(f.offset, 24);
+		ck_assert_uint_eq(f.caplen, 62);
+		ck_assert_uint_eq(f.origlen, 62);
+		ck_assert_int_eq(f.linktype, PD_LINK_ETHERNET);
+		ck_assert_uint_eq(f.data[23], 17);
+		ck_assert_int_eq(pd_reader_next(r, &f, eb), PD_OK);
+		ck_assert_uint_eq(f.offset, 24 + 16 + 62);
+		ck_assert_uint_eq(f.caplen, 100);
+		ck_assert_uint_eq(f.origlen, 254);
+		ck_assert_int_eq(f.ts_ns, 1700000001000000000ll);
+		ck_assert_int_eq(pd_reader_next(r, &f, eb), PD_OK);
+		ck_assert_int_eq(f.ts_ns, 1700000002000001000ll);
+		ck_assert_int_eq(pd_reader_next(r, &f, eb), PD_ERR_NOTFOUND);
+		ck_assert_int_eq(pd_reader_next(r, &f, eb), PD_ERR_NOTFOUND);
+		ck_assert_uint_eq(pd_reader_tell(r), c.len);
+		pd_reader_free(r);
+		free(c.b);
+	}
+
+	/* Link types: names, and frames of an unknown link type are still returned. */
+	ck_assert_str_eq(pd_link_name(PD_LINK_ETHERNET), "ether");
+	ck_assert_str_eq(pd_link_name(PD_LINK_LINUX_SLL), "linux-sll");
+	ck_assert_str_eq(pd_link_name(PD_LINK_LINUX_SLL2), "linux-sll2");
+	ck_assert_str_eq(pd_link_name(PD_LINK_RAW), "rawip");
+	ck_assert_str_eq(pd_link_name(PD_LINK_NULL), "null");
+	ck_assert_str_eq(pd_link_name(PD_LINK_NFLOG), "nflog");
+	ck_assert_str_eq(pd_link_name(147), "linktype-147");
+	build(&c, false, false, 147);
+	r = open_buf(&c, NULL, &e, eb);
+	ck_assert_msg(r != NULL, "%s", eb);
+	ck_assert_int_eq(pd_reader_next(r, &f, eb), PD_OK);
+	ck_assert_int_eq(f.linktype, 147);
+	pd_reader_free(r);
+	free(c.b);
+}
+END_TEST
+
+/* Written by libpcap itself (pcap_dump), read back with and without a filter. */
+START_TEST(libpcap_written)
+{
+	char eb[PD_ERRBUF_SIZE];
+	char *path = pd_test_write_temp("", 0, ".pcap");
+	struct pcap_pkthdr h;
+	struct pd_reader *r;
+	pcap_dumper_t *dp;
+	struct pd_frame f;
+	uint8_t fr[400];
+	enum pd_err e;
+	pcap_t *p;
+	int i;
+
+	p = pcap_open_dead(DLT_EN10MB, 65535);
+	dp = pcap_dump_open(p, path);
+	ck_assert_ptr_nonnull(dp);
+	for (i = 0; i < 10; i++) {
+		h.caplen = h.len = (uint32_t)eth_frame(fr, i % 3 ? 6 : 17, (size_t)i * 10);
+		h.ts.tv_sec = 1000 + i;
+		h.ts.tv_usec = 5;
+		pcap_dump((u_char *)dp, &h, fr);
+	}
+	pcap_dump_close(dp);
+	pcap_close(p);
+
+	r = pd_reader_open(path, NULL, &e, eb);
+	ck_assert_msg(r != NULL, "%s", eb);
+	for (i = 0; pd_reader_next(r, &f, eb) == PD_OK; i++)
+		ck_assert_int_eq(f.ts_ns, (1000ll + i) * 1000000000 + 5000);
+	ck_assert_int_eq(i, 10);
+	pd_reader_free(r);
+
+	/* Frames 0, 3, 6, 9 are UDP; offsets still count the skipped records. */
+	r = pd_reader_open(path, "udp port 53", &e, eb);
+	ck_assert_msg(r != NULL, "%s", eb);
+	for (i = 0; pd_reader_next(r, &f, eb) == PD_OK; i++)
+		ck_assert_int_eq(f.ts_ns, (1000ll + i * 3) * 1000000000 + 5000);
+	ck_assert_int_eq(i, 4);
+	ck_assert_uint_eq(f.offset, pd_reader_tell(r) - 16 - f.caplen);
+	pd_reader_free(r);
+
+	r = pd_reader_open(path, "port port", &e, eb);
+	ck_assert_ptr_null(r);
+	ck_assert_int_eq(e, PD_ERR_USAGE);
+	unlink(path);
+	free(path);
+}
+END_TEST
+
+START_TEST(truncated)
+{
+	char eb[PD_ERRBUF_SIZE], want[200];
+	struct pd_reader *r;
+	struct pd_frame f;
+	struct cb c;
+	enum pd_err e;
+	size_t full;
+
+	/* Cut in the middle of the third record's data. */
+	build(&c, true, true, PD_LINK_ETHERNET);
+	full = c.len;
+	c.len -= 5;
+	r = open_buf(&c, NULL, &e, eb);
+	ck_assert_int_eq(pd_reader_next(r, &f, eb), PD_OK);
+	ck_assert_int_eq(pd_reader_next(r, &f, eb), PD_OK);
+	ck_assert_int_eq(pd_reader_next(r, &f, eb), PD_ERR_TRUNCATED);
+	snprintf(want, sizeof(want), "truncated at offset %zu: record needs 58 bytes, 53 left",
+	         full - 58);
+	ck_assert_msg(strstr(eb, want) != NULL, "%s", eb);
+	ck_assert_int_eq(pd_reader_next(r, &f, eb), PD_ERR_NOTFOUND);
+	pd_reader_free(r);
+
+	/* Cut inside the third record's header. */
+	c.len = full - 58 + 7;
+	r = open_buf(&c, NULL, &e, eb);
+	ck_assert_int_eq(pd_reader_next(r, &f, eb), PD_OK);
+	ck_assert_int_eq(pd_reader_next(r, &f, eb), PD_OK);
+	ck_assert_int_eq(pd_reader_next(r, &f, eb), PD_ERR_TRUNCATED);
+	snprintf(want, sizeof(want), "truncated at offset %zu: record needs 16 bytes, 7 left",
+	         full - 58);
+	ck_assert_msg(strstr(eb, want) != NULL, "%s", eb);
+	pd_reader_free(r);
+
+	/* Only part of the file header. */
+	c.len = 10;
+	r = open_buf(&c, NULL, &e, eb);
+	ck_assert_ptr_null(r);
+	ck_assert_int_eq(e, PD_ERR_TRUNCATED);
+	ck_assert_msg(strstr(eb, "truncated at offset 0: pcap file header needs 24 bytes, 10 left"),
+	              "%s", eb);
+
+	/* Empty file. */
+	c.len = 0;
+	r = open_buf(&c, NULL, &e, eb);
+	ck_assert_ptr_null(r);
+	ck_assert_int_eq(e, PD_ERR_FORMAT);
+	ck_assert_msg(strstr(eb, "empty file") != NULL, "%s", eb);
+
+	/* A header and no records: a valid, empty capture. */
+	c.len = 24;
+	r = open_buf(&c, NULL, &e, eb);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(pd_reader_next(r, &f, eb), PD_ERR_NOTFOUND);
+	pd_reader_free(r);
+	free(c.b);
+}
+END_TEST
+
+/* Foreign and corrupt files, made by overwriting fields of build()'s output. */
+START_TEST(hostile)
+{
+	char eb[PD_ERRBUF_SIZE];
+	struct pd_reader *r;
+	struct pd_frame f;
+	struct cb c = { 0 };
+	enum pd_err e;
+	uint8_t *big;
+
+	cb_bytes(&c, "hello world\n", 12); /* a text file */
+	r = open_buf(&c, NULL, &e, eb);
+	ck_assert_ptr_null(r);
+	ck_assert_int_eq(e, PD_ERR_FORMAT);
+	ck_assert_msg(strstr(eb, "not a capture file: magic 68656c6c at offset 0"), "%s", eb);
+	c.b[0] = 0x1f; /* gzip magic */
+	c.b[1] = 0x8b;
+	r = open_buf(&c, NULL, &e, eb);
+	ck_assert_ptr_null(r);
+	ck_assert_msg(strstr(eb, "gzip-compressed") != NULL, "%s", eb);
+	c.len = 3;
+	r = open_buf(&c, NULL, &e, eb);
+	ck_assert_ptr_null(r);
+	ck_assert_int_eq(e, PD_ERR_FORMAT);
+	free(c.b);
+
+	/* A record claiming 0xFFFFFFFF captured bytes. */
+	build(&c, false, false, PD_LINK_ETHERNET);
+	cb_put32(&c, 24 + 8, 0xFFFFFFFFu);
+	r = open_buf(&c, NULL, &e, eb);
+	ck_assert_int_eq(pd_reader_next(r, &f, eb), PD_ERR_TRUNCATED);
+	ck_assert_msg(strstr(eb, "offset 24: record needs 4294967311 bytes"), "%s", eb);
+	pd_reader_free(r);
+	free(c.b);
+
+	/* A record of 300000 bytes really present: bigger than libpcap accepts. */
+	build(&c, false, false, PD_LINK_ETHERNET);
+	c.len = 24;
+	big = calloc(1, 300000);
+	cb_pcap_record(&c, false, 0, big, 300000, 300000);
+	free(big);
+	r = open_buf(&c, NULL, &e, eb);
+	ck_assert_int_eq(pd_reader_next(r, &f, eb), PD_ERR_MALFORMED);
+	ck_assert_msg(strstr(eb, "offset 24: corrupt record") != NULL, "%s", eb);
+	pd_reader_free(r);
+	free(c.b);
+
+	/* Records longer than the file's snaplen (100): libpcap cuts them to the snaplen and
+	 * skips the rest; offsets must still be right. Made from build() by raising the header's
+	 * snaplen field only for the writer's view: the file says 100, the records hold 254. */
+	build(&c, false, false, PD_LINK_ETHERNET);
+	c.len = 24;
+	{
+		uint8_t fr[400];
+		size_t n = eth_frame(fr, 6, 200);
+		cb_pcap_record(&c, false, 1000, fr, (uint32_t)n, (uint32_t)n);
+		cb_pcap_record(&c, false, 2000, fr, 60, (uint32_t)n);
+		r = open_buf(&c, NULL, &e, eb);
+		ck_assert_int_eq(pd_reader_next(r, &f, eb), PD_OK);
+		ck_assert_uint_eq(f.caplen, 100);
+		ck_assert_uint_eq(f.origlen, n);
+		ck_assert_int_eq(pd_reader_next(r, &f, eb), PD_OK);
+		ck_assert_uint_eq(f.offset, 24 + 16 + n);
+		ck_assert_uint_eq(f.caplen, 60);
+		ck_assert_int_eq(pd_reader_next(r, &f, eb), PD_ERR_NOTFOUND);
+		ck_assert_uint_eq(pd_reader_tell(r), c.len);
+		pd_reader_free(r);
+	}
+	free(c.b);
+
+	/* A filter cannot be compiled for link type 147 (USER0). */
+	build(&c, false, false, 147);
+	r = open_buf(&c, "udp", &e, eb);
+	ck_assert_ptr_null(r);
+	ck_assert_int_eq(e, PD_ERR_UNSUPPORTED);
+	ck_assert_msg(strstr(eb, "linktype-147") != NULL, "%s", eb);
+	free(c.b);
+}
+END_TEST
+
+static const char *captures_dir(void)
+{
+	static const char *const dirs[] = { PD_SOURCE_DIR "/../shared/captures",
+		                            PD_SOURCE_DIR "/../../shared/captures" };
+	size_t i;
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (access(dirs[i], R_OK) == 0)
+			return dirs[i];
+	return NULL;
+}
+
+/*
+ * The real captures in ../shared/captures (not part of the repository): every file listed in
+ * the README table must read to the end with the packet count and link type tshark showed.
+ */
+START_TEST(real_captures)
+{
+	const char *dir = captures_dir();
+	char path[1024], line[2048], eb[PD_ERRBUF_SIZE];
+	unsigned checked = 0, n;
+	struct pd_reader *r;
+	struct pd_frame f;
+	enum pd_err e;
+	FILE *readme;
+
+	if (!dir) {
+		printf("real_captures: ../shared/captures absent, nothing to compare\n");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/README.md", dir);
+	readme = fopen(path, "r");
+	ck_assert_ptr_nonnull(readme);
+	while (fgets(line, sizeof(line), readme)) {
+		char *col[6] = { 0 }, *p = line, *save = NULL;
+		int i;
+		/* | file | source | packets | link | ... */
+		if (strncmp(line, "| ", 2) != 0 || !strstr(line, ".pcap"))
+			continue;
+		for (i = 0; i < 6 && (p = strtok_r(i ? NULL : line, "|", &save)); i++) {
+			while (*p == ' ')
+				p++;
+			col[i] = p;
+			p += strcspn(p, " ");
+			*p = 0;
+		}
+		if (i < 4)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, col[0]);
+		r = pd_reader_open(path, NULL, &e, eb);
+		ck_assert_msg(r != NULL, "%s", eb);
+		for (n = 0; (e = pd_reader_next(r, &f, eb)) == PD_OK; n++)
+			ck_assert_msg(strcmp(pd_link_name(f.linktype), col[3]) == 0,
+			              "%s: link %s, README says %s", col[0],
+			              pd_link_name(f.linktype), col[3]);
+		ck_assert_msg(e == PD_ERR_NOTFOUND, "%s", eb);
+		ck_assert_msg(n == (unsigned)atoi(col[2]), "%s: %u frames, README says %s", col[0],
+		              n, col[2]);
+		pd_reader_free(r);
+		checked++;
+	}
+	fclose(readme);
+	printf("real_captures: %u captures in %s match their README counts\n", checked, dir);
+	ck_assert_uint_gt(checked, 10);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("pcap");
+	TCase *tc = tcase_create("pcap");
+
+	tcase_add_test(tc, valid);
+	tcase_add_test(tc, libpcap_written);
+	tcase_add_test(tc, truncated);
+	tcase_add_test(tc, hostile);
+	tcase_add_test(tc, real_captures);
+	suite_add_tcase(s, tc);
+	return pd_test_run(s);
+}
