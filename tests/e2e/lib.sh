@@ -14,10 +14,13 @@
 #   e2e_require_tools dnsmasq curl tcpdump
 #   e2e_net_up
 #   ...
-#   e2e_pass                  # or e2e_fail "message"; exit status 0 pass, 1 fail, 77 skip
+#   e2e_check "what" EXPECTED ACTUAL ...
+#   e2e_done                  # exit status 0 pass, 1 fail (e2e_skip: 77)
 #
 # Environment: PD_BIN (build directory, default $PD_SRC/build), PD_SRC (source directory,
-# default two levels above this file), E2E_KEEP=1 keeps the temporary directory for inspection.
+# default two levels above this file), E2E_KEEP=1 keeps the temporary directory for inspection,
+# E2E_VERBOSE=1 prints passing checks too, E2E_IGNORE_PLACEHOLDER=1 runs even while
+# cmd_ingest.c is the skeleton's placeholder (to try the tests against another binary).
 
 E2E_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PD_SRC=${PD_SRC:-$(cd "$E2E_LIB_DIR/../.." && pwd)}
