@@ -31,7 +31,7 @@ hint=$(printf '%02x%02x%02x%02x' ${V4//./ })
 dnsrr=()
 if e2e_dnsmasq_has_dns_rr; then
 	# HTTPS (type 65): priority 1, target ".", alpn "h2", ipv4hint V4 (RFC 9460 wire format)
-	dnsrr=(--dns-rr=svc.ev.test,65,0001000001000302683200040004$hint)
+	dnsrr=("--dns-rr=svc.ev.test,65,0001000001000302683200040004$hint")
 else
 	e2e_log "dnsmasq has no --dns-rr: HTTPS records not tested"
 fi

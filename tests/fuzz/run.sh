@@ -17,7 +17,7 @@
 # interesting ones into the seed corpus with: build-fuzz/tests/fuzz/fuzz_<name> -merge=1
 # tests/fuzz/corpus/<name> build-fuzz/fuzz-out/<name>/corpus
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 secs=60
 names=()
 while [ $# -gt 0 ]; do
