@@ -6,7 +6,7 @@
 # captures are not in the repository). usage: tests/shared_captures.sh [PD_BINARY]
 # Exit status: score-captures' (0 when it ran); 2 when pcapdomains is not built.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 pd=${1:-build/pcapdomains}
 # ../shared next to the repository; ../../shared from a worktree under a sibling folder;
 # $PD_SHARED overrides both

@@ -78,7 +78,8 @@ for n in "${names[@]}"; do
 	rc=$?
 	# -jobs writes fuzz-N.log files in the current directory
 	for l in fuzz-[0-9]*.log; do [ -f "$l" ] && mv "$l" "$out/"; done
-	found=$(ls "$out" | grep -E '^(crash|leak|timeout|oom|slow-unit)-' || true)
+	found=$(cd "$out" && for a in crash-* leak-* timeout-* oom-* slow-unit-*; do
+		[ -f "$a" ] && echo "$a"; done)
 	if [ $rc != 0 ] || [ -n "$found" ]; then
 		failed+=("$n")
 		echo "fuzz_$n: FAILED (exit $rc); log $out/log"
