@@ -1,7 +1,1467 @@
-/* PD_PLACEHOLDER: replaced by the module owner; must not survive to a release. */
-#include <stddef.h>
-#include "report.h"
-enum pd_err pd_model_build(sqlite3 *db, const struct pd_report_opts *o, struct pd_model **out, char errbuf[PD_ERRBUF_SIZE]) { *out = NULL; return pd_errf(errbuf, PD_ERR_UNSUPPORTED, "report not built yet"); }
-void pd_model_free(struct pd_model *m) { }
-void pd_report_write(const struct pd_model *m, enum pd_format fmt, const struct pd_report_opts *o, FILE *f) { }
-enum pd_err pd_format_parse(const char *s, bool is_path, enum pd_format *fmt) { return PD_ERR_USAGE; }
+/*
+ * model.c - database (analyze/schema.sql) -> one in-memory report model (model.h), plus the
+ * format dispatch of report.h.
+ *
+ * How it works: the selected capture ids go into a temporary table; flows are aggregated in
+ * SQL (GROUP BY name, server address, port, protocol) so a million flows cost one scan, and
+ * only the aggregated rows come into C. Per distinct address (rows sorted by address) GeoIP is
+ * looked up once (geo_cache first), PTR results come from ptr_cache (after an optional
+ * pd_rdns_resolve), policy status from pd_policy_allows. Rows are then grouped by registrable
+ * domain (pd_registrable) into destinations. SPEC 2.3 (evidence order), 2.4, 2.6.
+ *
+ * Assumes: the database has the current schema; every string in it is untrusted (it came from
+ * a packet or a file) and is stored as is: escaping happens in the writers only.
+ */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "model.h"
+#include "names.h"
+
+/* ---- arena: every model string, freed at once ---- */
+
+struct pd_arena {
+	struct pd_arena *next;
+	size_t used, cap;
+	char data[];
+};
+
+#define ARENA_BLOCK (64 * 1024)
+
+static void *arena_alloc(struct pd_model *m, size_t n)
+{
+	struct pd_arena *a = m->arena;
+	size_t cap;
+
+	n = (n + 7) & ~(size_t)7;
+	if (!a || a->cap - a->used < n) {
+		cap = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+		a = malloc(sizeof(*a) + cap);
+		if (!a)
+			return NULL;
+		a->next = m->arena;
+		a->used = 0;
+		a->cap = cap;
+		m->arena = a;
+	}
+	a->used += n;
+	return a->data + a->used - n;
+}
+
+/* Copies s (NULL stays NULL); an allocation failure also yields NULL, checked by callers
+ * through m_oom. */
+static char *sdup(struct pd_model *m, const char *s)
+{
+	size_t n;
+	char *d;
+
+	if (!s)
+		return NULL;
+	n = strlen(s) + 1;
+	d = arena_alloc(m, n);
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+static char *col_str(struct pd_model *m, sqlite3_stmt *st, int i)
+{
+	return sdup(m, (const char *)sqlite3_column_text(st, i));
+}
+
+static int64_t col_i64(sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return PD_NS_NONE;
+	return sqlite3_column_int64(st, i);
+}
+
+/* Grows *arr (elements of size sz) to hold n + 1; returns the new element or NULL. */
+static void *grow(void **arr, size_t *cap, size_t n, size_t sz)
+{
+	void *p;
+	size_t c;
+
+	if (n == *cap) {
+		c = *cap ? *cap * 2 : 16;
+		p = realloc(*arr, c * sz);
+		if (!p)
+			return NULL;
+		*arr = p;
+		*cap = c;
+	}
+	p = (char *)*arr + n * sz;
+	memset(p, 0, sz);
+	return p;
+}
+
+/* ---- a small string builder for joined lists ---- */
+
+struct sb {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+static void sb_add(struct sb *b, const char *s, size_t n)
+{
+	char *p;
+	size_t c;
+
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		c = b->cap ? b->cap : 64;
+		while (c < b->len + n + 1)
+			c *= 2;
+		p = realloc(b->s, c);
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->s = p;
+		b->cap = c;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = 0;
+}
+
+static void sb_str(struct sb *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+/* Adds item to a sep-joined list unless it is already in it. */
+static void sb_addset(struct sb *b, const char *item, const char *sep)
+{
+	size_t il = strlen(item), sl = strlen(sep);
+	const char *p = b->s, *e;
+
+	while (p && *p) {
+		e = strstr(p, sep);
+		if ((size_t)((e ? e : p + strlen(p)) - p) == il && !memcmp(p, item, il))
+			return;
+		p = e ? e + sl : NULL;
+	}
+	if (b->len)
+		sb_str(b, sep);
+	sb_str(b, item);
+}
+
+/* ---- time and byte formatting ---- */
+
+const char *pd_rm_time(int64_t ns, char buf[32])
+{
+	struct tm tm;
+	time_t t;
+	int64_t ms;
+	char tmp[96];
+
+	buf[0] = 0;
+	if (ns == PD_NS_NONE)
+		return buf;
+	t = (time_t)(ns / 1000000000LL);
+	ms = (ns % 1000000000LL) / 1000000;
+	if (ms < 0) {
+		t -= 1;
+		ms += 1000;
+	}
+	if (!gmtime_r(&t, &tm))
+		return buf;
+	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)ms);
+	snprintf(buf, 32, "%.31s", tmp);
+	return buf;
+}
+
+const char *pd_rm_bytes(int64_t n, char buf[32])
+{
+	static const char *const unit[] = { "kB", "MB", "GB", "TB", "PB" };
+	double v = (double)n;
+	int u = -1;
+
+	if (n < 1000) {
+		snprintf(buf, 32, "%" PRId64 " B", n);
+		return buf;
+	}
+	while (v >= 1000 && u < 4) {
+		v /= 1000;
+		u++;
+	}
+	snprintf(buf, 32, v < 10 ? "%.1f %s" : "%.0f %s", v, unit[u]);
+	return buf;
+}
+
+/* ---- evidence ranks (SPEC 2.3, strongest first) ---- */
+
+static const char *const evidence_names[] = {
+	"sni",         "quic-sni",    "http-host",  "dns",  "dns-other-client",
+	"dns-expired", "ptr-capture", "ptr-lookup", "none",
+};
+static const char *const confidence_names[] = { "high", "medium", "low" };
+
+#define SQL_EVIDENCE_RANK                                                                          \
+	"CASE evidence WHEN 'sni' THEN 0 WHEN 'quic-sni' THEN 1 WHEN 'http-host' THEN 2 "          \
+	"WHEN 'dns' THEN 3 WHEN 'dns-other-client' THEN 4 WHEN 'dns-expired' THEN 5 "              \
+	"WHEN 'ptr-capture' THEN 6 ELSE 8 END"
+#define SQL_CONFIDENCE_RANK "CASE confidence WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END"
+#define SQL_SEL             "capture_id IN (SELECT id FROM temp.pd_report_sel)"
+
+static int rank_of(const char *const *names, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s && !strcmp(names[i], s))
+			return (int)i;
+	return (int)n - 1;
+}
+
+/* ---- building ---- */
+
+struct build {
+	sqlite3 *db;
+	const struct pd_report_opts *o;
+	struct pd_model *m;
+	char *errbuf;
+	size_t cap_caps, cap_rows, cap_dests, cap_unres, cap_shared, cap_unused, cap_find, cap_cnt;
+};
+
+static enum pd_err db_err(struct build *b, const char *what)
+{
+	return pd_errf(b->errbuf, PD_ERR_DB, "report: %s: %s", what, sqlite3_errmsg(b->db));
+}
+
+static enum pd_err prep(struct build *b, const char *sql, sqlite3_stmt **st, const char *what)
+{
+	if (sqlite3_prepare_v2(b->db, sql, -1, st, NULL) != SQLITE_OK)
+		return db_err(b, what);
+	return PD_OK;
+}
+
+static enum pd_err oom(struct build *b)
+{
+	return pd_errf(b->errbuf, PD_ERR_NOMEM, "report: out of memory");
+}
+
+static enum pd_err select_captures(struct build *b)
+{
+	sqlite3_stmt *st = NULL;
+	enum pd_err e;
+	size_t i;
+
+	if (sqlite3_exec(b->db,
+	                 "CREATE TEMP TABLE IF NOT EXISTS pd_report_sel(id INTEGER PRIMARY KEY);"
+	                 "DELETE FROM temp.pd_report_sel;",
+	                 NULL, NULL, NULL) != SQLITE_OK)
+		return db_err(b, "capture selection");
+	if (!b->o->capture_ids || !b->o->n_capture_ids) {
+		if (sqlite3_exec(b->db, "INSERT INTO temp.pd_report_sel SELECT id FROM captures",
+		                 NULL, NULL, NULL) != SQLITE_OK)
+			return db_err(b, "capture selection");
+		return PD_OK;
+	}
+	e = prep(b, "INSERT OR IGNORE INTO temp.pd_report_sel SELECT id FROM captures WHERE id = ?",
+	         &st, "capture selection");
+	if (e)
+		return e;
+	for (i = 0; i < b->o->n_capture_ids; i++) {
+		sqlite3_bind_int64(st, 1, b->o->capture_ids[i]);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_finalize(st);
+			return db_err(b, "capture selection");
+		}
+		if (sqlite3_changes(b->db) == 0 && sqlite3_total_changes(b->db) >= 0) {
+			/* INSERT OR IGNORE of a duplicate also changes nothing: check existence */
+			sqlite3_stmt *q = NULL;
+			int found = 0;
+
+			if (sqlite3_prepare_v2(b->db, "SELECT 1 FROM captures WHERE id = ?", -1, &q,
+			                       NULL) == SQLITE_OK) {
+				sqlite3_bind_int64(q, 1, b->o->capture_ids[i]);
+				found = sqlite3_step(q) == SQLITE_ROW;
+			}
+			sqlite3_finalize(q);
+			if (!found) {
+				sqlite3_finalize(st);
+				return pd_errf(b->errbuf, PD_ERR_NOTFOUND,
+				               "report: no capture with id %" PRId64
+				               " in the database",
+				               b->o->capture_ids[i]);
+			}
+		}
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return PD_OK;
+}
+
+static enum pd_err load_captures(struct build *b)
+{
+	struct pd_model *m = b->m;
+	sqlite3_stmt *st = NULL, *is = NULL;
+	struct pd_rm_capture *c;
+	struct pd_rm_iface *fi;
+	size_t cap_if;
+	enum pd_err e;
+	int rc;
+
+	e = prep(b,
+	         "SELECT id, size, first_ns, last_ns, packets, bytes, drops, cut_at, pid, path, "
+	         "sha256, format, link_types, error, tool_version, runtime, container_id, "
+	         "container_name, image, capture_host, capture_filter, capture_app, comment "
+	         "FROM captures WHERE id IN (SELECT id FROM temp.pd_report_sel) ORDER BY id",
+	         &st, "reading captures");
+	if (!e)
+		e = prep(b,
+		         "SELECT idx, name, description, link_type, snaplen, received, dropped "
+		         "FROM interfaces WHERE capture_id = ? ORDER BY idx",
+		         &is, "reading interfaces");
+	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		c = grow((void **)&m->caps, &b->cap_caps, m->n_caps, sizeof(*c));
+		if (!c) {
+			e = oom(b);
+			break;
+		}
+		m->n_caps++;
+		c->id = sqlite3_column_int64(st, 0);
+		c->size = col_i64(st, 1);
+		c->first_ns = col_i64(st, 2);
+		c->last_ns = col_i64(st, 3);
+		c->packets = col_i64(st, 4);
+		c->bytes = col_i64(st, 5);
+		c->drops = col_i64(st, 6);
+		c->cut_at = col_i64(st, 7);
+		c->pid = col_i64(st, 8);
+		c->path = col_str(m, st, 9);
+		c->sha256 = col_str(m, st, 10);
+		c->format = col_str(m, st, 11);
+		c->link_types = col_str(m, st, 12);
+		c->error = col_str(m, st, 13);
+		c->tool_version = col_str(m, st, 14);
+		c->runtime = col_str(m, st, 15);
+		c->container_id = col_str(m, st, 16);
+		c->container_name = col_str(m, st, 17);
+		c->image = col_str(m, st, 18);
+		c->capture_host = col_str(m, st, 19);
+		c->capture_filter = col_str(m, st, 20);
+		c->capture_app = col_str(m, st, 21);
+		c->comment = col_str(m, st, 22);
+		cap_if = 0;
+		sqlite3_bind_int64(is, 1, c->id);
+		while ((rc = sqlite3_step(is)) == SQLITE_ROW) {
+			fi = grow((void **)&c->ifaces, &cap_if, c->n_ifaces, sizeof(*fi));
+			if (!fi) {
+				e = oom(b);
+				break;
+			}
+			c->n_ifaces++;
+			fi->idx = col_i64(is, 0);
+			fi->name = col_str(m, is, 1);
+			fi->description = col_str(m, is, 2);
+			fi->link_type = col_str(m, is, 3);
+			fi->snaplen = col_i64(is, 4);
+			fi->received = col_i64(is, 5);
+			fi->dropped = col_i64(is, 6);
+		}
+		if (!e && rc != SQLITE_DONE)
+			e = db_err(b, "reading interfaces");
+		sqlite3_reset(is);
+	}
+	if (!e && rc != SQLITE_DONE)
+		e = db_err(b, "reading captures");
+	sqlite3_finalize(st);
+	sqlite3_finalize(is);
+	return e;
+}
+
+/*
+ * Splits a group_concat(DISTINCT x || char(30)) result ("a\x1e,b\x1e") and adds each item,
+ * further split at '|' when split_pipe, to the set b.
+ */
+static void add_concat(struct sb *set, const char *s, bool split_pipe, const char *sep)
+{
+	char item[1024];
+	const char *p = s, *e;
+	size_t n;
+
+	while (p && *p) {
+		e = strchr(p, 0x1e);
+		n = e ? (size_t)(e - p) : strlen(p);
+		while (n) {
+			const char *bar = split_pipe ? memchr(p, '|', n) : NULL;
+			size_t k = bar ? (size_t)(bar - p) : n;
+
+			if (k > 0 && k < sizeof(item)) {
+				memcpy(item, p, k);
+				item[k] = 0;
+				sb_addset(set, item, sep);
+			}
+			p += k;
+			n -= k;
+			if (bar) {
+				p++;
+				n--;
+			}
+		}
+		if (!e)
+			break;
+		p = e + 1;
+		if (*p == ',')
+			p++;
+	}
+}
+
+static enum pd_err load_rows(struct build *b)
+{
+	struct pd_model *m = b->m;
+	sqlite3_stmt *st = NULL;
+	struct pd_rm_row *r;
+	struct sb set = { 0 };
+	enum pd_err e;
+	int rc, rank;
+
+	e = prep(b,
+	         "SELECT name, server_ip, server_port, proto, MIN(" SQL_EVIDENCE_RANK "), "
+	         "MIN(" SQL_CONFIDENCE_RANK "), group_concat(DISTINCT candidates || char(30)), "
+	         "group_concat(DISTINCT app_proto || char(30)), COUNT(*), SUM(packets_out), "
+	         "SUM(bytes_out), SUM(packets_in), SUM(bytes_in), MIN(first_ns), MAX(last_ns), "
+	         "MAX(cname_chain), SUM(ech), MAX(ambiguous), group_concat(DISTINCT capture_id) "
+	         "FROM flows WHERE " SQL_SEL " GROUP BY name, server_ip, server_port, proto",
+	         &st, "aggregating flows");
+	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r = grow((void **)&m->rows, &b->cap_rows, m->n_rows, sizeof(*r));
+		if (!r) {
+			e = oom(b);
+			break;
+		}
+		m->n_rows++;
+		r->domain = col_str(m, st, 0);
+		r->server_ip = col_str(m, st, 1);
+		r->port = (unsigned)sqlite3_column_int(st, 2);
+		r->proto = col_str(m, st, 3);
+		/* ranks from SQL_EVIDENCE_RANK / SQL_CONFIDENCE_RANK: 0..6 or 8 (none); 0..2 */
+		rank = sqlite3_column_int(st, 4);
+		r->evidence = evidence_names[rank >= 0 && rank < 7 ? rank : 8];
+		rank = sqlite3_column_int(st, 5);
+		r->confidence = confidence_names[rank >= 0 && rank < 3 ? rank : 2];
+		if (!r->domain) {
+			r->evidence = "none";
+			r->confidence = "low";
+		}
+		set.len = 0;
+		if (set.s)
+			set.s[0] = 0;
+		add_concat(&set, (const char *)sqlite3_column_text(st, 6), true, "|");
+		r->candidates = set.len ? sdup(m, set.s) : NULL;
+		set.len = 0;
+		if (set.s)
+			set.s[0] = 0;
+		add_concat(&set, (const char *)sqlite3_column_text(st, 7), false, ",");
+		r->app_proto = set.len ? sdup(m, set.s) : NULL;
+		r->flows = sqlite3_column_int64(st, 8);
+		r->packets_out = sqlite3_column_int64(st, 9);
+		r->bytes_out = sqlite3_column_int64(st, 10);
+		r->packets_in = sqlite3_column_int64(st, 11);
+		r->bytes_in = sqlite3_column_int64(st, 12);
+		r->first_ns = col_i64(st, 13);
+		r->last_ns = col_i64(st, 14);
+		r->cname_chain = col_str(m, st, 15);
+		r->ech_flows = sqlite3_column_int64(st, 16);
+		r->ambiguous = sqlite3_column_int(st, 17) != 0;
+		r->captures = col_str(m, st, 18);
+		r->policy = "unchecked";
+		if (!r->server_ip || !r->proto)
+			e = oom(b);
+	}
+	if (!e && rc != SQLITE_DONE)
+		e = db_err(b, "aggregating flows");
+	if (!e && set.oom)
+		e = oom(b);
+	free(set.s);
+	sqlite3_finalize(st);
+	return e;
+}
+
+static int cmp_row_ip(const void *a, const void *b)
+{
+	const struct pd_rm_row *x = a, *y = b;
+
+	return strcmp(x->server_ip, y->server_ip);
+}
+
+/* inet_pton into a pd_addr; false for text that is not an address. */
+static bool parse_addr(const char *s, struct pd_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, s, a->a) == 1) {
+		a->family = 4;
+		return true;
+	}
+	if (inet_pton(AF_INET6, s, a->a) == 1) {
+		a->family = 6;
+		return true;
+	}
+	return false;
+}
+
+/* Binds s, or NULL for "" (unknown). */
+static void bind_opt(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s && *s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* The geo_cache key naming the open databases (types and build dates). */
+static void geo_key(const struct pd_geo *g, char *key, size_t len)
+{
+	const struct pd_geo_db_info *in;
+	size_t used = 0;
+	unsigned i;
+	int n;
+
+	key[0] = 0;
+	for (i = 0; i < pd_geo_count(g); i++) {
+		in = pd_geo_info(g, i);
+		if (!in)
+			continue;
+		n = snprintf(key + used, len - used, "%s%s@%" PRId64, used ? "," : "", in->type,
+		             in->build_epoch);
+		if (n < 0 || (size_t)n >= len - used)
+			break;
+		used += (size_t)n;
+	}
+}
+
+/*
+ * PTR lookups (optional), PTR cache, GeoIP (geo_cache first), special ranges, per distinct
+ * address; rows are sorted by address here.
+ */
+static enum pd_err enrich_addresses(struct build *b)
+{
+	struct pd_model *m = b->m;
+	const struct pd_report_opts *o = b->o;
+	sqlite3_stmt *gq = NULL, *gi = NULL, *pq = NULL;
+	struct pd_geo_result gr;
+	struct pd_addr addr;
+	char key[1024], err2[PD_ERRBUF_SIZE];
+	const char **ips = NULL;
+	size_t i, n_ips = 0;
+	bool have_geo = o->geo && pd_geo_count(o->geo) > 0, have_addr = false, cached;
+	bool savepoint = false;
+	const char *last = NULL;
+	char *ptr_name = NULL, *ptr_status = NULL;
+	int64_t ptr_at = PD_NS_NONE;
+	struct pd_rm_row *r, *prev = NULL;
+	enum pd_err e = PD_OK;
+
+	if (m->n_rows)
+		qsort(m->rows, m->n_rows, sizeof(*m->rows), cmp_row_ip);
+
+	/* Active lookups for addresses with no name (SPEC 2.3 step 5). */
+	if (o->resolve) {
+		ips = calloc(m->n_rows ? m->n_rows : 1, sizeof(*ips));
+		if (!ips)
+			return oom(b);
+		for (i = 0; i < m->n_rows; i++) {
+			r = &m->rows[i];
+			if (!r->domain && (!n_ips || strcmp(ips[n_ips - 1], r->server_ip)))
+				ips[n_ips++] = r->server_ip;
+		}
+		if (n_ips && pd_rdns_resolve(b->db, ips, n_ips, &o->rdns, err2) != PD_OK &&
+		    m->n_notes < sizeof(m->notes) / sizeof(m->notes[0]))
+			m->notes[m->n_notes++] = sdup(m, err2);
+		free(ips);
+		m->resolved = true;
+	}
+
+	e = prep(b, "SELECT name, status, looked_up_at FROM ptr_cache WHERE ip = ?", &pq,
+	         "reading ptr_cache");
+	if (!e && have_geo) {
+		geo_key(o->geo, key, sizeof(key));
+		e = prep(b,
+		         "SELECT country, city, asn, as_org FROM geo_cache WHERE ip = ? AND db_key "
+		         "= ?",
+		         &gq, "reading geo_cache");
+		/* Caching is best effort: a read-only database just is not updated. */
+		if (!e &&
+		    sqlite3_prepare_v2(b->db,
+		                       "INSERT OR REPLACE INTO geo_cache(ip, db_key, country, "
+		                       "city, asn, as_org) VALUES (?, ?, ?, ?, ?, ?)",
+		                       -1, &gi, NULL) != SQLITE_OK)
+			gi = NULL;
+		if (gi &&
+		    sqlite3_exec(b->db, "SAVEPOINT pd_report_geo", NULL, NULL, NULL) == SQLITE_OK)
+			savepoint = true;
+	}
+	for (i = 0; !e && i < m->n_rows; i++) {
+		r = &m->rows[i];
+		if (last && !strcmp(last, r->server_ip)) {
+			memcpy(r->country, prev->country, sizeof(r->country));
+			r->city = prev->city;
+			r->asn = prev->asn;
+			r->as_org = prev->as_org;
+			r->label = prev->label;
+		} else {
+			last = r->server_ip;
+			have_addr = parse_addr(r->server_ip, &addr);
+			r->label = have_addr ? pd_special_range(&addr) : NULL;
+			ptr_name = ptr_status = NULL;
+			ptr_at = PD_NS_NONE;
+			sqlite3_bind_text(pq, 1, r->server_ip, -1, SQLITE_STATIC);
+			if (sqlite3_step(pq) == SQLITE_ROW) {
+				ptr_name = col_str(m, pq, 0);
+				ptr_status = col_str(m, pq, 1);
+				ptr_at = col_i64(pq, 2);
+			}
+			sqlite3_reset(pq);
+			cached = false;
+			if (have_geo && have_addr && !r->label) {
+				sqlite3_bind_text(gq, 1, r->server_ip, -1, SQLITE_STATIC);
+				sqlite3_bind_text(gq, 2, key, -1, SQLITE_STATIC);
+				if (sqlite3_step(gq) == SQLITE_ROW) {
+					cached = true;
+					snprintf(r->country, sizeof(r->country), "%s",
+					         sqlite3_column_text(gq, 0)
+					                 ? (const char *)sqlite3_column_text(gq, 0)
+					                 : "");
+					r->city = col_str(m, gq, 1);
+					r->asn = (uint32_t)sqlite3_column_int64(gq, 2);
+					r->as_org = col_str(m, gq, 3);
+				}
+				sqlite3_reset(gq);
+				if (!cached) {
+					pd_geo_lookup(o->geo, &addr, &gr);
+					snprintf(r->country, sizeof(r->country), "%s", gr.country);
+					r->city = gr.city[0] ? sdup(m, gr.city) : NULL;
+					r->asn = gr.asn;
+					r->as_org = gr.as_org[0] ? sdup(m, gr.as_org) : NULL;
+					if (gi) {
+						sqlite3_bind_text(gi, 1, r->server_ip, -1,
+						                  SQLITE_STATIC);
+						sqlite3_bind_text(gi, 2, key, -1, SQLITE_STATIC);
+						bind_opt(gi, 3, gr.country);
+						bind_opt(gi, 4, gr.city);
+						if (gr.asn)
+							sqlite3_bind_int64(gi, 5, gr.asn);
+						else
+							sqlite3_bind_null(gi, 5);
+						bind_opt(gi, 6, gr.as_org);
+						(void)sqlite3_step(gi);
+						sqlite3_reset(gi);
+					}
+				}
+			}
+		}
+		prev = r;
+		if (!r->domain && ptr_name && ptr_status && !strcmp(ptr_status, "ok")) {
+			r->domain = ptr_name;
+			r->evidence = "ptr-lookup";
+			r->confidence = "low";
+			r->looked_up = true;
+		}
+		if (!r->domain) {
+			r->ptr_status = ptr_status;
+			r->ptr_at = ptr_at;
+		}
+		if (have_addr && o->policy) {
+			const char *rule = NULL;
+
+			r->policy = pd_policy_allows(o->policy, r->domain, &addr, (uint16_t)r->port,
+			                             r->proto, &rule)
+			                    ? "allowed"
+			                    : "violation";
+			r->policy_rule = rule ? sdup(m, rule) : NULL;
+		} else if (o->policy) {
+			r->policy = "violation";
+		}
+	}
+	if (savepoint)
+		(void)sqlite3_exec(b->db, "RELEASE pd_report_geo", NULL, NULL, NULL);
+	sqlite3_finalize(pq);
+	sqlite3_finalize(gq);
+	sqlite3_finalize(gi);
+	m->policy_checked = o->policy != NULL;
+	return e;
+}
+
+/* Registrable domain and CDN per row (CNAME chain first, then the AS organisation). */
+static enum pd_err name_rows(struct build *b)
+{
+	struct pd_model *m = b->m;
+	char reg[512], hop[512];
+	const char *p, *e;
+	struct pd_rm_row *r;
+	size_t i, n;
+
+	for (i = 0; i < m->n_rows; i++) {
+		r = &m->rows[i];
+		if (r->domain) {
+			r->registrable = sdup(m, pd_registrable(r->domain, reg, sizeof(reg)));
+			if (!r->registrable)
+				return oom(b);
+		}
+		for (p = r->cname_chain; p && *p && !r->cdn; p = e ? e + 1 : NULL) {
+			e = strchr(p, '>');
+			n = e ? (size_t)(e - p) : strlen(p);
+			if (n >= sizeof(hop))
+				continue;
+			memcpy(hop, p, n);
+			hop[n] = 0;
+			r->cdn = pd_cdn_from_name(hop);
+		}
+		if (!r->cdn && r->domain)
+			r->cdn = pd_cdn_from_name(r->domain);
+		if (!r->cdn && r->as_org)
+			r->cdn = pd_cdn_from_as_org(r->as_org);
+	}
+	return PD_OK;
+}
+
+struct ipname {
+	char *ip;
+	char *name;
+	int64_t count;
+};
+
+static int cmp_ipname(const void *a, const void *b)
+{
+	const struct ipname *x = a, *y = b;
+	int c = strcmp(x->ip, y->ip);
+
+	if (!c)
+		c = strcmp(x->name, y->name);
+	if (!c && x->count != y->count)
+		c = x->count > y->count ? -1 : 1; /* names-table counts (>= 0) before flow counts */
+	return c;
+}
+
+static int cmp_reg(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Shared addresses: an address that carried names of several registrable domains (names
+ * table of the selected captures, and the names flows were attributed to).
+ */
+static enum pd_err find_shared(struct build *b)
+{
+	struct pd_model *m = b->m;
+	struct ipname *v = NULL, *x;
+	size_t n = 0, cap = 0, i, j, k, nreg, ndist, cap_regs = 0;
+	char **regs = NULL, reg[512], **tmp;
+	sqlite3_stmt *st = NULL;
+	struct pd_rm_shared *sh;
+	enum pd_err e;
+	int rc;
+
+	e = prep(b, "SELECT ip, name, SUM(count) FROM names WHERE " SQL_SEL " GROUP BY ip, name",
+	         &st, "reading names");
+	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		x = grow((void **)&v, &cap, n, sizeof(*v));
+		if (!x) {
+			e = oom(b);
+			break;
+		}
+		x->ip = col_str(m, st, 0);
+		x->name = col_str(m, st, 1);
+		x->count = sqlite3_column_int64(st, 2);
+		if (x->ip && x->name)
+			n++;
+	}
+	if (!e && rc != SQLITE_DONE)
+		e = db_err(b, "reading names");
+	sqlite3_finalize(st);
+	for (i = 0; !e && i < m->n_rows; i++) {
+		if (!m->rows[i].domain || m->rows[i].looked_up)
+			continue;
+		x = grow((void **)&v, &cap, n, sizeof(*v));
+		if (!x) {
+			e = oom(b);
+			break;
+		}
+		x->ip = m->rows[i].server_ip;
+		x->name = m->rows[i].domain;
+		x->count = -m->rows[i].flows; /* negative: flows, used when names has no row */
+		n++;
+	}
+	if (!e && n)
+		qsort(v, n, sizeof(*v), cmp_ipname);
+	for (i = 0; !e && i < n; i = j) {
+		/* one address: v[i .. j) */
+		for (j = i; j < n && !strcmp(v[j].ip, v[i].ip); j++)
+			;
+		nreg = 0;
+		for (k = i; k < j; k++) {
+			if (nreg == cap_regs) {
+				cap_regs = cap_regs ? cap_regs * 2 : 16;
+				tmp = realloc(regs, cap_regs * sizeof(*regs));
+				if (!tmp) {
+					e = oom(b);
+					break;
+				}
+				regs = tmp;
+			}
+			regs[nreg++] = sdup(m, pd_registrable(v[k].name, reg, sizeof(reg)));
+			if (!regs[nreg - 1]) {
+				e = oom(b);
+				break;
+			}
+		}
+		if (e)
+			break;
+		qsort(regs, nreg, sizeof(*regs), cmp_reg);
+		for (k = 1, ndist = nreg ? 1 : 0; k < nreg; k++)
+			if (strcmp(regs[k], regs[k - 1]))
+				ndist++;
+		if (ndist < 2)
+			continue;
+		sh = grow((void **)&m->shared, &b->cap_shared, m->n_shared, sizeof(*sh));
+		if (!sh) {
+			e = oom(b);
+			break;
+		}
+		m->n_shared++;
+		sh->ip = v[i].ip;
+		sh->n_domains = ndist;
+		sh->names = arena_alloc(m, (j - i) * sizeof(*sh->names));
+		if (!sh->names) {
+			e = oom(b);
+			break;
+		}
+		for (k = i; k < j; k++) {
+			/* a name seen in names and in flows: keep the first (names) count */
+			if (k > i && !strcmp(v[k].name, v[k - 1].name))
+				continue;
+			sh->names[sh->n_names].name = v[k].name;
+			sh->names[sh->n_names++].count = v[k].count < 0 ? -v[k].count : v[k].count;
+		}
+	}
+	free(v);
+	free(regs);
+	return e;
+}
+
+static int cmp_shared(const void *a, const void *b)
+{
+	return strcmp(((const struct pd_rm_shared *)a)->ip, ((const struct pd_rm_shared *)b)->ip);
+}
+
+static void mark_shared(struct pd_model *m)
+{
+	struct pd_rm_shared key, *sh;
+	size_t i, j;
+
+	if (!m->n_shared)
+		return;
+	qsort(m->shared, m->n_shared, sizeof(*m->shared), cmp_shared);
+	for (i = 0; i < m->n_rows; i++) {
+		key.ip = m->rows[i].server_ip;
+		sh = bsearch(&key, m->shared, m->n_shared, sizeof(*m->shared), cmp_shared);
+		if (sh) {
+			m->rows[i].shared = true;
+			if (!sh->cdn)
+				sh->cdn = m->rows[i].cdn;
+		}
+	}
+	for (j = 0; j < m->n_shared; j++)
+		if (!m->shared[j].cdn)
+			for (i = 0; i < m->n_rows; i++)
+				if (!strcmp(m->rows[i].server_ip, m->shared[j].ip) &&
+				    m->rows[i].as_org)
+					m->shared[j].cdn = pd_cdn_from_as_org(m->rows[i].as_org);
+}
+
+/* Attributed rows by (registrable, bytes desc, domain, address, port), then unattributed by
+ * bytes desc. */
+static int cmp_row_dest(const void *a, const void *b)
+{
+	const struct pd_rm_row *x = a, *y = b;
+	int64_t bx = x->bytes_out + x->bytes_in, by = y->bytes_out + y->bytes_in;
+	int c;
+
+	if (!x->domain != !y->domain)
+		return x->domain ? -1 : 1;
+	if (x->domain && (c = strcmp(x->registrable, y->registrable)))
+		return c;
+	if (bx != by)
+		return bx > by ? -1 : 1;
+	if (x->domain && (c = strcmp(x->domain, y->domain)))
+		return c;
+	if ((c = strcmp(x->server_ip, y->server_ip)))
+		return c;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	return strcmp(x->proto, y->proto);
+}
+
+static int cmp_dest(const void *a, const void *b)
+{
+	const struct pd_rm_dest *x = a, *y = b;
+	int64_t bx = x->bytes_out + x->bytes_in, by = y->bytes_out + y->bytes_in;
+
+	if (bx != by)
+		return bx > by ? -1 : 1;
+	return strcmp(x->registrable, y->registrable);
+}
+
+static void sb_reset(struct sb *s)
+{
+	s->len = 0;
+	if (s->s)
+		s->s[0] = 0;
+}
+
+static void add_captures(struct sb *s, const char *ids)
+{
+	char item[32];
+	const char *p = ids, *e;
+	size_t n;
+
+	while (p && *p) {
+		e = strchr(p, ',');
+		n = e ? (size_t)(e - p) : strlen(p);
+		if (n && n < sizeof(item)) {
+			memcpy(item, p, n);
+			item[n] = 0;
+			sb_addset(s, item, ",");
+		}
+		p = e ? e + 1 : NULL;
+	}
+}
+
+static enum pd_err group_dests(struct build *b)
+{
+	struct pd_model *m = b->m;
+	struct sb names = { 0 }, addrs = { 0 }, ports = { 0 }, ctry = { 0 }, asns = { 0 },
+	          cands = { 0 }, caps = { 0 }, others = { 0 };
+	struct pd_rm_shared key, *sh;
+	char reg[512];
+	struct pd_rm_dest *d;
+	struct pd_rm_row *r;
+	size_t i, j, k;
+	char buf[64];
+	enum pd_err e = PD_OK;
+	int ev, conf;
+
+	if (m->n_rows)
+		qsort(m->rows, m->n_rows, sizeof(*m->rows), cmp_row_dest);
+	for (i = 0; i < m->n_rows && m->rows[i].domain; i = j) {
+		for (j = i; j < m->n_rows && m->rows[j].domain &&
+		            !strcmp(m->rows[j].registrable, m->rows[i].registrable);
+		     j++)
+			;
+		d = grow((void **)&m->dests, &b->cap_dests, m->n_dests, sizeof(*d));
+		if (!d)
+			return oom(b);
+		m->n_dests++;
+		d->registrable = m->rows[i].registrable;
+		d->first = i;
+		d->n = j - i;
+		d->first_ns = d->last_ns = PD_NS_NONE;
+		ev = (int)(sizeof(evidence_names) / sizeof(evidence_names[0])) - 1;
+		conf = 2;
+		sb_reset(&names);
+		sb_reset(&addrs);
+		sb_reset(&ports);
+		sb_reset(&ctry);
+		sb_reset(&asns);
+		sb_reset(&cands);
+		sb_reset(&caps);
+		sb_reset(&others);
+		d->policy = m->rows[i].policy;
+		d->looked_up = true;
+		for (k = i; k < j; k++) {
+			r = &m->rows[k];
+			d->flows += r->flows;
+			d->packets_out += r->packets_out;
+			d->bytes_out += r->bytes_out;
+			d->packets_in += r->packets_in;
+			d->bytes_in += r->bytes_in;
+			if (r->first_ns != PD_NS_NONE &&
+			    (d->first_ns == PD_NS_NONE || r->first_ns < d->first_ns))
+				d->first_ns = r->first_ns;
+			if (r->last_ns != PD_NS_NONE &&
+			    (d->last_ns == PD_NS_NONE || r->last_ns > d->last_ns))
+				d->last_ns = r->last_ns;
+			if (rank_of(evidence_names, 9, r->evidence) < ev)
+				ev = rank_of(evidence_names, 9, r->evidence);
+			if (rank_of(confidence_names, 3, r->confidence) < conf)
+				conf = rank_of(confidence_names, 3, r->confidence);
+			sb_addset(&names, r->domain, ", ");
+			sb_addset(&addrs, r->server_ip, ", ");
+			snprintf(buf, sizeof(buf), "%u/%s", r->port, r->proto);
+			sb_addset(&ports, buf, ", ");
+			if (r->country[0])
+				sb_addset(&ctry, r->country, ", ");
+			if (r->asn) {
+				snprintf(buf, sizeof(buf), "AS%" PRIu32, r->asn);
+				sb_addset(&asns, buf, ", ");
+			}
+			if (r->candidates)
+				add_concat(&cands, r->candidates, true, "|");
+			add_captures(&caps, r->captures);
+			if (!d->cdn)
+				d->cdn = r->cdn;
+			d->shared |= r->shared;
+			d->looked_up &= r->looked_up;
+			/* names of other registrable domains on this address (m->shared is sorted)
+			 */
+			key.ip = r->server_ip;
+			sh = r->shared ? bsearch(&key, m->shared, m->n_shared, sizeof(*m->shared),
+			                         cmp_shared)
+			               : NULL;
+			for (size_t q = 0; sh && q < sh->n_names; q++)
+				if (strcmp(pd_registrable(sh->names[q].name, reg, sizeof(reg)),
+				           d->registrable))
+					sb_addset(&others, sh->names[q].name, ", ");
+			if (!strcmp(r->policy, "violation"))
+				d->policy = "violation";
+		}
+		d->evidence = evidence_names[ev];
+		d->confidence = confidence_names[conf];
+		d->names = sdup(m, names.s);
+		d->addresses = sdup(m, addrs.s);
+		d->ports = sdup(m, ports.s);
+		d->countries = sdup(m, ctry.s ? ctry.s : "");
+		d->asns = sdup(m, asns.s ? asns.s : "");
+		d->candidates = cands.len ? sdup(m, cands.s) : NULL;
+		d->captures = sdup(m, caps.s);
+		d->shared_with = others.len ? sdup(m, others.s) : NULL;
+		/* distinct addresses: the set above is ", "-joined */
+		d->n_addresses = 1;
+		for (k = 0; addrs.s && addrs.s[k]; k++)
+			d->n_addresses += addrs.s[k] == ',' && addrs.s[k + 1] == ' ';
+	}
+	m->n_attributed = i;
+	if (names.oom || addrs.oom || ports.oom || ctry.oom || asns.oom || cands.oom || caps.oom ||
+	    others.oom)
+		e = oom(b);
+	free(others.s);
+	free(names.s);
+	free(addrs.s);
+	free(ports.s);
+	free(ctry.s);
+	free(asns.s);
+	free(cands.s);
+	free(caps.s);
+	if (!e && m->n_dests)
+		qsort(m->dests, m->n_dests, sizeof(*m->dests), cmp_dest);
+	return e;
+}
+
+static int cmp_row_ip_only(const void *a, const void *b)
+{
+	const struct pd_rm_row *x = a, *y = b;
+	int c = strcmp(x->server_ip, y->server_ip);
+
+	if (c)
+		return c;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	return strcmp(x->proto, y->proto);
+}
+
+static int cmp_unres(const void *a, const void *b)
+{
+	const struct pd_rm_unres *x = a, *y = b;
+	int64_t bx = x->bytes_out + x->bytes_in, by = y->bytes_out + y->bytes_in;
+
+	if (bx != by)
+		return bx > by ? -1 : 1;
+	return strcmp(x->ip, y->ip);
+}
+
+/* Unattributed rows grouped per address (rows stay in their CSV order). */
+static enum pd_err group_unresolved(struct build *b)
+{
+	struct pd_model *m = b->m;
+	size_t n = m->n_rows - m->n_attributed, i, j, k;
+	struct pd_rm_row *v, *r;
+	struct pd_rm_unres *u;
+	struct sb ports = { 0 }, caps = { 0 };
+	char buf[64];
+	enum pd_err e = PD_OK;
+
+	if (!n)
+		return PD_OK;
+	v = malloc(n * sizeof(*v));
+	if (!v)
+		return oom(b);
+	memcpy(v, m->rows + m->n_attributed, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), cmp_row_ip_only);
+	for (i = 0; i < n; i = j) {
+		for (j = i; j < n && !strcmp(v[j].server_ip, v[i].server_ip); j++)
+			;
+		u = grow((void **)&m->unres, &b->cap_unres, m->n_unres, sizeof(*u));
+		if (!u) {
+			e = oom(b);
+			break;
+		}
+		m->n_unres++;
+		u->ip = v[i].server_ip;
+		memcpy(u->country, v[i].country, sizeof(u->country));
+		u->asn = v[i].asn;
+		u->as_org = v[i].as_org;
+		u->label = v[i].label;
+		u->ptr_status = v[i].ptr_status;
+		u->ptr_at = v[i].ptr_status ? v[i].ptr_at : PD_NS_NONE;
+		u->first_ns = u->last_ns = PD_NS_NONE;
+		u->policy = v[i].policy;
+		sb_reset(&ports);
+		sb_reset(&caps);
+		for (k = i; k < j; k++) {
+			r = &v[k];
+			u->flows += r->flows;
+			u->bytes_out += r->bytes_out;
+			u->bytes_in += r->bytes_in;
+			if (r->first_ns != PD_NS_NONE &&
+			    (u->first_ns == PD_NS_NONE || r->first_ns < u->first_ns))
+				u->first_ns = r->first_ns;
+			if (r->last_ns != PD_NS_NONE &&
+			    (u->last_ns == PD_NS_NONE || r->last_ns > u->last_ns))
+				u->last_ns = r->last_ns;
+			snprintf(buf, sizeof(buf), "%u/%s", r->port, r->proto);
+			sb_addset(&ports, buf, ", ");
+			add_captures(&caps, r->captures);
+			if (!strcmp(r->policy, "violation"))
+				u->policy = "violation";
+		}
+		u->ports = sdup(m, ports.s);
+		u->captures = sdup(m, caps.s);
+	}
+	if (!e && (ports.oom || caps.oom))
+		e = oom(b);
+	free(ports.s);
+	free(caps.s);
+	free(v);
+	if (!e)
+		qsort(m->unres, m->n_unres, sizeof(*m->unres), cmp_unres);
+	return e;
+}
+
+/* DNS names asked for whose answers no flow of the selection went to (PTR queries aside). */
+static enum pd_err load_unused(struct build *b)
+{
+	struct pd_model *m = b->m;
+	sqlite3_stmt *st = NULL;
+	struct pd_rm_unused *u;
+	enum pd_err e;
+	int rc;
+
+	e = prep(b,
+	         "SELECT qname, group_concat(DISTINCT qtype), group_concat(DISTINCT rcode), "
+	         "COUNT(DISTINCT ts_ns), MIN(ts_ns), "
+	         "group_concat(DISTINCT CASE WHEN rr_type IN ('A','AAAA','HINT') THEN answer END), "
+	         "group_concat(DISTINCT capture_id) FROM dns_answers WHERE " SQL_SEL
+	         " AND qtype <> 'PTR' AND qname NOT IN (SELECT name FROM flows WHERE " SQL_SEL
+	         " AND name IS NOT NULL) GROUP BY qname HAVING SUM(CASE WHEN answer IN "
+	         "(SELECT server_ip FROM flows WHERE " SQL_SEL ") THEN 1 ELSE 0 END) = 0 "
+	         "ORDER BY qname",
+	         &st, "reading DNS names");
+	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		u = grow((void **)&m->unused, &b->cap_unused, m->n_unused, sizeof(*u));
+		if (!u) {
+			e = oom(b);
+			break;
+		}
+		m->n_unused++;
+		u->qname = col_str(m, st, 0);
+		u->qtypes = col_str(m, st, 1);
+		u->rcodes = col_str(m, st, 2);
+		u->count = sqlite3_column_int64(st, 3);
+		u->first_ns = col_i64(st, 4);
+		u->answers = col_str(m, st, 5);
+		u->captures = col_str(m, st, 6);
+	}
+	if (!e && rc != SQLITE_DONE)
+		e = db_err(b, "reading DNS names");
+	sqlite3_finalize(st);
+	return e;
+}
+
+static enum pd_err load_findings(struct build *b)
+{
+	struct pd_model *m = b->m;
+	sqlite3_stmt *st = NULL;
+	struct pd_rm_finding *fd;
+	struct pd_rm_counter *c;
+	enum pd_err e;
+	int rc;
+
+	e = prep(b,
+	         "SELECT kind, severity, subject, detail, SUM(count), MIN(first_ns), "
+	         "group_concat(DISTINCT capture_id) FROM findings WHERE " SQL_SEL
+	         " GROUP BY kind, severity, subject, detail "
+	         "ORDER BY severity = 'info', kind, subject, detail",
+	         &st, "reading findings");
+	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		fd = grow((void **)&m->findings, &b->cap_find, m->n_findings, sizeof(*fd));
+		if (!fd) {
+			e = oom(b);
+			break;
+		}
+		m->n_findings++;
+		fd->kind = col_str(m, st, 0);
+		fd->severity = col_str(m, st, 1);
+		fd->subject = col_str(m, st, 2);
+		fd->detail = col_str(m, st, 3);
+		fd->count = sqlite3_column_int64(st, 4);
+		fd->first_ns = col_i64(st, 5);
+		fd->captures = col_str(m, st, 6);
+		if (fd->kind && !strcmp(fd->kind, "encrypted-dns"))
+			m->sum.encrypted_dns_findings += fd->count;
+	}
+	if (!e && rc != SQLITE_DONE)
+		e = db_err(b, "reading findings");
+	sqlite3_finalize(st);
+	st = NULL;
+	if (!e)
+		e = prep(b,
+		         "SELECT kind, what, SUM(n) FROM counters WHERE " SQL_SEL
+		         " GROUP BY kind, what ORDER BY kind, what",
+		         &st, "reading counters");
+	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		c = grow((void **)&m->counters, &b->cap_cnt, m->n_counters, sizeof(*c));
+		if (!c) {
+			e = oom(b);
+			break;
+		}
+		m->n_counters++;
+		c->kind = col_str(m, st, 0);
+		c->what = col_str(m, st, 1);
+		c->n = sqlite3_column_int64(st, 2);
+	}
+	if (!e && rc != SQLITE_DONE)
+		e = db_err(b, "reading counters");
+	sqlite3_finalize(st);
+	if (!e &&
+	    (rc = sqlite3_prepare_v2(
+	             b->db, "SELECT COUNT(*) FROM dns_answers WHERE " SQL_SEL " AND ech <> 0", -1,
+	             &st, NULL)) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		m->sum.ech_dns_answers = sqlite3_column_int64(st, 0);
+	else if (!e)
+		e = db_err(b, "counting ECH answers");
+	sqlite3_finalize(st);
+	return e;
+}
+
+static enum pd_err summarise(struct build *b)
+{
+	struct pd_model *m = b->m;
+	struct pd_rm_summary *s = &m->sum;
+	const struct pd_rm_capture *c;
+	const struct pd_rm_row *r;
+	char **dom;
+	size_t i, n = 0;
+	const char *base;
+	char title[512];
+
+	s->captures = m->n_caps;
+	s->first_ns = s->last_ns = PD_NS_NONE;
+	for (i = 0; i < m->n_caps; i++) {
+		c = &m->caps[i];
+		s->packets += c->packets;
+		s->bytes += c->bytes;
+		if (c->drops != PD_NS_NONE)
+			s->drops += c->drops;
+		if (c->cut_at != PD_NS_NONE)
+			s->cut_captures++;
+		if (c->first_ns != PD_NS_NONE &&
+		    (s->first_ns == PD_NS_NONE || c->first_ns < s->first_ns))
+			s->first_ns = c->first_ns;
+		if (c->last_ns != PD_NS_NONE &&
+		    (s->last_ns == PD_NS_NONE || c->last_ns > s->last_ns))
+			s->last_ns = c->last_ns;
+	}
+	dom = malloc((m->n_rows ? m->n_rows : 1) * sizeof(*dom));
+	if (!dom)
+		return oom(b);
+	for (i = 0; i < m->n_rows; i++) {
+		r = &m->rows[i];
+		s->flows += r->flows;
+		s->packets_out += r->packets_out;
+		s->bytes_out += r->bytes_out;
+		s->packets_in += r->packets_in;
+		s->bytes_in += r->bytes_in;
+		s->ech_flows += r->ech_flows;
+		if (r->app_proto && (strstr(r->app_proto, "dot") || strstr(r->app_proto, "doq") ||
+		                     strstr(r->app_proto, "doh")))
+			s->encrypted_dns_flows += r->flows;
+		if (r->domain)
+			dom[n++] = r->domain;
+	}
+	if (n)
+		qsort(dom, n, sizeof(*dom), cmp_reg);
+	for (i = 0; i < n; i++)
+		s->domains += !i || strcmp(dom[i], dom[i - 1]);
+	free(dom);
+	s->destinations = m->n_dests;
+	s->unresolved = m->n_unres;
+	s->shared = m->n_shared;
+
+	if (b->o->title) {
+		m->title = sdup(m, b->o->title);
+	} else {
+		if (!m->n_caps) {
+			snprintf(title, sizeof(title), "pcapdomains report");
+		} else {
+			base = m->caps[0].path ? strrchr(m->caps[0].path, '/') : NULL;
+			base = base ? base + 1 : (m->caps[0].path ? m->caps[0].path : "?");
+			if (m->n_caps > 1)
+				snprintf(title, sizeof(title),
+				         "pcapdomains report: %.400s and %zu more", base,
+				         m->n_caps - 1);
+			else
+				snprintf(title, sizeof(title), "pcapdomains report: %.400s", base);
+		}
+		m->title = sdup(m, title);
+	}
+	return m->title ? PD_OK : oom(b);
+}
+
+static enum pd_err geo_info(struct build *b)
+{
+	struct pd_model *m = b->m;
+	const struct pd_geo_db_info *in;
+	unsigned i, n = b->o->geo ? pd_geo_count(b->o->geo) : 0;
+
+	if (!n)
+		return PD_OK;
+	m->geo_types = arena_alloc(m, n * sizeof(*m->geo_types));
+	m->geo_built = arena_alloc(m, n * sizeof(*m->geo_built));
+	if (!m->geo_types || !m->geo_built)
+		return oom(b);
+	for (i = 0; i < n; i++) {
+		in = pd_geo_info(b->o->geo, i);
+		m->geo_types[m->n_geo] = sdup(m, in ? in->type : "?");
+		m->geo_built[m->n_geo++] = in ? in->build_epoch : PD_NS_NONE;
+	}
+	return PD_OK;
+}
+
+enum pd_err pd_model_build(sqlite3 *db, const struct pd_report_opts *o, struct pd_model **out,
+                           char errbuf[PD_ERRBUF_SIZE])
+{
+	struct build b = { .db = db, .o = o, .errbuf = errbuf };
+	enum pd_err e;
+
+	*out = NULL;
+	b.m = calloc(1, sizeof(*b.m));
+	if (!b.m)
+		return oom(&b);
+	e = select_captures(&b);
+	if (!e)
+		e = load_captures(&b);
+	if (!e)
+		e = load_rows(&b);
+	if (!e)
+		e = enrich_addresses(&b);
+	if (!e)
+		e = name_rows(&b);
+	if (!e)
+		e = find_shared(&b);
+	if (!e) {
+		mark_shared(b.m);
+		e = group_dests(&b);
+	}
+	if (!e)
+		e = group_unresolved(&b);
+	if (!e)
+		e = load_unused(&b);
+	if (!e)
+		e = load_findings(&b);
+	if (!e)
+		e = geo_info(&b);
+	if (!e)
+		e = summarise(&b);
+	if (e) {
+		pd_model_free(b.m);
+		return e;
+	}
+	*out = b.m;
+	return PD_OK;
+}
+
+void pd_model_free(struct pd_model *m)
+{
+	struct pd_arena *a, *n;
+	size_t i;
+
+	if (!m)
+		return;
+	for (i = 0; i < m->n_caps; i++)
+		free(m->caps[i].ifaces);
+	free(m->caps);
+	free(m->rows);
+	free(m->dests);
+	free(m->unres);
+	free(m->shared);
+	free(m->unused);
+	free(m->findings);
+	free(m->counters);
+	for (a = m->arena; a; a = n) {
+		n = a->next;
+		free(a);
+	}
+	free(m);
+}
+
+void pd_report_write(const struct pd_model *m, enum pd_format fmt, const struct pd_report_opts *o,
+                     FILE *f)
+{
+	switch (fmt) {
+	case PD_FMT_TEXT:
+		pd_write_text(m, o, f);
+		break;
+	case PD_FMT_HTML:
+		pd_write_html(m, o, f);
+		break;
+	case PD_FMT_CSV:
+		pd_write_csv(m, o, f);
+		break;
+	case PD_FMT_MD:
+		pd_write_md(m, o, f);
+		break;
+	case PD_FMT_JSON:
+		pd_write_json(m, o, f);
+		break;
+	}
+}
+
+enum pd_err pd_format_parse(const char *s, bool is_path, enum pd_format *fmt)
+{
+	static const struct {
+		const char *name;
+		enum pd_format fmt;
+	} map[] = {
+		{ "html", PD_FMT_HTML }, { "htm", PD_FMT_HTML },    { "csv", PD_FMT_CSV },
+		{ "md", PD_FMT_MD },     { "markdown", PD_FMT_MD }, { "json", PD_FMT_JSON },
+		{ "text", PD_FMT_TEXT }, { "txt", PD_FMT_TEXT },
+	};
+	const char *ext = s;
+	size_t i;
+
+	if (!s)
+		return PD_ERR_USAGE;
+	if (is_path) {
+		ext = strrchr(s, '.');
+		if (!ext || strchr(ext, '/'))
+			return PD_ERR_USAGE;
+		ext++;
+	}
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcasecmp(ext, map[i].name)) {
+			*fmt = map[i].fmt;
+			return PD_OK;
+		}
+	return PD_ERR_USAGE;
+}

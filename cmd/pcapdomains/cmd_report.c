@@ -1,3 +1,336 @@
-/* PD_PLACEHOLDER: replaced by the module owner; must not survive to a release. */
+/*
+ * cmd_report.c - `pcapdomains report [options] CAPTURE...` and `report --db FILE [--capture
+ * ID|SHA256|PATH]...` (SPEC 2, 2.6): ingest the captures (into --db FILE or an in-memory
+ * database), enrich (GeoIP, reverse lookups unless --no-resolve, policy status with --allow),
+ * build the report model and write every -o FILE in the format of its extension, or the
+ * readable table on stdout.
+ *
+ * Output files are written to a temporary file in the same directory and renamed into
+ * place, so a failed write never leaves half a report; a target that is not a regular file
+ * (a device, a pipe) is written directly.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "cmd.h"
-int pd_cmd_report(int argc, char **argv) { pd_cmd_error("report: not built yet"); return PD_EXIT_ERROR; }
+#include "geo.h"
+#include "ingest.h"
+#include "model.h"
+#include "policy.h"
+#include "report.h"
+#include "store.h"
+
+static const char help[] =
+        "usage: pcapdomains report [options] CAPTURE...\n"
+        "       pcapdomains report --db FILE [--capture ID|SHA256|PATH]... [options]\n"
+        "\n"
+        "Reads the captures (pcap, pcapng), attributes every connection to a destination name\n"
+        "with its evidence, and reports destinations, unresolved addresses, shared (CDN)\n"
+        "addresses, DNS names never connected to and findings. Without -o, a table on stdout.\n"
+        "\n"
+        "  -o, --output FILE    write a report; the format comes from the extension: .html .csv\n"
+        "                       .md .json (.txt: the table); '-' is stdout (see --format).\n"
+        "                       Repeatable: one run can write several formats.\n"
+        "  --format NAME        html, csv, md, json or text: for '-o -' and for stdout\n"
+        "  --db FILE            keep the database in FILE (default: in memory); with no\n"
+        "                       CAPTURE, report from FILE\n"
+        "  --capture SEL        with --db: report only this capture (id, SHA-256 or path as\n"
+        "                       ingested); repeatable. Default: every capture in the database\n"
+        "  --geoip FILE|DIR     GeoIP/ASN mmdb databases (repeatable; default $PCAPDOMAINS_GEOIP,\n"
+        "                       /usr/share/GeoIP, /var/lib/GeoIP)\n"
+        "  --resolver IP[:PORT] DNS server for reverse lookups of unnamed addresses\n"
+        "  --no-resolve         no reverse lookups: never send a packet (cached results are used)\n"
+        "  --allow POLICY       policy file: each destination is marked allowed or violation\n"
+        "  -f, --filter BPF     offline filter applied while reading the captures\n"
+        "  -j, --jobs N         accepted for symmetry with ingest; captures are read in order\n"
+        "  --dns-grace SECONDS  how long past its TTL a DNS answer still counts as `dns` (60)\n"
+        "  --title TEXT         report title (default: names the captures)\n"
+        "  --top N              rows in the table and the Markdown report (default 25; 0 = all)\n"
+        "  --quiet              no warnings about cut captures\n"
+        "  -h, --help           this text\n"
+        "\n"
+        "Examples:\n"
+        "  pcapdomains report capture.pcapng\n"
+        "  pcapdomains report -o report.html -o flows.csv -o summary.md -o all.json "
+        "capture.pcapng\n"
+        "  pcapdomains report --format json -o - capture.pcapng | jq .summary\n"
+        "  pcapdomains report --db audit.db --capture 2 --allow policy.txt -o audit.html\n"
+        "Colour on a terminal unless NO_COLOR is set. Exit codes: 0 ok, 2 usage, input or\n"
+        "output error (a report with policy violations still exits 0: use `check` to fail).\n";
+
+#define DEFAULT_TOP 25
+
+/* Resolves one --capture selector to a capture id. */
+static enum pd_err select_one(sqlite3 *db, const char *sel, int64_t *id, char *errbuf)
+{
+	sqlite3_stmt *st = NULL;
+	enum pd_err e = PD_ERR_NOTFOUND;
+	size_t n = strlen(sel);
+
+	if (n && strspn(sel, "0123456789") == n)
+		sqlite3_prepare_v2(db, "SELECT id FROM captures WHERE id = CAST(?1 AS INTEGER)", -1,
+		                   &st, NULL);
+	else if (n == 64 && strspn(sel, "0123456789abcdefABCDEF") == n)
+		sqlite3_prepare_v2(db, "SELECT id FROM captures WHERE sha256 = lower(?1)", -1, &st,
+		                   NULL);
+	else
+		sqlite3_prepare_v2(db, "SELECT id FROM captures WHERE path = ?1 ORDER BY id", -1,
+		                   &st, NULL);
+	if (!st)
+		return pd_errf(errbuf, PD_ERR_DB, "--capture %s: %s", sel, sqlite3_errmsg(db));
+	sqlite3_bind_text(st, 1, sel, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		e = PD_OK;
+	} else {
+		pd_errf(errbuf, PD_ERR_NOTFOUND, "--capture %s: no such capture in the database",
+		        sel);
+	}
+	sqlite3_finalize(st);
+	return e;
+}
+
+static unsigned term_width(void)
+{
+	struct winsize ws;
+	const char *c = getenv("COLUMNS");
+	long v;
+
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col)
+		return ws.ws_col;
+	if (c && (v = strtol(c, NULL, 10)) >= 20 && v <= 1000)
+		return (unsigned)v;
+	return 100;
+}
+
+/*
+ * Writes the report to path: a temporary file next to it, renamed over it when complete.
+ * Returns 0, or -1 after printing an error.
+ */
+static int write_file(const struct pd_model *m, enum pd_format fmt, const struct pd_report_opts *ro,
+                      const char *path)
+{
+	struct stat sb;
+	char *tmp, *dirc, *dir;
+	mode_t um;
+	FILE *f;
+	int fd, err = 0;
+
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		f = fopen(path, "w");
+		if (!f) {
+			pd_cmd_error("cannot write %s: %s", path, strerror(errno));
+			return -1;
+		}
+		pd_report_write(m, fmt, ro, f);
+		if (fflush(f) || ferror(f))
+			err = errno ? errno : EIO;
+		if (fclose(f) && !err)
+			err = errno;
+		if (err) {
+			pd_cmd_error("cannot write %s: %s", path, strerror(err));
+			return -1;
+		}
+		return 0;
+	}
+	dirc = strdup(path);
+	if (!dirc) {
+		pd_cmd_error("out of memory");
+		return -1;
+	}
+	dir = dirname(dirc);
+	if (asprintf(&tmp, "%s/.pcapdomains-report.XXXXXX", dir) < 0) {
+		free(dirc);
+		pd_cmd_error("out of memory");
+		return -1;
+	}
+	free(dirc);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		pd_cmd_error("cannot write %s: %s", path, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	um = umask(0);
+	umask(um);
+	(void)fchmod(fd, 0666 & ~um);
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = errno;
+		close(fd);
+	} else {
+		errno = 0;
+		pd_report_write(m, fmt, ro, f);
+		if (fflush(f) || ferror(f))
+			err = errno ? errno : EIO;
+		if (!err && fsync(fileno(f)))
+			err = errno;
+		if (fclose(f) && !err)
+			err = errno;
+	}
+	if (!err && rename(tmp, path))
+		err = errno;
+	if (err) {
+		unlink(tmp);
+		pd_cmd_error("cannot write %s: %s", path, strerror(err));
+		free(tmp);
+		return -1;
+	}
+	free(tmp);
+	return 0;
+}
+
+static int write_stdout(const struct pd_model *m, enum pd_format fmt,
+                        const struct pd_report_opts *ro)
+{
+	errno = 0;
+	pd_report_write(m, fmt, ro, stdout);
+	if (fflush(stdout) || ferror(stdout)) {
+		pd_cmd_error("cannot write to stdout: %s", strerror(errno ? errno : EIO));
+		return -1;
+	}
+	return 0;
+}
+
+int pd_cmd_report(int argc, char **argv)
+{
+	struct pd_opts o;
+	struct pd_report_opts ro;
+	struct pd_ingest_opts io;
+	struct pd_ingest_result res;
+	enum pd_format fmts[PD_MAX_OUTPUTS], stdout_fmt = PD_FMT_TEXT;
+	char errbuf[PD_ERRBUF_SIZE];
+	struct pd_store *store = NULL;
+	struct pd_geo *geo = NULL;
+	struct pd_policy *policy = NULL;
+	struct pd_model *m = NULL;
+	int64_t *ids = NULL;
+	size_t n_ids = 0;
+	int rc, i, ret = PD_EXIT_ERROR;
+	unsigned k;
+	const unsigned mask = PD_O_DB | PD_O_OUTPUT | PD_O_FORMAT | PD_O_GEOIP | PD_O_RESOLVER |
+	                      PD_O_BPF | PD_O_JOBS | PD_O_TITLE | PD_O_TOP | PD_O_SELECT |
+	                      PD_O_ALLOW | PD_O_GRACE;
+
+	if (pd_opts_parse(argc, argv, mask, help, &o, &rc) < 0)
+		return rc;
+	if (o.n_args == 0 && !o.db) {
+		fprintf(stderr, "pcapdomains report: no capture given (or --db FILE to report from)"
+		                "\nTry 'pcapdomains report --help'.\n");
+		return PD_EXIT_ERROR;
+	}
+	if (o.n_select && !o.db) {
+		pd_cmd_error("report: --capture selects from a database: give --db FILE");
+		return PD_EXIT_ERROR;
+	}
+	if (o.format && pd_format_parse(o.format, false, &stdout_fmt) != PD_OK) {
+		pd_cmd_error("report: unknown --format '%s' (html, csv, md, json, text)", o.format);
+		return PD_EXIT_ERROR;
+	}
+	for (k = 0; k < o.n_outputs; k++) {
+		if (!strcmp(o.outputs[k], "-"))
+			fmts[k] = stdout_fmt;
+		else if (pd_format_parse(o.outputs[k], true, &fmts[k]) != PD_OK) {
+			if (!o.format) {
+				pd_cmd_error("report: cannot tell the format of '%s' from its "
+				             "extension (.html .csv .md .json .txt); add --format",
+				             o.outputs[k]);
+				return PD_EXIT_ERROR;
+			}
+			fmts[k] = stdout_fmt;
+		}
+	}
+
+	if (pd_store_open(o.db, false, &store, errbuf) != PD_OK) {
+		pd_cmd_error("%s", errbuf);
+		goto out;
+	}
+	ids = calloc((size_t)o.n_args + o.n_select + 1, sizeof(*ids));
+	if (!ids) {
+		pd_cmd_error("out of memory");
+		goto out;
+	}
+	memset(&io, 0, sizeof(io));
+	io.bpf = o.bpf;
+	io.attr.dns_grace_ns = o.dns_grace_ns;
+	io.quiet = o.quiet;
+	for (i = 0; i < o.n_args; i++) {
+		memset(&res, 0, sizeof(res));
+		if (pd_ingest_file(store, o.args[i], &io, &res, errbuf) != PD_OK) {
+			pd_cmd_error("%s", errbuf);
+			goto out;
+		}
+		if (res.cut && !o.quiet)
+			fprintf(stderr,
+			        "pcapdomains: warning: %s (the data before it is reported)\n",
+			        res.cut_msg);
+		ids[n_ids++] = res.capture_id;
+	}
+	for (k = 0; k < o.n_select; k++) {
+		if (select_one(pd_store_db(store), o.select[k], &ids[n_ids], errbuf) != PD_OK) {
+			pd_cmd_error("%s", errbuf);
+			goto out;
+		}
+		n_ids++;
+	}
+	if (pd_geo_open(o.geoip, o.n_geoip, &geo, errbuf) != PD_OK) {
+		pd_cmd_error("%s", errbuf);
+		goto out;
+	}
+	if (o.allow && pd_policy_load(o.allow, &policy, errbuf) != PD_OK) {
+		pd_cmd_error("%s", errbuf);
+		goto out;
+	}
+
+	memset(&ro, 0, sizeof(ro));
+	ro.title = o.title;
+	ro.top = o.top ? o.top : DEFAULT_TOP;
+	for (i = 1; i < argc; i++) /* --top 0 means all: opts.c cannot tell 0 from absent */
+		if ((!strcmp(argv[i], "--top") && i + 1 < argc && !strcmp(argv[i + 1], "0")) ||
+		    !strcmp(argv[i], "--top=0"))
+			ro.top = 0;
+	ro.capture_ids = n_ids ? ids : NULL;
+	ro.n_capture_ids = n_ids;
+	ro.policy = policy;
+	ro.geo = geo;
+	ro.resolve = !o.no_resolve;
+	ro.rdns.resolver = o.resolver;
+	ro.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR") &&
+	           !(getenv("TERM") && !strcmp(getenv("TERM"), "dumb"));
+	ro.width = term_width();
+	if (pd_model_build(pd_store_db(store), &ro, &m, errbuf) != PD_OK) {
+		pd_cmd_error("%s", errbuf);
+		goto out;
+	}
+	for (k = 0; !o.quiet && k < m->n_notes; k++) /* the notes are in the report too */
+		fprintf(stderr, "pcapdomains: warning: %s\n", m->notes[k]);
+	ret = PD_EXIT_OK;
+	if (!o.n_outputs) {
+		if (write_stdout(m, stdout_fmt, &ro))
+			ret = PD_EXIT_ERROR;
+	}
+	for (k = 0; k < o.n_outputs; k++) {
+		struct pd_report_opts fo = ro;
+
+		if (strcmp(o.outputs[k], "-") || !isatty(STDOUT_FILENO))
+			fo.color = false;
+		if (!strcmp(o.outputs[k], "-") ? write_stdout(m, fmts[k], &fo)
+		                               : write_file(m, fmts[k], &fo, o.outputs[k]))
+			ret = PD_EXIT_ERROR;
+	}
+out:
+	pd_model_free(m);
+	pd_policy_free(policy);
+	pd_geo_close(geo);
+	pd_store_close(store);
+	free(ids);
+	return ret;
+}
