@@ -110,6 +110,8 @@ check_capture() {
 	local want_dns
 	want_dns=$(tuples "$f" | grep -c '/53 \|/53$')
 	e2e_check "$(basename "$f"): DNS flows to the resolver" "$want_dns" "$dns"
+	e2e_check "$(basename "$f"): app_proto of the DNS, TLS and HTTP flows" "dns $want_dns|http 2|tls 2" \
+		"$(e2e_sql "$db" "SELECT app_proto||' '||count(*) FROM flows WHERE capture_id=$cid AND server_port IN (53,80,443) AND proto IN ('tcp','udp') GROUP BY app_proto ORDER BY app_proto" | paste -sd'|')"
 	e2e_check "$(basename "$f"): at least 3 DNS flows (2 UDP, 1 TCP)" 1 "$([ "$dns" -ge 3 ] && echo 1)"
 	e2e_check "$(basename "$f"): TCP/UDP flows are exactly tshark's conversations" \
 		"$(tuples "$f")" "$(db_tuples "$db" "$cid")"
