@@ -574,7 +574,7 @@ void pd_write_html(const struct pd_model *m, const struct pd_report_opts *o, FIL
 	      f);
 	fprintf(f,
 	        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-	        "style-src 'sha256-%s'; script-src 'sha256-%s'; img-src data:; base-uri 'none'; "
+	        "style-src 'sha256-%s'; script-src 'sha256-%s'; base-uri 'none'; "
 	        "form-action 'none'\">\n",
 	        hs, hj);
 	fputs("<meta name=referrer content=no-referrer>\n<meta name=generator "

@@ -14,6 +14,7 @@
 
 #include "escape.h"
 #include "model.h"
+#include "names.h"
 #include "policy.h"
 #include "store.h"
 #include "testutil.h"
@@ -119,10 +120,13 @@ static struct pd_model *build(sqlite3 *db, const struct pd_report_opts *o)
 	return m;
 }
 
-static const struct pd_rm_dest *find_dest(const struct pd_model *m, const char *reg)
+/* The destination of name (grouped by its registrable domain, as names.c computes it). */
+static const struct pd_rm_dest *find_dest(const struct pd_model *m, const char *name)
 {
+	char reg[256];
 	size_t i;
 
+	pd_registrable(name, reg, sizeof(reg));
 	for (i = 0; i < m->n_dests; i++)
 		if (!strcmp(m->dests[i].registrable, reg))
 			return &m->dests[i];
