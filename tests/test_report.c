@@ -318,13 +318,13 @@ static bool clean_text(const char *s)
  * attribute is an event handler or points outside the file. */
 static void check_html(const char *h)
 {
-	static const char *const tags[] = { "!DOCTYPE", "html",   "head",       "meta",   "title",
-		                            "style",    "body",   "h1",         "h2",     "nav",
-		                            "a",        "dl",     "dt",         "dd",     "p",
-		                            "div",      "figure", "figcaption", "svg",    "g",
-		                            "text",     "rect",   "line",       "circle", "input",
-		                            "table",    "thead",  "tbody",      "tr",     "th",
-		                            "td",       "code",   "span",       "script", NULL };
+	static const char *const tags[] = {
+		"!DOCTYPE", "html",       "head",   "meta",  "title", "style", "body", "h1",
+		"h2",       "nav",        "a",      "dl",    "dt",    "dd",    "p",    "div",
+		"figure",   "figcaption", "svg",    "g",     "text",  "rect",  "line", "circle",
+		"polyline", "input",      "table",  "thead", "tbody", "tr",    "th",   "td",
+		"code",     "span",       "script", NULL
+	};
 	const char *p = h, *e;
 	char name[32], attr[64];
 	size_t n, i, scripts = 0;
@@ -588,6 +588,14 @@ START_TEST(large)
 	m = build(db, &o);
 	out = render(m, PD_FMT_CSV, &o);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	{
+		char *html = render(m, PD_FMT_HTML, &o);
+
+		/* thousands of destinations: the timeline is a line, not one dot each */
+		ck_assert_ptr_nonnull(strstr(html, "<polyline"));
+		ck_assert_ptr_null(strstr(html, "<circle"));
+		free(html);
+	}
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	fprintf(stderr, "large: 1000000 flows -> %zu rows, %zu destinations in %.2f s\n", m->n_rows,
 	        m->n_dests, secs);
