@@ -290,12 +290,12 @@ void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FIL
 			pd_esc_term(f, u->as_org);
 		}
 		if (u->ptr_status) {
-			fputs(" ptr: ", f);
+			fputs("  ptr: ", f);
 			pd_esc_term(f, u->ptr_status);
 		}
 		if (!strcmp(u->policy, "violation")) {
 			sgr(f, o, SGR_RED);
-			fputs(" violation", f);
+			fputs("  violation", f);
 			sgr(f, o, SGR_OFF);
 		}
 		fputc('\n', f);
