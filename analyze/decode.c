@@ -23,6 +23,7 @@
 
 #include "cur.h"
 #include "decode.h"
+#include "reader_impl.h"
 
 #define PD_MAX_VLAN_TAGS   8  /* stacked 802.1Q/802.1ad tags followed */
 #define PD_MAX_MPLS_LABELS 16 /* MPLS labels followed before giving up */
@@ -47,8 +48,6 @@ struct frag_set {
 	int64_t first_ts;
 	uint32_t total;      /* payload length once the last fragment is seen, else 0 */
 	uint32_t units_have; /* 8-byte units received */
-	uint32_t hdr_len;    /* IP header bytes kept in front of the payload */
-	uint8_t hdr[60];     /* first fragment's IPv4 header (for ip_len); unused for IPv6 */
 	uint8_t map[FRAG_UNITS / 8 + 1];
 	uint8_t *data; /* PD_MAX_FRAG_BYTES bytes */
 };
@@ -503,39 +502,60 @@ static enum pd_err decode_ethertype(struct pd_decoder *d, struct pd_cur *c, uint
 	return PD_ERR_MALFORMED; /* more tags than anyone stacks */
 }
 
-/* NFLOG: 4-byte header, then TLVs in the capturing host's byte order; we want NFULA_PAYLOAD. */
-static enum pd_err decode_nflog(struct pd_decoder *d, struct pd_cur *c, struct pd_pkt *pkt)
+/* Whether a TLV header at p (4 bytes) reads sensibly in one byte order with left bytes. */
+static bool nflog_tlv_fits(const uint8_t *p, size_t left, bool be)
 {
-	struct pd_cur v;
-	uint16_t len, type, le, be;
+	uint16_t len = be ? (uint16_t)((p[0] << 8) | p[1]) : (uint16_t)(p[0] | (p[1] << 8));
+	uint16_t type = be ? (uint16_t)((p[2] << 8) | p[3]) : (uint16_t)(p[2] | (p[3] << 8));
+
+	return len >= 4 && len <= left && (type & 0x3FFF) <= PD_NFLOG_MAX_TYPE;
+}
+
+enum pd_err pd_nflog_payload(const uint8_t *data, size_t len, struct pd_cur *payload)
+{
+	struct pd_cur c = pd_cur_make(data, len);
+	uint16_t tlen, type;
+	bool be;
 	size_t pad;
 	int n;
 
-	pd_cur_skip(c, 4); /* family, version, resource id */
-	if (c->err)
+	pd_cur_skip(&c, 4); /* family, version, resource id */
+	if (c.err || pd_cur_left(&c) < 4)
 		return PD_ERR_TRUNCATED;
-	for (n = 0; n < PD_MAX_NFLOG_TLVS && pd_cur_left(c) >= 4; n++) {
-		le = (uint16_t)(c->p[0] | (c->p[1] << 8));
-		be = (uint16_t)((c->p[0] << 8) | c->p[1]);
-		/* The host order is unknown: take the reading that fits. */
-		if (le >= 4 && le <= pd_cur_left(c)) {
-			len = le;
-			type = (uint16_t)(c->p[2] | (c->p[3] << 8));
-		} else if (be >= 4 && be <= pd_cur_left(c)) {
-			len = be;
-			type = (uint16_t)((c->p[2] << 8) | c->p[3]);
-		} else {
+	/* TLVs are in the capturing host's byte order, which the file does not record: take the
+	 * order in which the first TLV makes sense (little-endian when both do). */
+	if (nflog_tlv_fits(c.p, pd_cur_left(&c), false))
+		be = false;
+	else if (nflog_tlv_fits(c.p, pd_cur_left(&c), true))
+		be = true;
+	else
+		return PD_ERR_MALFORMED;
+	for (n = 0; n < PD_MAX_NFLOG_TLVS && pd_cur_left(&c) >= 4; n++) {
+		tlen = be ? pd_cur_be16(&c) : pd_cur_le16(&c);
+		type = be ? pd_cur_be16(&c) : pd_cur_le16(&c);
+		if (tlen < 4)
 			return PD_ERR_MALFORMED;
-		}
-		pd_cur_skip(c, 4);
-		v = pd_cur_sub(c, len - 4u);
-		pad = (4u - (len & 3u)) & 3u;
-		pd_cur_skip(c, pad > pd_cur_left(c) ? pd_cur_left(c) : pad);
-		if ((type & 0x3FFF) == 9) /* NFULA_PAYLOAD */
-			return decode_ip_any(d, &v, pkt);
+		*payload = pd_cur_sub(&c, tlen - 4u);
+		if (c.err)
+			return PD_ERR_MALFORMED;
+		if ((type & 0x3FFF) == PD_NFULA_PAYLOAD)
+			return PD_OK;
+		pad = (4u - (tlen & 3u)) & 3u;
+		pd_cur_skip(&c, pad > pd_cur_left(&c) ? pd_cur_left(&c) : pad);
 	}
-	d->st.not_ip++;
 	return PD_ERR_UNSUPPORTED;
+}
+
+static enum pd_err decode_nflog(struct pd_decoder *d, struct pd_cur *c, struct pd_pkt *pkt)
+{
+	struct pd_cur v;
+	enum pd_err e = pd_nflog_payload(c->p, pd_cur_left(c), &v);
+
+	if (e == PD_OK)
+		return decode_ip_any(d, &v, pkt);
+	if (e == PD_ERR_UNSUPPORTED)
+		d->st.not_ip++;
+	return e;
 }
 
 enum pd_err pd_decode(struct pd_decoder *d, const struct pd_frame *f, struct pd_pkt *pkt)

@@ -17,16 +17,16 @@
 
 struct pd_geo_db_info {
 	char path[512];
-	char type[64];        /* database_type from metadata: "GeoLite2-ASN", "DBIP-City-Lite" ... */
-	int64_t build_epoch;  /* build_epoch from metadata */
+	char type[64];       /* database_type from metadata: "GeoLite2-ASN", "DBIP-City-Lite" ... */
+	int64_t build_epoch; /* build_epoch from metadata */
 };
 
 struct pd_geo_result {
-	char country[8];      /* ISO code, "" unknown */
+	char country[8]; /* ISO code, "" unknown */
 	char city[128];
-	uint32_t asn;         /* 0 unknown */
+	uint32_t asn; /* 0 unknown */
 	char as_org[256];
-	const char *label;    /* special range ("private", "loopback", ...) or NULL */
+	const char *label; /* special range ("private", "loopback", ...) or NULL */
 };
 
 struct pd_geo;
@@ -37,10 +37,13 @@ struct pd_geo;
  * (pd_geo_count() == 0: reports say "GeoIP not configured").
  */
 PD_MUST_CHECK enum pd_err pd_geo_open(const char *const *paths, unsigned n, struct pd_geo **out,
-				      char errbuf[PD_ERRBUF_SIZE]);
+                                      char errbuf[PD_ERRBUF_SIZE]);
 void pd_geo_close(struct pd_geo *g);
 unsigned pd_geo_count(const struct pd_geo *g);
 const struct pd_geo_db_info *pd_geo_info(const struct pd_geo *g, unsigned i);
+
+/* The database set as text for geo_cache.db_key: "type@build_epoch,..." in open order. */
+char *pd_geo_key(const struct pd_geo *g, char *buf, size_t len);
 
 /* Looks a up in every database; fills what is known. Never fails: unknown stays empty. */
 void pd_geo_lookup(const struct pd_geo *g, const struct pd_addr *a, struct pd_geo_result *r);

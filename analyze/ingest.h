@@ -15,24 +15,25 @@
 #include "names.h"
 #include "store.h"
 
-#define PD_FLOW_IDLE_NS (300LL * 1000000000LL) /* a flow idle this long is written out */
-#define PD_MAX_LIVE_FLOWS 200000               /* beyond this the oldest-idle flows are flushed */
+#define PD_FLOW_IDLE_NS   (300LL * 1000000000LL) /* a flow idle this long is written out */
+#define PD_MAX_LIVE_FLOWS 200000                 /* beyond this the oldest-idle flows are flushed */
 
 struct pd_ingest_opts {
-	const char *bpf;                /* offline filter, NULL for none */
-	struct pd_attr_opts attr;       /* attribution options */
+	const char *bpf;          /* offline filter, NULL for none */
+	struct pd_attr_opts attr; /* attribution options */
 	bool quiet;
+	bool no_attribute; /* skip attribution (batch staging: it runs at merge) */
 	/* Progress callback (bytes read so far, file size); may be NULL. */
 	void (*progress)(void *arg, uint64_t done, uint64_t total);
 	void *progress_arg;
 };
 
 struct pd_ingest_result {
-	int64_t capture_id;             /* row id (existing row when already ingested) */
-	bool already;                   /* same content hash was already in the database */
-	bool cut;                       /* file was truncated/corrupt: data before the cut is in */
+	int64_t capture_id; /* row id (existing row when already ingested) */
+	bool already;       /* same content hash was already in the database */
+	bool cut;           /* file was truncated/corrupt: data before the cut is in */
 	uint64_t packets, bytes, flows, dns_answers;
-	char cut_msg[PD_ERRBUF_SIZE];   /* message naming file and offset when cut */
+	char cut_msg[PD_ERRBUF_SIZE]; /* message naming file and offset when cut */
 };
 
 /*
@@ -41,7 +42,24 @@ struct pd_ingest_result {
  * PD_ERR_FORMAT (not a capture / empty), PD_ERR_DB (nothing of this capture is stored).
  */
 PD_MUST_CHECK enum pd_err pd_ingest_file(struct pd_store *s, const char *path,
-					 const struct pd_ingest_opts *opts,
-					 struct pd_ingest_result *res, char errbuf[PD_ERRBUF_SIZE]);
+                                         const struct pd_ingest_opts *opts,
+                                         struct pd_ingest_result *res, char errbuf[PD_ERRBUF_SIZE]);
+
+/* Called by pd_ingest_batch() once per capture, in input order, when it is stored or failed
+ * (e != PD_OK: errbuf says why; res is then zeroed). i indexes paths. */
+typedef void (*pd_ingest_done_fn)(void *arg, size_t i, enum pd_err e,
+                                  const struct pd_ingest_result *res, const char *errbuf);
+
+/*
+ * Ingests paths[0..n) into s, each in its own transaction, with results equal to ingesting
+ * them one by one in order. jobs > 1 parses up to jobs captures at once on worker threads,
+ * each into a private staging database in $TMPDIR; this thread (the one writer, owning s)
+ * copies each into s in input order, attributes it and commits. opts->progress is not called
+ * when jobs > 1 (done() marks progress). Returns PD_OK, or PD_ERR_NOMEM when the workers
+ * could not be started (then nothing was ingested); per-capture failures go to done().
+ */
+PD_MUST_CHECK enum pd_err pd_ingest_batch(struct pd_store *s, char *const *paths, size_t n,
+                                          unsigned jobs, const struct pd_ingest_opts *opts,
+                                          pd_ingest_done_fn done, void *arg);
 
 #endif

@@ -17,18 +17,24 @@
 
 #include "err.h"
 
-#define PD_MAX_CANDIDATES 16       /* candidate names kept per flow */
-#define PD_MAX_NAMES_PER_ADDR 256  /* distinct names remembered per address */
+#define PD_MAX_CANDIDATES      16  /* candidate names kept per flow */
+#define PD_MAX_NAMES_PER_ADDR  256 /* distinct names remembered per address */
 #define PD_DNS_GRACE_DEFAULT_S 60  /* seconds past TTL an answer still counts as `dns` */
 
 struct pd_attr_opts {
-	int64_t dns_grace_ns; /* --dns-grace; 0 means the default */
+	int64_t dns_grace_ns; /* --dns-grace; 0 = the default, < 0 = no grace */
 };
 
 /* Attributes every flow of capture_id and fills the names table. */
 PD_MUST_CHECK enum pd_err pd_names_attribute(sqlite3 *db, int64_t capture_id,
-					     const struct pd_attr_opts *opts,
-					     char errbuf[PD_ERRBUF_SIZE]);
+                                             const struct pd_attr_opts *opts,
+                                             char errbuf[PD_ERRBUF_SIZE]);
+
+/*
+ * The address a complete reverse name stands for ("4.3.2.1.in-addr.arpa", 32-nibble ip6.arpa),
+ * as inet_ntop text into out (at least 46 bytes). Returns 0, or -1 when qname is not one.
+ */
+int pd_names_ptr_addr(const char *qname, char *out, size_t len);
 
 /*
  * Registrable domain (eTLD+1) of name by the Public Suffix List, into out. When name is an
@@ -36,9 +42,13 @@ PD_MUST_CHECK enum pd_err pd_names_attribute(sqlite3 *db, int64_t capture_id,
  */
 char *pd_registrable(const char *name, char *out, size_t len);
 
-/* CDN operator for a CNAME target or final name ("CloudFront", "Akamai", ...) or NULL. */
+/* CDN operator for a CNAME target or final name ("Amazon CloudFront", "Akamai", ...) or NULL;
+ * name may be a '>'-joined CNAME chain (the last element naming a CDN wins). */
 const char *pd_cdn_from_name(const char *name);
 /* CDN operator for an ASN organisation name, or NULL. */
 const char *pd_cdn_from_as_org(const char *as_org);
+/* Row i of the CNAME-suffix table (cdn.c) into *suffix / *cdn when i < the row count, which is
+ * returned: lets tests and docs walk the table. */
+size_t pd_cdn_table(size_t i, const char **suffix, const char **cdn);
 
 #endif

@@ -66,7 +66,8 @@ enum pd_err pd_pcap_open(struct pd_reader *r, char errbuf[PD_ERRBUF_SIZE])
 	r->snapshot = (uint32_t)pcap_snapshot(r->pc);
 	r->off = PCAP_FILE_HDR;
 	if (r->bpf) {
-		e = pd_reader_compile(r, r->linktype, r->info.snaplen, &r->prog, errbuf);
+		e = pd_reader_compile(r, r->linktype, r->info.snaplen, &r->prog, &r->prog_on_ip,
+		                      errbuf);
 		if (e != PD_OK)
 			return e;
 		r->has_prog = true;
@@ -126,7 +127,8 @@ enum pd_err pd_pcap_next(struct pd_reader *r, struct pd_frame *f, char errbuf[PD
 			off_t pos = ftello(pcap_file(r->pc));
 			r->off = pos > 0 ? (uint64_t)pos : r->off + PCAP_REC_HDR + h->caplen;
 		}
-		if (r->has_prog && !pcap_offline_filter(&r->prog, h, data))
+		if (r->has_prog &&
+		    !pd_reader_match(&r->prog, r->prog_on_ip, data, h->caplen, h->len))
 			continue;
 		/* With nanosecond precision requested, tv_usec holds nanoseconds. */
 		f->ts_ns = (int64_t)h->ts.tv_sec * 1000000000 + (int64_t)h->ts.tv_usec;

@@ -53,6 +53,7 @@ static enum pd_err next_block(struct pd_reader *r, struct pd_frame *f, char errb
 enum pd_err pd_pcapng_open(struct pd_reader *r, char errbuf[PD_ERRBUF_SIZE])
 {
 	struct bpf_program prog;
+	bool on_ip;
 	enum pd_err e;
 
 	r->fd = open(r->path, O_RDONLY | O_CLOEXEC);
@@ -64,7 +65,7 @@ enum pd_err pd_pcapng_open(struct pd_reader *r, char errbuf[PD_ERRBUF_SIZE])
 	r->cap = PD_NG_BUF;
 	if (r->bpf) {
 		/* Catch a bad expression now; each interface compiles its own program later. */
-		e = pd_reader_compile(r, PD_LINK_ETHERNET, 0, &prog, errbuf);
+		e = pd_reader_compile(r, PD_LINK_ETHERNET, 0, &prog, &on_ip, errbuf);
 		if (e != PD_OK)
 			return e;
 		pcap_freecode(&prog);
@@ -323,7 +324,8 @@ static enum pd_err do_idb(struct pd_reader *r, struct pd_cur *c, uint64_t boff,
 	if (e == PD_ERR_MALFORMED)
 		return opt_error(r, boff, "interface description", errbuf);
 	if (r->bpf) {
-		e = pd_reader_compile(r, ifc->linktype, ifc->snaplen, &ng->prog, errbuf);
+		e = pd_reader_compile(r, ifc->linktype, ifc->snaplen, &ng->prog, &ng->prog_on_ip,
+		                      errbuf);
 		if (e != PD_OK)
 			return e;
 		ng->has_prog = true;
@@ -393,7 +395,6 @@ static enum pd_err do_packet(struct pd_reader *r, uint32_t type, struct pd_cur *
 {
 	const struct pd_ng_iface *ng;
 	const struct pd_iface *ifc;
-	struct pcap_pkthdr ph;
 	struct pd_cur val;
 	uint32_t id, caplen, origlen;
 	uint64_t t = 0;
@@ -456,14 +457,9 @@ static enum pd_err do_packet(struct pd_reader *r, uint32_t type, struct pd_cur *
 		if (e == PD_ERR_MALFORMED)
 			return opt_error(r, boff, "packet", errbuf);
 	}
-	if (ng->has_prog) {
-		ph.ts.tv_sec = 0;
-		ph.ts.tv_usec = 0;
-		ph.caplen = f->caplen;
-		ph.len = f->origlen;
-		if (!pcap_offline_filter(&ng->prog, &ph, f->data))
-			return PD_ERR_NOTFOUND;
-	}
+	if (ng->has_prog &&
+	    !pd_reader_match(&ng->prog, ng->prog_on_ip, f->data, f->caplen, f->origlen))
+		return PD_ERR_NOTFOUND;
 	return PD_OK;
 }
 

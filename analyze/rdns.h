@@ -13,7 +13,7 @@
 #include "err.h"
 
 #define PD_RDNS_CONCURRENCY 32
-#define PD_RDNS_TIMEOUT_MS 2000
+#define PD_RDNS_TIMEOUT_MS  2000
 #define PD_RDNS_MAX_LOOKUPS 4096 /* per run; more addresses are left unresolved with a warning */
 
 struct pd_rdns_opts {
@@ -22,9 +22,14 @@ struct pd_rdns_opts {
 	int concurrency;      /* 0 = PD_RDNS_CONCURRENCY */
 };
 
-/* Looks up the addresses not yet in ptr_cache and stores the results. */
+/*
+ * Looks up the addresses not yet in ptr_cache and stores the results. Sends packets: never call
+ * it under --no-resolve. Returns PD_OK with a warning in errbuf (errbuf[0] != 0) when some
+ * addresses were left unresolved (over PD_RDNS_MAX_LOOKUPS, or an unreachable resolver);
+ * PD_ERR_USAGE for a bad resolver string.
+ */
 PD_MUST_CHECK enum pd_err pd_rdns_resolve(sqlite3 *db, const char *const *ips, size_t n,
-					  const struct pd_rdns_opts *opts,
-					  char errbuf[PD_ERRBUF_SIZE]);
+                                          const struct pd_rdns_opts *opts,
+                                          char errbuf[PD_ERRBUF_SIZE]);
 
 #endif

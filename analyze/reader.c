@@ -54,14 +54,15 @@ struct pd_reader *pd_reader_open(const char *path, const char *bpf, enum pd_err 
 		return NULL;
 	}
 	r->fd = -1;
-	snprintf(r->path, sizeof(r->path), "%s", path);
-	if (bpf && *bpf) {
+	r->path = strdup(path);
+	if (bpf && *bpf)
 		r->bpf = strdup(bpf);
-		if (!r->bpf) {
-			free(r);
-			*err = pd_errf(errbuf, PD_ERR_NOMEM, "%s: out of memory", path);
-			return NULL;
-		}
+	if (!r->path || (bpf && *bpf && !r->bpf)) {
+		free(r->path);
+		free(r->bpf);
+		free(r);
+		*err = pd_errf(errbuf, PD_ERR_NOMEM, "%s: out of memory", path);
+		return NULL;
 	}
 	switch (magic) {
 	case 0xA1B2C3D4u:
@@ -133,6 +134,7 @@ void pd_reader_free(struct pd_reader *r)
 	else if (r->kind == PD_READER_PCAPNG)
 		pd_pcapng_close(r);
 	free(r->bpf);
+	free(r->path);
 	free(r);
 }
 
@@ -152,7 +154,7 @@ static int link_to_dlt(int linktype)
 }
 
 enum pd_err pd_reader_compile(struct pd_reader *r, int linktype, uint32_t snaplen,
-                              struct bpf_program *prog, char errbuf[PD_ERRBUF_SIZE])
+                              struct bpf_program *prog, bool *on_ip, char errbuf[PD_ERRBUF_SIZE])
 {
 	pcap_t *p;
 	char msg[PCAP_ERRBUF_SIZE];
@@ -160,7 +162,8 @@ enum pd_err pd_reader_compile(struct pd_reader *r, int linktype, uint32_t snaple
 
 	if (snaplen == 0 || snaplen > 262144)
 		snaplen = 262144;
-	p = pcap_open_dead(link_to_dlt(linktype), (int)snaplen);
+	*on_ip = linktype == PD_LINK_NFLOG;
+	p = pcap_open_dead(*on_ip ? DLT_RAW : link_to_dlt(linktype), (int)snaplen);
 	if (!p)
 		return pd_errf(errbuf, PD_ERR_NOMEM, "%s: out of memory", r->path);
 	if (pcap_compile(p, prog, r->bpf, 1, PCAP_NETMASK_UNKNOWN) != 0) {
@@ -180,6 +183,25 @@ enum pd_err pd_reader_compile(struct pd_reader *r, int linktype, uint32_t snaple
 	if (p)
 		pcap_close(p);
 	return e;
+}
+
+bool pd_reader_match(const struct bpf_program *prog, bool on_ip, const uint8_t *data,
+                     uint32_t caplen, uint32_t origlen)
+{
+	struct pcap_pkthdr h;
+	struct pd_cur ip;
+
+	if (on_ip) {
+		if (pd_nflog_payload(data, caplen, &ip) != PD_OK)
+			return false; /* no IP packet inside: a filter on IP cannot match */
+		origlen -= caplen - (uint32_t)pd_cur_left(&ip);
+		caplen = (uint32_t)pd_cur_left(&ip);
+		data = ip.p;
+	}
+	memset(&h, 0, sizeof(h));
+	h.caplen = caplen;
+	h.len = origlen;
+	return pcap_offline_filter(prog, &h, data) != 0;
 }
 
 const char *pd_link_name(int linktype)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "capture.h"
+#include "cur.h"
 
 enum pd_reader_kind { PD_READER_PCAP = 1, PD_READER_PCAPNG };
 
@@ -20,13 +21,14 @@ struct pd_ng_iface {
 	int64_t tsoffset_ns; /* if_tsoffset in nanoseconds */
 	struct bpf_program prog;
 	bool has_prog;
+	bool prog_on_ip; /* prog was compiled for raw IP (see pd_reader_match) */
 };
 
 struct pd_reader {
 	enum pd_reader_kind kind;
-	char path[256];
-	char *bpf; /* filter expression (owned) or NULL */
-	bool done; /* an error or the end was reached */
+	char *path; /* as given to pd_reader_open (owned) */
+	char *bpf;  /* filter expression (owned) or NULL */
+	bool done;  /* an error or the end was reached */
 	struct pd_capinfo info;
 
 	/* classic pcap */
@@ -39,6 +41,7 @@ struct pd_reader {
 	uint32_t snapshot; /* libpcap's snaplen: records are cut to it */
 	struct bpf_program prog;
 	bool has_prog;
+	bool prog_on_ip;
 
 	/* pcapng */
 	int fd;
@@ -63,10 +66,27 @@ enum pd_err pd_pcapng_next(struct pd_reader *r, struct pd_frame *f, char errbuf[
 void pd_pcapng_close(struct pd_reader *r);
 
 /*
- * Compiles r->bpf for linktype into prog. PD_ERR_USAGE when the expression is bad for any link
- * type, PD_ERR_UNSUPPORTED when only this link type cannot carry it; message in errbuf.
+ * Compiles r->bpf for linktype into prog. For NFLOG, which libpcap cannot filter, the program is
+ * compiled for raw IP and *on_ip set. PD_ERR_USAGE when the expression is bad for any link type,
+ * PD_ERR_UNSUPPORTED when only this link type cannot carry it; message in errbuf.
  */
 enum pd_err pd_reader_compile(struct pd_reader *r, int linktype, uint32_t snaplen,
-                              struct bpf_program *prog, char errbuf[PD_ERRBUF_SIZE]);
+                              struct bpf_program *prog, bool *on_ip, char errbuf[PD_ERRBUF_SIZE]);
+
+#define PD_NFULA_PAYLOAD  9  /* NFLOG TLV holding the packet (linux/netfilter/nfnetlink_log.h) */
+#define PD_NFLOG_MAX_TYPE 32 /* NFULA_* types are small numbers; larger means wrong byte order */
+
+/*
+ * Finds the NFULA_PAYLOAD TLV of an NFLOG frame (decode.c). PD_OK with *payload over the IP
+ * packet, PD_ERR_UNSUPPORTED when there is none, PD_ERR_TRUNCATED or PD_ERR_MALFORMED.
+ */
+enum pd_err pd_nflog_payload(const uint8_t *data, size_t len, struct pd_cur *payload);
+
+/*
+ * Runs a compiled filter on a frame. With on_ip the program was compiled for raw IP because
+ * libpcap cannot filter the link type (NFLOG): it runs on the IP packet inside.
+ */
+bool pd_reader_match(const struct bpf_program *prog, bool on_ip, const uint8_t *data,
+                     uint32_t caplen, uint32_t origlen);
 
 #endif

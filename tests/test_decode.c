@@ -187,6 +187,23 @@ START_TEST(valid)
 	memcpy(fr + 16, ip6, n6);
 	ck_assert_int_eq(run(PD_LINK_NFLOG, fr, 16 + n6, &p), PD_OK);
 	check_tcp6(&p);
+	/* Big-endian TLVs in a frame longer than 2048 bytes: the first TLV's length 8 read
+	 * little-endian is 2048 and fits, but its type then reads 0x0a00, not a NFULA type. */
+	{
+		static uint8_t big[2400];
+		memcpy(big,
+		       "\x0a\x00\x00\x01"
+		       "\x00\x08\x00\x0a"
+		       "abcd",
+		       12);
+		big[12] = 0;
+		big[13] = (uint8_t)(4 + n6);
+		big[14] = 0;
+		big[15] = 9;
+		memcpy(big + 16, ip6, n6);
+		ck_assert_int_eq(run(PD_LINK_NFLOG, big, sizeof(big), &p), PD_OK);
+		check_tcp6(&p);
+	}
 }
 END_TEST
 

@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <pcap/pcap.h>
@@ -154,7 +155,25 @@ START_TEST(libpcap_written)
 	r = pd_reader_open(path, "port port", &e, eb);
 	ck_assert_ptr_null(r);
 	ck_assert_int_eq(e, PD_ERR_USAGE);
-	unlink(path);
+
+	/* A path longer than 256 bytes opens too (two directories of 150-byte names). */
+	{
+		char d1[300], d2[500], longp[600];
+		snprintf(d1, sizeof(d1), "%s.d%0150d", path, 1);
+		snprintf(d2, sizeof(d2), "%s/%0150d", d1, 2);
+		ck_assert_int_eq(mkdir(d1, 0700), 0);
+		ck_assert_int_eq(mkdir(d2, 0700), 0);
+		snprintf(longp, sizeof(longp), "%s/x.pcap", d2);
+		ck_assert_uint_gt(strlen(longp), 300);
+		ck_assert_int_eq(rename(path, longp), 0);
+		r = pd_reader_open(longp, NULL, &e, eb);
+		ck_assert_msg(r != NULL, "%s", eb);
+		ck_assert_int_eq(pd_reader_next(r, &f, eb), PD_OK);
+		pd_reader_free(r);
+		unlink(longp);
+		rmdir(d2);
+		rmdir(d1);
+	}
 	free(path);
 }
 END_TEST
@@ -286,6 +305,35 @@ START_TEST(hostile)
 		ck_assert_uint_eq(pd_reader_tell(r), c.len);
 		pd_reader_free(r);
 	}
+	free(c.b);
+
+	/* libpcap cannot filter NFLOG: our filter runs on the IP packet in NFULA_PAYLOAD. Frames:
+	 * NFLOG header + NFULA_PAYLOAD TLV (little-endian) around UDP, TCP, then a frame whose
+	 * TLV length runs past the frame (hostile: no payload to filter, so it does not match). */
+	memset(&c, 0, sizeof(c));
+	cb_pcap_header(&c, false, 65535, PD_LINK_NFLOG);
+	{
+		uint8_t fr[400], eth[400];
+		int k;
+		for (k = 0; k < 3; k++) {
+			size_t n = eth_frame(eth, k == 1 ? 6 : 17, 10) - 14;
+			memcpy(fr, "\x02\x00\x00\x05", 4);
+			fr[4] = (uint8_t)(4 + n);
+			fr[5] = k == 2 ? 0x7f : 0;
+			fr[6] = 9;
+			fr[7] = 0;
+			memcpy(fr + 8, eth + 14, n);
+			cb_pcap_record(&c, false, k * 1000, fr, (uint32_t)(8 + n),
+			               (uint32_t)(8 + n));
+		}
+	}
+	r = open_buf(&c, "udp port 53", &e, eb);
+	ck_assert_msg(r != NULL, "%s", eb);
+	ck_assert_int_eq(pd_reader_next(r, &f, eb), PD_OK);
+	ck_assert_int_eq(f.ts_ns, 0);
+	ck_assert_int_eq(f.linktype, PD_LINK_NFLOG);
+	ck_assert_int_eq(pd_reader_next(r, &f, eb), PD_ERR_NOTFOUND);
+	pd_reader_free(r);
 	free(c.b);
 
 	/* A filter cannot be compiled for link type 147 (USER0). */

@@ -1,0 +1,296 @@
+/*
+ * batch.c - ingesting many captures, optionally in parallel (`ingest -j N`, SPEC 2 and 4).
+ *
+ * SQLite has one writer at a time, so parsing is what runs in parallel: each worker thread
+ * takes the next capture, opens a private staging database (a temporary file with the same
+ * schema, no journal sync) and runs the ordinary pd_ingest_file() into it without attribution.
+ * The calling thread is the only one touching the user's database: it waits for captures in
+ * input order, skips one whose content hash is already stored, and otherwise copies the
+ * staged rows in one BEGIN IMMEDIATE ... COMMIT (columns taken from the schema itself, rows in
+ * their staged order, so ids come out as with -j 1), runs attribution and commits. Workers
+ * stay at most 2*jobs captures ahead of the writer, which bounds the staging files on disk.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ingest.h"
+
+enum slot_state { SLOT_WAITING, SLOT_RUNNING, SLOT_DONE };
+
+struct slot {
+	enum slot_state state;
+	enum pd_err err;
+	char stage[4096]; /* staging database path ("" when none) */
+	struct pd_ingest_result res;
+	char errbuf[PD_ERRBUF_SIZE];
+};
+
+struct batch {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	char *const *paths;
+	size_t n, next, written; /* next capture to parse; captures the writer has finished */
+	size_t ahead;            /* how far parsing may run ahead of the writer */
+	struct slot *slots;
+	struct pd_ingest_opts opts;
+};
+
+static void *worker(void *arg)
+{
+	struct batch *b = arg;
+
+	for (;;) {
+		struct slot *sl;
+		struct pd_store *st = NULL;
+		size_t i;
+		int fd;
+
+		pthread_mutex_lock(&b->mu);
+		while (b->next < b->n && b->next >= b->written + b->ahead)
+			pthread_cond_wait(&b->cv, &b->mu);
+		if (b->next >= b->n) {
+			pthread_mutex_unlock(&b->mu);
+			return NULL;
+		}
+		i = b->next++;
+		sl = &b->slots[i];
+		sl->state = SLOT_RUNNING;
+		pthread_mutex_unlock(&b->mu);
+
+		snprintf(sl->stage, sizeof(sl->stage), "%s/pcapdomains-stage-XXXXXX",
+		         getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+		fd = mkstemp(sl->stage);
+		if (fd < 0) {
+			sl->err = pd_errf(sl->errbuf, PD_ERR_IO, "%s: staging file %s: %s",
+			                  b->paths[i], sl->stage, strerror(errno));
+			sl->stage[0] = 0;
+		} else {
+			close(fd); /* an empty file: pd_store_open gives it the schema */
+			sl->err = pd_store_open(sl->stage, false, &st, sl->errbuf);
+		}
+		if (sl->err == PD_OK)
+			sl->err = pd_store_exec(
+			        st, "PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF",
+			        "tuning the staging database", sl->errbuf);
+		if (sl->err == PD_OK)
+			sl->err = pd_ingest_file(st, b->paths[i], &b->opts, &sl->res, sl->errbuf);
+		pd_store_close(st);
+
+		pthread_mutex_lock(&b->mu);
+		sl->state = SLOT_DONE;
+		pthread_cond_broadcast(&b->cv);
+		pthread_mutex_unlock(&b->mu);
+	}
+}
+
+/* "a, b, c" of table's columns except id (and capture_id when skip_capture), from the schema. */
+static enum pd_err columns(sqlite3 *db, const char *table, bool skip_capture, char *out, size_t len,
+                           char errbuf[PD_ERRBUF_SIZE])
+{
+	sqlite3_stmt *st = NULL;
+	char sql[128];
+	size_t used = 0;
+	int rc;
+
+	snprintf(sql, sizeof(sql), "PRAGMA main.table_info(%s)", table);
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	out[0] = 0;
+	while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+		const char *c = (const char *)sqlite3_column_text(st, 1);
+
+		if (!c || !strcmp(c, "id") || (skip_capture && !strcmp(c, "capture_id")))
+			continue;
+		used += (size_t)snprintf(out + used, used < len ? len - used : 0, "%s\"%s\"",
+		                         used ? ", " : "", c);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK || used >= len || !used)
+		return pd_errf(errbuf, PD_ERR_DB, "reading the columns of %s: %s", table,
+		               sqlite3_errmsg(db));
+	return PD_OK;
+}
+
+static enum pd_err exec_id(sqlite3 *db, const char *sql, int64_t id, const char *what,
+                           char errbuf[PD_ERRBUF_SIZE])
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, id);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return pd_errf(errbuf, PD_ERR_DB, "%s: %s while %s",
+		               sqlite3_db_filename(db, "main") && *sqlite3_db_filename(db, "main")
+		                       ? sqlite3_db_filename(db, "main")
+		                       : ":memory:",
+		               sqlite3_errmsg(db), what);
+	return PD_OK;
+}
+
+/* Copies a staged capture into the user's database (the writer's half of -j). */
+static enum pd_err merge_stage(struct pd_store *s, struct slot *sl,
+                               const struct pd_ingest_opts *opts, char errbuf[PD_ERRBUF_SIZE])
+{
+	static const char *const tables[] = { "interfaces", "flows", "dns_answers", "findings",
+		                              "counters" };
+	sqlite3 *db = pd_store_db(s);
+	sqlite3_stmt *st = NULL;
+	char cols[2048], sql[5000];
+	int64_t id = 0, existing = 0;
+	bool attached = false, in_tx = false;
+	enum pd_err e;
+	size_t t;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, "ATTACH DATABASE ? AS stage", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, sl->stage, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return pd_errf(errbuf, PD_ERR_DB, "attaching the staging database %s: %s",
+		               sl->stage, sqlite3_errmsg(db));
+	attached = true;
+	if ((e = pd_store_exec(s, "BEGIN IMMEDIATE", "starting the capture transaction", errbuf)) !=
+	    PD_OK)
+		goto out;
+	in_tx = true;
+	rc = sqlite3_prepare_v2(db,
+	                        "SELECT m.id FROM main.captures m JOIN stage.captures s "
+	                        "ON m.sha256 = s.sha256",
+	                        -1, &st, NULL);
+	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		existing = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (existing) {
+		sl->res.already = true;
+		sl->res.capture_id = existing;
+		sl->res.flows = sl->res.dns_answers = 0;
+		e = PD_OK;
+		goto out;
+	}
+	if ((e = columns(db, "captures", false, cols, sizeof(cols), errbuf)) != PD_OK)
+		goto out;
+	snprintf(sql, sizeof(sql), "INSERT INTO main.captures(%s) SELECT %s FROM stage.captures",
+	         cols, cols);
+	if ((e = pd_store_exec(s, sql, "storing the capture", errbuf)) != PD_OK)
+		goto out;
+	id = sqlite3_last_insert_rowid(db);
+	for (t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+		if ((e = columns(db, tables[t], true, cols, sizeof(cols), errbuf)) != PD_OK)
+			goto out;
+		snprintf(sql, sizeof(sql),
+		         "INSERT INTO main.%s(capture_id, %s) SELECT ?1, %s FROM stage.%s "
+		         "ORDER BY rowid",
+		         tables[t], cols, cols, tables[t]);
+		if ((e = exec_id(db, sql, id, "copying staged rows", errbuf)) != PD_OK)
+			goto out;
+	}
+	if ((e = pd_names_attribute(db, id, &opts->attr, errbuf)) != PD_OK)
+		goto out;
+	if ((e = pd_store_exec(s, "COMMIT", "committing the capture", errbuf)) != PD_OK)
+		goto out;
+	in_tx = false;
+	sl->res.capture_id = id;
+out:
+	if (in_tx)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	if (attached)
+		sqlite3_exec(db, "DETACH DATABASE stage", NULL, NULL, NULL);
+	return e;
+}
+
+static void remove_stage(struct slot *sl)
+{
+	char j[4200];
+
+	if (!sl->stage[0])
+		return;
+	unlink(sl->stage);
+	snprintf(j, sizeof(j), "%s-journal", sl->stage);
+	unlink(j);
+	sl->stage[0] = 0;
+}
+
+enum pd_err pd_ingest_batch(struct pd_store *s, char *const *paths, size_t n, unsigned jobs,
+                            const struct pd_ingest_opts *opts, pd_ingest_done_fn done, void *arg)
+{
+	struct pd_ingest_opts o;
+	struct batch b;
+	pthread_t th[256];
+	unsigned nth = 0, k;
+	size_t i;
+
+	memset(&o, 0, sizeof(o));
+	if (opts)
+		o = *opts;
+	if (jobs <= 1 || n <= 1) {
+		for (i = 0; i < n; i++) {
+			struct pd_ingest_result res;
+			char errbuf[PD_ERRBUF_SIZE] = "";
+			enum pd_err e = pd_ingest_file(s, paths[i], &o, &res, errbuf);
+
+			if (e != PD_OK)
+				memset(&res, 0, sizeof(res));
+			done(arg, i, e, &res, errbuf);
+		}
+		return PD_OK;
+	}
+	memset(&b, 0, sizeof(b));
+	b.paths = paths;
+	b.n = n;
+	b.opts = o;
+	b.opts.no_attribute = true;
+	b.opts.progress = NULL;
+	b.ahead = 2 * (size_t)jobs;
+	b.slots = calloc(n, sizeof(*b.slots));
+	if (!b.slots)
+		return PD_ERR_NOMEM;
+	pthread_mutex_init(&b.mu, NULL);
+	pthread_cond_init(&b.cv, NULL);
+	if (jobs > 256)
+		jobs = 256;
+	if (jobs > n)
+		jobs = (unsigned)n;
+	for (k = 0; k < jobs; k++)
+		if (pthread_create(&th[nth], NULL, worker, &b) == 0)
+			nth++;
+	if (!nth) {
+		free(b.slots);
+		return PD_ERR_NOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		struct slot *sl = &b.slots[i];
+		enum pd_err e;
+
+		pthread_mutex_lock(&b.mu);
+		while (sl->state != SLOT_DONE)
+			pthread_cond_wait(&b.cv, &b.mu);
+		pthread_mutex_unlock(&b.mu);
+		e = sl->err;
+		if (e == PD_OK)
+			e = merge_stage(s, sl, &o, sl->errbuf);
+		remove_stage(sl);
+		if (e != PD_OK)
+			memset(&sl->res, 0, sizeof(sl->res));
+		done(arg, i, e, &sl->res, sl->errbuf);
+		pthread_mutex_lock(&b.mu);
+		b.written = i + 1;
+		pthread_cond_broadcast(&b.cv);
+		pthread_mutex_unlock(&b.mu);
+	}
+	for (k = 0; k < nth; k++)
+		pthread_join(th[k], NULL);
+	pthread_mutex_destroy(&b.mu);
+	pthread_cond_destroy(&b.cv);
+	free(b.slots);
+	return PD_OK;
+}

@@ -1,0 +1,94 @@
+/*
+ * psl.c - registrable domain (eTLD+1) of a name by the Public Suffix List
+ * (https://publicsuffix.org/list/), through libpsl.
+ *
+ * Debian's libpsl 0.21 carries a built-in list (psl_builtin(), from the publicsuffix package at
+ * build time); when a build has none, the distribution's list file is loaded once through
+ * psl_latest(NULL). Both the ICANN and the private sections count, as browsers do, so
+ * "foo.github.io" and "d1.cloudfront.net" are registrable domains of their own.
+ * Names come from packets: only lowercase LDH/underscore ASCII names are given to libpsl;
+ * addresses, public suffixes, single labels and anything else are returned as they are
+ * (lowercased, without a trailing dot).
+ */
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libpsl.h>
+
+#include "names.h"
+
+static const psl_ctx_t *psl_ctx;
+static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
+
+static void psl_init(void)
+{
+	psl_ctx = psl_builtin();
+	if (!psl_ctx)
+		psl_ctx = psl_latest(NULL); /* kept for the life of the process */
+}
+
+static int is_ldh_name(const char *s)
+{
+	const char *p;
+
+	if (!*s || *s == '.')
+		return 0;
+	for (p = s; *p; p++) {
+		char c = *p;
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		      c == '.'))
+			return 0;
+		if (c == '.' && p[1] == '.')
+			return 0;
+	}
+	return 1;
+}
+
+static int is_addr_literal(const char *s)
+{
+	unsigned char buf[16];
+	char tmp[64];
+	size_t n = strlen(s);
+
+	if (inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1)
+		return 1;
+	if (n > 2 && n < sizeof(tmp) && s[0] == '[' && s[n - 1] == ']') {
+		memcpy(tmp, s + 1, n - 2);
+		tmp[n - 2] = 0;
+		return inet_pton(AF_INET6, tmp, buf) == 1;
+	}
+	return 0;
+}
+
+char *pd_registrable(const char *name, char *out, size_t len)
+{
+	const char *reg;
+	size_t n, i;
+
+	if (!len)
+		return out;
+	n = strlen(name);
+	if (n >= len)
+		n = len - 1;
+	for (i = 0; i < n; i++) {
+		char c = name[i];
+
+		out[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+	}
+	out[n] = 0;
+	if (n > 1 && out[n - 1] == '.')
+		out[n - 1] = 0;
+	if (!is_ldh_name(out) || is_addr_literal(out))
+		return out;
+	pthread_once(&psl_once, psl_init);
+	if (!psl_ctx)
+		return out;
+	reg = psl_registrable_domain(psl_ctx, out);
+	/* reg points into out (a suffix of it): move it to the front. */
+	if (reg && reg != out)
+		memmove(out, reg, strlen(reg) + 1);
+	return out;
+}

@@ -1,0 +1,869 @@
+/*
+ * test_ingest.c - a capture into the database end to end. Every capture here is built by this
+ * file with libpcap's pcap_dump: Ethernet + IPv4/IPv6 + TCP/UDP packets assembled below
+ * (a DNS response with a CNAME chain given out of order, a TCP handshake whose TLS
+ * ClientHello arrives in two segments in reverse order, DNS over TCP with two messages split
+ * across segments, an HTTP request), then the rows are checked with SQL.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <pcap/pcap.h>
+
+#include "ingest.h"
+#include "store.h"
+#include "testutil.h"
+
+static char dir[64];
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/ingest-test-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cleanup of %s failed\n", dir);
+}
+
+/* ---- building packets ------------------------------------------------------------------ */
+
+struct cap {
+	pcap_t *p;
+	pcap_dumper_t *d;
+	int64_t t_us;
+};
+
+static void cap_open(struct cap *c, const char *path)
+{
+	c->p = pcap_open_dead(DLT_EN10MB, 65535);
+	ck_assert_ptr_nonnull(c->p);
+	c->d = pcap_dump_open(c->p, path);
+	ck_assert_ptr_nonnull(c->d);
+	c->t_us = 1700000000LL * 1000000;
+}
+
+static void cap_close(struct cap *c)
+{
+	pcap_dump_close(c->d);
+	pcap_close(c->p);
+}
+
+struct ep {
+	int fam;
+	uint8_t a[16];
+	uint16_t port;
+};
+
+static struct ep ep(const char *addr, uint16_t port)
+{
+	struct ep e;
+
+	memset(&e, 0, sizeof(e));
+	e.port = port;
+	if (inet_pton(AF_INET, addr, e.a) == 1) {
+		e.fam = 4;
+	} else {
+		ck_assert_int_eq(inet_pton(AF_INET6, addr, e.a), 1);
+		e.fam = 6;
+	}
+	return e;
+}
+
+static void put16(uint8_t *p, unsigned v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v & 0xffff);
+}
+
+/* Builds one frame into b: Ethernet, IPv4 or IPv6, TCP (proto 6) or UDP (17), payload. */
+static size_t build_frame(uint8_t *b, size_t cap, const struct ep *s, const struct ep *d, int proto,
+                          uint8_t flags, uint32_t seq, uint32_t ack, const void *payload,
+                          size_t len)
+{
+	size_t l4 = proto == 6 ? 20 : 8, ipl = s->fam == 4 ? 20 : 40, n = 14 + ipl + l4 + len;
+	uint8_t *ip = b + 14, *t = ip + ipl;
+
+	ck_assert_uint_le(n, cap);
+	memset(b, 0, n);
+	memcpy(b, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02", 12);
+	if (s->fam == 4) {
+		put16(b + 12, 0x0800);
+		ip[0] = 0x45;
+		put16(ip + 2, (unsigned)(ipl + l4 + len));
+		ip[8] = 64;
+		ip[9] = (uint8_t)proto;
+		memcpy(ip + 12, s->a, 4);
+		memcpy(ip + 16, d->a, 4);
+	} else {
+		put16(b + 12, 0x86dd);
+		ip[0] = 0x60;
+		put16(ip + 4, (unsigned)(l4 + len));
+		ip[6] = (uint8_t)proto;
+		ip[7] = 64;
+		memcpy(ip + 8, s->a, 16);
+		memcpy(ip + 24, d->a, 16);
+	}
+	put16(t, s->port);
+	put16(t + 2, d->port);
+	if (proto == 6) {
+		put32(t + 4, seq);
+		put32(t + 8, ack);
+		t[12] = 5 << 4;
+		t[13] = flags;
+		put16(t + 14, 65535);
+	} else {
+		put16(t + 4, (unsigned)(8 + len));
+	}
+	if (len)
+		memcpy(t + l4, payload, len);
+	return n;
+}
+
+/* Writes one frame (see build_frame), 1 ms after the previous one. */
+static void frame(struct cap *c, const struct ep *s, const struct ep *d, int proto, uint8_t flags,
+                  uint32_t seq, uint32_t ack, const void *payload, size_t len)
+{
+	uint8_t b[4096];
+	size_t n = build_frame(b, sizeof(b), s, d, proto, flags, seq, ack, payload, len);
+	struct pcap_pkthdr h;
+
+	c->t_us += 1000;
+	h.ts.tv_sec = c->t_us / 1000000;
+	h.ts.tv_usec = c->t_us % 1000000;
+	h.caplen = h.len = (bpf_u_int32)n;
+	pcap_dump((u_char *)c->d, &h, b);
+}
+
+#define SYN 0x02
+#define ACK 0x10
+#define PSH 0x08
+#define RST 0x04
+
+/* DNS name in wire form (no compression). */
+static size_t dname(uint8_t *p, const char *name)
+{
+	size_t n = 0;
+
+	while (*name) {
+		const char *dot = strchr(name, '.');
+		size_t l = dot ? (size_t)(dot - name) : strlen(name);
+		p[n++] = (uint8_t)l;
+		memcpy(p + n, name, l);
+		n += l;
+		name += l + (dot ? 1 : 0);
+	}
+	p[n++] = 0;
+	return n;
+}
+
+/* A DNS response to qname/qtype: CNAME www.example.com -> cdn.example.net given after the A
+ * record of cdn.example.net (order must not matter), TTL 300. */
+static size_t dns_response(uint8_t *m, uint16_t id, const char *qname)
+{
+	size_t n = 12, k;
+
+	put16(m, id);
+	put16(m + 2, 0x8180); /* QR, RD, RA, NOERROR */
+	put16(m + 4, 1);
+	put16(m + 6, 2);
+	put16(m + 8, 0);
+	put16(m + 10, 0);
+	n += dname(m + n, qname);
+	put16(m + n, 1); /* A */
+	put16(m + n + 2, 1);
+	n += 4;
+	/* A cdn.example.net 93.184.216.34 */
+	n += dname(m + n, "cdn.example.net");
+	put16(m + n, 1);
+	put16(m + n + 2, 1);
+	put32(m + n + 4, 300);
+	put16(m + n + 8, 4);
+	memcpy(m + n + 10, "\x5d\xb8\xd8\x22", 4);
+	n += 14;
+	/* CNAME qname -> cdn.example.net */
+	n += dname(m + n, qname);
+	put16(m + n, 5);
+	put16(m + n + 2, 1);
+	put32(m + n + 4, 300);
+	k = dname(m + n + 10, "cdn.example.net");
+	put16(m + n + 8, (unsigned)k);
+	n += 10 + k;
+	return n;
+}
+
+/* A TLS 1.2-style ClientHello record with SNI and ALPN "h2" (RFC 8446 4.1.2, RFC 6066 3,
+ * RFC 7301 3.1). */
+static size_t client_hello(uint8_t *r, const char *sni)
+{
+	uint8_t *h = r + 5, *b = h + 4, *e;
+	size_t n = 0, sl = strlen(sni), ext, body;
+
+	r[0] = 0x16;
+	put16(r + 1, 0x0301);
+	b[n++] = 3;
+	b[n++] = 3;
+	memset(b + n, 0x11, 32);
+	n += 32;
+	b[n++] = 0;      /* session id */
+	put16(b + n, 2); /* cipher suites */
+	put16(b + n + 2, 0x1301);
+	n += 4;
+	b[n++] = 1; /* compression methods */
+	b[n++] = 0;
+	e = b + n + 2;
+	ext = 0;
+	put16(e + ext, 0); /* server_name */
+	put16(e + ext + 2, (unsigned)(sl + 5));
+	put16(e + ext + 4, (unsigned)(sl + 3));
+	e[ext + 6] = 0;
+	put16(e + ext + 7, (unsigned)sl);
+	memcpy(e + ext + 9, sni, sl);
+	ext += 9 + sl;
+	put16(e + ext, 16); /* ALPN */
+	put16(e + ext + 2, 5);
+	put16(e + ext + 4, 3);
+	e[ext + 6] = 2;
+	memcpy(e + ext + 7, "h2", 2);
+	ext += 9;
+	put16(b + n, (unsigned)ext);
+	n += 2 + ext;
+	body = n;
+	h[0] = 1;
+	h[1] = (uint8_t)(body >> 16);
+	put16(h + 2, (unsigned)(body & 0xffff));
+	put16(r + 3, (unsigned)(body + 4));
+	return 5 + 4 + body;
+}
+
+/* ---- checking rows ---------------------------------------------------------------------- */
+
+static int64_t q_int(struct pd_store *s, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	ck_assert_msg(sqlite3_prepare_v2(pd_store_db(s), sql, -1, &st, NULL) == SQLITE_OK, "%s",
+	              sql);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static char *q_text(struct pd_store *s, const char *sql)
+{
+	static char out[1024];
+	sqlite3_stmt *st;
+
+	out[0] = 0;
+	ck_assert_msg(sqlite3_prepare_v2(pd_store_db(s), sql, -1, &st, NULL) == SQLITE_OK, "%s",
+	              sql);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(out, sizeof(out), "%s", (const char *)sqlite3_column_text(st, 0));
+	else
+		snprintf(out, sizeof(out), "(null)");
+	sqlite3_finalize(st);
+	return out;
+}
+
+static struct pd_store *open_db(const char *name)
+{
+	char path[128], err[PD_ERRBUF_SIZE];
+	struct pd_store *s;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	ck_assert_msg(pd_store_open(path, false, &s, err) == PD_OK, "%s", err);
+	return s;
+}
+
+static enum pd_err ingest(struct pd_store *s, const char *path, struct pd_ingest_result *res,
+                          char *err)
+{
+	struct pd_ingest_opts o;
+
+	memset(&o, 0, sizeof(o));
+	return pd_ingest_file(s, path, &o, res, err);
+}
+
+/* The main scenario: DNS over UDP, then TLS over TCP with a reordered ClientHello, an IPv6
+ * HTTP request, a refused connection. */
+static void build_main(const char *path)
+{
+	struct cap c;
+	struct ep cl = ep("10.4.0.2", 40000), rs = ep("10.4.0.53", 53);
+	struct ep cl2 = ep("10.4.0.2", 40001), srv = ep("93.184.216.34", 443);
+	struct ep c6 = ep("fd00:4::2", 40002), s6 = ep("fd00:4::80", 80);
+	struct ep cl3 = ep("10.4.0.2", 40003), s3 = ep("10.4.0.9", 22);
+	uint8_t m[512], ch[512];
+	size_t n;
+	const char *http = "GET / HTTP/1.1\r\nHost: Web.Example.ORG:8080\r\nAccept: */*\r\n\r\n";
+
+	cap_open(&c, path);
+	/* DNS query and response */
+	memset(m, 0, 12);
+	put16(m, 0x1234);
+	put16(m + 2, 0x0100);
+	put16(m + 4, 1);
+	n = 12 + dname(m + 12, "www.example.com");
+	put16(m + n, 1);
+	put16(m + n + 2, 1);
+	frame(&c, &cl, &rs, 17, 0, 0, 0, m, n + 4);
+	n = dns_response(m, 0x1234, "www.example.com");
+	frame(&c, &rs, &cl, 17, 0, 0, 0, m, n);
+	/* TCP handshake, ClientHello split in two segments sent in reverse order */
+	frame(&c, &cl2, &srv, 6, SYN, 1000, 0, NULL, 0);
+	frame(&c, &srv, &cl2, 6, SYN | ACK, 5000, 1001, NULL, 0);
+	frame(&c, &cl2, &srv, 6, ACK, 1001, 5001, NULL, 0);
+	n = client_hello(ch, "www.example.com");
+	frame(&c, &cl2, &srv, 6, ACK | PSH, 1001 + 40, 5001, ch + 40, n - 40);
+	frame(&c, &cl2, &srv, 6, ACK | PSH, 1001, 5001, ch, 40);
+	frame(&c, &srv, &cl2, 6, ACK | PSH, 5001, 1001 + (uint32_t)n, "server-hello-bytes", 18);
+	/* HTTP over IPv6, no handshake seen (midstream) */
+	frame(&c, &c6, &s6, 6, ACK | PSH, 77, 1, http, strlen(http));
+	/* refused */
+	frame(&c, &cl3, &s3, 6, SYN, 1, 0, NULL, 0);
+	frame(&c, &s3, &cl3, 6, RST | ACK, 0, 2, NULL, 0);
+	cap_close(&c);
+}
+
+START_TEST(valid)
+{
+	char path[128], err[PD_ERRBUF_SIZE] = "";
+	struct pd_store *s = open_db("v.db");
+	struct pd_ingest_result res;
+
+	snprintf(path, sizeof(path), "%s/main.pcap", dir);
+	build_main(path);
+	ck_assert_msg(ingest(s, path, &res, err) == PD_OK, "%s", err);
+	ck_assert(!res.already);
+	ck_assert(!res.cut);
+	ck_assert_uint_eq(res.packets, 11);
+	ck_assert_uint_eq(res.flows, 4);
+
+	/* capture row */
+	ck_assert_int_eq(q_int(s, "SELECT count(*) FROM captures"), 1);
+	ck_assert_str_eq(q_text(s, "SELECT format || '/' || link_types FROM captures"),
+	                 "pcap/ether");
+	ck_assert_int_eq(q_int(s, "SELECT packets FROM captures"), 11);
+	ck_assert_int_eq(q_int(s, "SELECT length(sha256) FROM captures"), 64);
+	ck_assert_int_eq(q_int(s, "SELECT size FROM captures"), q_int(s, "SELECT size FROM "
+	                                                                 "captures"));
+	ck_assert_int_eq(q_int(s, "SELECT cut_at IS NULL AND drops IS NULL FROM captures"), 1);
+	ck_assert_int_eq(q_int(s, "SELECT last_ns - first_ns FROM captures"), 10 * 1000000LL);
+	ck_assert_str_eq(q_text(s, "SELECT idx||' '||link_type||' '||snaplen FROM interfaces"),
+	                 "0 ether 65535");
+
+	/* DNS rows: A with its CNAME chain, and the CNAME */
+	ck_assert_int_eq(q_int(s, "SELECT count(*) FROM dns_answers"), 2);
+	ck_assert_str_eq(q_text(s, "SELECT client_ip||' '||resolver_ip||' '||resolver_port||' '||"
+	                           "transport||' '||qname||' '||qtype||' '||rcode FROM dns_answers "
+	                           "WHERE rr_type='A'"),
+	                 "10.4.0.2 10.4.0.53 53 udp www.example.com A NOERROR");
+	ck_assert_str_eq(q_text(s, "SELECT answer||' '||ttl||' '||chain FROM dns_answers WHERE "
+	                           "rr_type='A'"),
+	                 "93.184.216.34 300 www.example.com>cdn.example.net");
+	ck_assert_str_eq(q_text(s, "SELECT rr_name||'>'||answer FROM dns_answers WHERE "
+	                           "rr_type='CNAME'"),
+	                 "www.example.com>cdn.example.net");
+
+	/* TLS flow */
+	ck_assert_str_eq(q_text(s,
+	                        "SELECT client_ip||':'||client_port||' '||server_ip||':'||"
+	                        "server_port||' '||tcp_state||' '||app_proto||' '||sni||' '||alpn||"
+	                        "' '||ech FROM flows WHERE server_port=443"),
+	                 "10.4.0.2:40001 93.184.216.34:443 established tls www.example.com h2 0");
+	{
+		uint8_t ch[512];
+		size_t n = client_hello(ch, "www.example.com");
+		char want[64];
+
+		/* out: SYN, ACK (40 each), two segments (40 + their bytes); in: SYN-ACK, data */
+		snprintf(want, sizeof(want), "4 2 %zu %d", 160 + n, 40 + 40 + 18);
+		ck_assert_str_eq(q_text(s,
+		                        "SELECT packets_out||' '||packets_in||' '||bytes_out||' '||"
+		                        "bytes_in FROM flows WHERE server_port=443"),
+		                 want);
+	}
+	/* HTTP over IPv6, midstream */
+	ck_assert_str_eq(q_text(s, "SELECT client_ip||' '||server_ip||' '||tcp_state||' '||"
+	                           "app_proto||' '||http_host FROM flows WHERE server_port=80"),
+	                 "fd00:4::2 fd00:4::80 midstream http web.example.org");
+	ck_assert_str_eq(q_text(s, "SELECT tcp_state FROM flows WHERE server_port=22"), "refused");
+	ck_assert_str_eq(q_text(s, "SELECT proto||' '||app_proto||' '||client_port FROM flows "
+	                           "WHERE server_port=53"),
+	                 "udp dns 40000");
+	/* counters */
+	ck_assert_int_eq(q_int(s, "SELECT n FROM counters WHERE kind='frame' AND what='seen'"), 11);
+	ck_assert_int_eq(q_int(s, "SELECT n FROM counters WHERE kind='tls' AND "
+	                          "what='client_hello'"),
+	                 1);
+	ck_assert_int_eq(q_int(s, "SELECT n FROM counters WHERE kind='dns' AND "
+	                          "what='responses'"),
+	                 1);
+	pd_store_close(s);
+}
+END_TEST
+
+/* DNS over TCP: two length-prefixed responses, the first split across two segments and the
+ * second sharing a segment with the first's tail (RFC 1035 4.2.2, RFC 7766 6.2.1). */
+START_TEST(dns_tcp)
+{
+	char path[128], err[PD_ERRBUF_SIZE] = "";
+	struct pd_store *s = open_db("t.db");
+	struct pd_ingest_result res;
+	struct cap c;
+	struct ep cl = ep("10.4.0.2", 41000), rs = ep("10.4.0.53", 53);
+	uint8_t m1[512], m2[512], stream[1200];
+	size_t n1, n2, n = 0, cut;
+
+	snprintf(path, sizeof(path), "%s/dnstcp.pcap", dir);
+	n1 = dns_response(m1, 1, "www.example.com");
+	n2 = dns_response(m2, 2, "api.example.com");
+	put16(stream, (unsigned)n1);
+	memcpy(stream + 2, m1, n1);
+	n = 2 + n1;
+	put16(stream + n, (unsigned)n2);
+	memcpy(stream + n + 2, m2, n2);
+	n += 2 + n2;
+	cut = 20;
+	cap_open(&c, path);
+	frame(&c, &cl, &rs, 6, SYN, 7000, 0, NULL, 0);
+	frame(&c, &rs, &cl, 6, SYN | ACK, 9000, 7001, NULL, 0);
+	frame(&c, &cl, &rs, 6, ACK, 7001, 9001, NULL, 0);
+	frame(&c, &cl, &rs, 6, ACK | PSH, 7001, 9001, "\x00\x05query", 7);
+	frame(&c, &rs, &cl, 6, ACK | PSH, 9001, 7008, stream, cut);
+	frame(&c, &rs, &cl, 6, ACK | PSH, 9001 + (uint32_t)cut, 7008, stream + cut, n - cut);
+	/* a retransmission of the tail changes nothing */
+	frame(&c, &rs, &cl, 6, ACK | PSH, 9001 + (uint32_t)cut, 7008, stream + cut, n - cut);
+	cap_close(&c);
+
+	ck_assert_msg(ingest(s, path, &res, err) == PD_OK, "%s", err);
+	ck_assert_int_eq(q_int(s, "SELECT count(*) FROM dns_answers WHERE transport='tcp'"), 4);
+	ck_assert_str_eq(q_text(s, "SELECT group_concat(qname||'='||answer, ',') FROM "
+	                           "(SELECT * FROM dns_answers WHERE rr_type='A' ORDER BY qname)"),
+	                 "api.example.com=93.184.216.34,www.example.com=93.184.216.34");
+	ck_assert_str_eq(q_text(s, "SELECT chain FROM dns_answers WHERE rr_type='A' AND "
+	                           "qname='api.example.com'"),
+	                 "api.example.com>cdn.example.net");
+	ck_assert_str_eq(q_text(s, "SELECT app_proto||' '||tcp_state FROM flows"),
+	                 "dns established");
+	pd_store_close(s);
+}
+END_TEST
+
+START_TEST(idempotent)
+{
+	char p1[128], p2[128], err[PD_ERRBUF_SIZE] = "";
+	struct pd_store *s = open_db("i.db");
+	struct pd_ingest_result res;
+	struct cap c;
+	struct ep a = ep("10.4.0.2", 42000), b = ep("10.4.0.3", 9999);
+	int64_t id;
+
+	snprintf(p1, sizeof(p1), "%s/one.pcap", dir);
+	snprintf(p2, sizeof(p2), "%s/two.pcap", dir);
+	build_main(p1);
+	cap_open(&c, p2);
+	frame(&c, &a, &b, 17, 0, 0, 0, "hello", 5);
+	cap_close(&c);
+
+	ck_assert_msg(ingest(s, p1, &res, err) == PD_OK, "%s", err);
+	id = res.capture_id;
+	ck_assert_int_eq(q_int(s, "SELECT count(*) FROM flows"), 4);
+	/* the same file again: a no-op reporting the existing capture */
+	ck_assert_msg(ingest(s, p1, &res, err) == PD_OK, "%s", err);
+	ck_assert(res.already);
+	ck_assert_int_eq(res.capture_id, id);
+	ck_assert_int_eq(q_int(s, "SELECT count(*) FROM captures"), 1);
+	ck_assert_int_eq(q_int(s, "SELECT count(*) FROM flows"), 4);
+	ck_assert_int_eq(q_int(s, "SELECT count(*) FROM dns_answers"), 2);
+	/* a second capture in the same database */
+	ck_assert_msg(ingest(s, p2, &res, err) == PD_OK, "%s", err);
+	ck_assert(!res.already);
+	ck_assert_int_eq(q_int(s, "SELECT count(*) FROM captures"), 2);
+	ck_assert_int_eq(q_int(s, "SELECT count(*) FROM flows"), 5);
+	ck_assert_int_eq(q_int(s, "SELECT count(DISTINCT capture_id) FROM flows"), 2);
+	/* deleting a capture cascades to its rows */
+	ck_assert_int_eq(pd_store_exec(s, "DELETE FROM captures WHERE id=1", "deleting", err),
+	                 PD_OK);
+	ck_assert_int_eq(q_int(s, "SELECT count(*) FROM flows"), 1);
+	ck_assert_int_eq(q_int(s, "SELECT count(*) FROM dns_answers"), 0);
+	pd_store_close(s);
+}
+END_TEST
+
+START_TEST(truncated)
+{
+	char path[128], err[PD_ERRBUF_SIZE] = "";
+	struct pd_store *s = open_db("c.db");
+	struct pd_ingest_result res;
+	FILE *f;
+	long size;
+
+	snprintf(path, sizeof(path), "%s/cut.pcap", dir);
+	build_main(path);
+	/* cut the file in the middle of the last record (the RST) */
+	f = fopen(path, "rb");
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fclose(f);
+	ck_assert_int_eq(truncate(path, size - 20), 0);
+	ck_assert_msg(ingest(s, path, &res, err) == PD_OK, "%s", err);
+	ck_assert(res.cut);
+	ck_assert_uint_eq(res.packets, 10);
+	ck_assert_ptr_nonnull(strstr(res.cut_msg, "cut.pcap"));
+	ck_assert_int_eq(q_int(s, "SELECT cut_at IS NOT NULL AND error IS NOT NULL FROM captures"),
+	                 1);
+	ck_assert_int_eq(q_int(s, "SELECT packets FROM captures"), 10);
+	/* rows from before the cut are in */
+	ck_assert_str_eq(q_text(s, "SELECT sni FROM flows WHERE server_port=443"),
+	                 "www.example.com");
+	ck_assert_int_eq(q_int(s, "SELECT count(*) FROM dns_answers"), 2);
+	ck_assert_str_eq(q_text(s, "SELECT tcp_state FROM flows WHERE server_port=22"), "syn-only");
+	ck_assert_int_eq(q_int(s, "SELECT count(*) FROM findings WHERE kind='truncated-capture'"),
+	                 1);
+	pd_store_close(s);
+}
+END_TEST
+
+START_TEST(locked)
+{
+	char path[128], dbp[128], err[PD_ERRBUF_SIZE] = "";
+	struct pd_store *s = open_db("l.db");
+	struct pd_ingest_result res;
+	sqlite3 *other;
+
+	snprintf(path, sizeof(path), "%s/main.pcap", dir);
+	snprintf(dbp, sizeof(dbp), "%s/l.db", dir);
+	build_main(path);
+	ck_assert_int_eq(sqlite3_open(dbp, &other), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(ingest(s, path, &res, err), PD_ERR_DB);
+	ck_assert_ptr_nonnull(strstr(err, "locked"));
+	ck_assert_ptr_nonnull(strstr(err, "l.db"));
+	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(other);
+	ck_assert_int_eq(q_int(s, "SELECT count(*) FROM captures"), 0);
+	/* once released, the same capture goes in */
+	ck_assert_msg(ingest(s, path, &res, err) == PD_OK, "%s", err);
+	ck_assert_int_eq(q_int(s, "SELECT count(*) FROM captures"), 1);
+	pd_store_close(s);
+}
+END_TEST
+
+START_TEST(hostile)
+{
+	/* hostile evidence built here: a DNS response whose answer name is a compression pointer
+	 * to itself (RFC 1035 4.1.4 loop), a TLS ClientHello whose middle segment never arrives,
+	 * TLS-looking garbage, and a file that is not a capture */
+	char path[128], junk[128], err[PD_ERRBUF_SIZE] = "";
+	struct pd_store *s = open_db("h.db");
+	struct pd_ingest_result res;
+	struct cap c;
+	struct ep cl = ep("10.4.0.2", 43000), rs = ep("10.4.0.53", 53);
+	struct ep cl2 = ep("10.4.0.2", 43001), srv = ep("10.4.0.7", 443);
+	struct ep cl3 = ep("10.4.0.2", 43002);
+	uint8_t m[64], ch[512];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/hostile.pcap", dir);
+	memset(m, 0, sizeof(m));
+	put16(m, 7);
+	put16(m + 2, 0x8180);
+	put16(m + 4, 1);
+	put16(m + 6, 1);
+	n = 12 + dname(m + 12, "loop.example");
+	put16(m + n, 1);
+	put16(m + n + 2, 1);
+	n += 4;
+	put16(m + n, 0xc000 | (unsigned)n); /* pointer to itself */
+	put16(m + n + 2, 1);
+	put16(m + n + 4, 1);
+	put32(m + n + 6, 60);
+	put16(m + n + 10, 4);
+	memcpy(m + n + 12, "\x01\x02\x03\x04", 4);
+	n += 16;
+	cap_open(&c, path);
+	frame(&c, &rs, &cl, 17, 0, 0, 0, m, n);
+	/* ClientHello in three segments, the middle one missing: no SNI may be reported */
+	n = client_hello(ch, "secret.example.com");
+	frame(&c, &cl2, &srv, 6, SYN, 100, 0, NULL, 0);
+	frame(&c, &cl2, &srv, 6, ACK | PSH, 101, 1, ch, 30);
+	frame(&c, &cl2, &srv, 6, ACK | PSH, 101 + 60, 1, ch + 60, n - 60);
+	/* a handshake record header announcing 16 KB then garbage */
+	frame(&c, &cl3, &srv, 6, ACK | PSH, 1, 1, "\x16\x03\x01\x40\x00\x01\xff\xff\xff", 9);
+	cap_close(&c);
+
+	ck_assert_msg(ingest(s, path, &res, err) == PD_OK, "%s", err);
+	ck_assert_int_eq(q_int(s, "SELECT count(*) FROM flows WHERE sni IS NOT NULL"), 0);
+	ck_assert_int_eq(q_int(s, "SELECT count(*) FROM dns_answers WHERE answer='1.2.3.4'"), 0);
+	ck_assert_int_ge(q_int(s, "SELECT n FROM counters WHERE kind='dns' AND what='malformed'"),
+	                 1);
+
+	/* not a capture: an error naming the file, nothing stored */
+	snprintf(junk, sizeof(junk), "%s/junk.pcap", dir);
+	f = fopen(junk, "wb");
+	fputs("this is not a capture file at all, just some text to read\n", f);
+	fclose(f);
+	ck_assert_int_eq(ingest(s, junk, &res, err), PD_ERR_FORMAT);
+	ck_assert_ptr_nonnull(strstr(err, "junk.pcap"));
+	snprintf(junk, sizeof(junk), "%s/missing.pcap", dir);
+	ck_assert_int_eq(ingest(s, junk, &res, err), PD_ERR_IO);
+	ck_assert_int_eq(q_int(s, "SELECT count(*) FROM captures"), 1);
+	pd_store_close(s);
+}
+END_TEST
+
+/* ---- a pcapng file written by hand (draft-ietf-opsawg-pcapng), little endian ---------- */
+
+struct ng {
+	uint8_t b[8192];
+	size_t n;
+};
+
+static void ng_u16(struct ng *g, unsigned v)
+{
+	g->b[g->n++] = (uint8_t)v;
+	g->b[g->n++] = (uint8_t)(v >> 8);
+}
+
+static void ng_u32(struct ng *g, uint32_t v)
+{
+	ng_u16(g, v & 0xffff);
+	ng_u16(g, v >> 16);
+}
+
+static void ng_opt(struct ng *g, unsigned code, const void *v, size_t len)
+{
+	ng_u16(g, code);
+	ng_u16(g, (unsigned)len);
+	memcpy(g->b + g->n, v, len);
+	g->n += len;
+	while (g->n % 4)
+		g->b[g->n++] = 0;
+}
+
+static size_t ng_begin(struct ng *g, uint32_t type)
+{
+	size_t start = g->n;
+
+	ng_u32(g, type);
+	ng_u32(g, 0); /* total length, patched by ng_end */
+	return start;
+}
+
+static void ng_end(struct ng *g, size_t start)
+{
+	uint32_t len = (uint32_t)(g->n - start + 4);
+
+	ng_u32(g, len);
+	g->b[start + 4] = (uint8_t)len;
+	g->b[start + 5] = (uint8_t)(len >> 8);
+	g->b[start + 6] = (uint8_t)(len >> 16);
+	g->b[start + 7] = (uint8_t)(len >> 24);
+}
+
+/* The container metadata of pcapdomains-capture lands in the capture row; interfaces with
+ * their statistics in interfaces; drops summed and reported. */
+START_TEST(pcapng_meta)
+{
+	static const char *const meta[] = {
+		"pcapdomains.runtime=docker",     "pcapdomains.container_id=abc123def456",
+		"pcapdomains.container_name=web", "pcapdomains.image=nginx:1.25",
+		"pcapdomains.pid=4242",           "pcapdomains.netns_inode=4026532000",
+		"pcapdomains.host=builder-7",     "pcapdomains.filter=not port 22",
+	};
+	char path[128], err[PD_ERRBUF_SIZE] = "";
+	struct pd_store *s = open_db("ng.db");
+	struct pd_ingest_result res;
+	struct ep cl = ep("10.4.0.2", 40000), rs = ep("10.4.0.53", 53);
+	struct ng *g = calloc(1, sizeof(*g));
+	uint8_t fr[512], m[512];
+	size_t blk, n, fl, i;
+	uint64_t v;
+	FILE *f;
+
+	blk = ng_begin(g, 0x0A0D0D0A);
+	ng_u32(g, 0x1A2B3C4D);
+	ng_u16(g, 1);
+	ng_u16(g, 0);
+	ng_u32(g, 0xffffffff);
+	ng_u32(g, 0xffffffff);
+	for (i = 0; i < sizeof(meta) / sizeof(meta[0]); i++)
+		ng_opt(g, 1, meta[i], strlen(meta[i]));
+	ng_opt(g, 1, "recorded for the test", 21);
+	ng_opt(g, 4, "pcapdomains-capture 0.1.0", 25);
+	ng_opt(g, 0, "", 0);
+	ng_end(g, blk);
+	blk = ng_begin(g, 1); /* interface: Ethernet, eth0 */
+	ng_u16(g, 1);
+	ng_u16(g, 0);
+	ng_u32(g, 262144);
+	ng_opt(g, 2, "eth0", 4);
+	ng_opt(g, 0, "", 0);
+	ng_end(g, blk);
+	n = dns_response(m, 9, "www.example.com");
+	fl = build_frame(fr, sizeof(fr), &rs, &cl, 17, 0, 0, 0, m, n);
+	blk = ng_begin(g, 6); /* enhanced packet, microseconds */
+	ng_u32(g, 0);
+	v = 1700000000ull * 1000000;
+	ng_u32(g, (uint32_t)(v >> 32));
+	ng_u32(g, (uint32_t)v);
+	ng_u32(g, (uint32_t)fl);
+	ng_u32(g, (uint32_t)fl);
+	memcpy(g->b + g->n, fr, fl);
+	g->n += fl;
+	while (g->n % 4)
+		g->b[g->n++] = 0;
+	ng_end(g, blk);
+	blk = ng_begin(g, 5); /* interface statistics: 10 received, 3 dropped */
+	ng_u32(g, 0);
+	ng_u32(g, (uint32_t)(v >> 32));
+	ng_u32(g, (uint32_t)v);
+	ng_opt(g, 4, "\x0a\0\0\0\0\0\0\0", 8);
+	ng_opt(g, 5, "\x03\0\0\0\0\0\0\0", 8);
+	ng_opt(g, 0, "", 0);
+	ng_end(g, blk);
+	snprintf(path, sizeof(path), "%s/meta.pcapng", dir);
+	f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(g->b, 1, g->n, f), g->n);
+	fclose(f);
+	free(g);
+
+	ck_assert_msg(ingest(s, path, &res, err) == PD_OK, "%s", err);
+	ck_assert_str_eq(
+	        q_text(s, "SELECT format||' '||link_types||' '||runtime||' '||"
+	                  "container_id||' '||container_name||' '||image||' '||pid||' '||"
+	                  "netns_inode||' '||capture_host||' '||capture_filter FROM captures"),
+	        "pcapng ether docker abc123def456 web nginx:1.25 4242 4026532000 builder-7 "
+	        "not port 22");
+	ck_assert_str_eq(q_text(s, "SELECT capture_app||'|'||comment||'|'||drops FROM captures"),
+	                 "pcapdomains-capture 0.1.0|recorded for the test|3");
+	ck_assert_int_eq(q_int(s, "SELECT typeof(pid) = 'integer' FROM captures"), 1);
+	ck_assert_str_eq(q_text(s, "SELECT idx||' '||name||' '||link_type||' '||snaplen||' '||"
+	                           "received||' '||dropped FROM interfaces"),
+	                 "0 eth0 ether 262144 10 3");
+	ck_assert_int_eq(q_int(s, "SELECT count(*) FROM findings WHERE kind='drops'"), 1);
+	ck_assert_int_eq(q_int(s, "SELECT count(*) FROM dns_answers WHERE rr_type='A'"), 1);
+	pd_store_close(s);
+}
+END_TEST
+
+struct done_log {
+	char text[4096];
+	size_t used;
+};
+
+static void on_done(void *arg, size_t i, enum pd_err e, const struct pd_ingest_result *res,
+                    const char *errbuf)
+{
+	struct done_log *l = arg;
+
+	l->used += (size_t)snprintf(l->text + l->used, sizeof(l->text) - l->used, "%zu:%d:%d:%lld;",
+	                            i, (int)e, res->already, (long long)res->capture_id);
+}
+
+/* Every row of the tables ingest writes, in id order, without the ingest time. */
+static char *dump(struct pd_store *s)
+{
+	static const char *const q[] = {
+		"SELECT group_concat(id||path||sha256||packets||ifnull(cut_at,'-'),'|') FROM "
+		"captures",
+		"SELECT group_concat(id||capture_id||client_ip||client_port||server_ip||"
+		"ifnull(sni,'')||ifnull(app_proto,''),'|') FROM flows",
+		"SELECT "
+		"group_concat(id||capture_id||qname||ifnull(answer,'')||ifnull(chain,''),'|') "
+		"FROM dns_answers",
+		"SELECT group_concat(capture_id||kind||what||n,'|') FROM counters",
+	};
+	char *out = calloc(1, 65536);
+	size_t used = 0, i;
+
+	for (i = 0; i < sizeof(q) / sizeof(q[0]); i++)
+		used += (size_t)snprintf(out + used, 65536 - used, "%s\n", q_text(s, q[i]));
+	return out;
+}
+
+/* -j 2 stores exactly what -j 1 stores, in the same order, with the same ids. */
+START_TEST(batch)
+{
+	char p1[128], p2[128], p3[128], bad[128];
+	char *paths[5];
+	struct pd_store *s1 = open_db("b1.db"), *s2 = open_db("b2.db");
+	struct pd_ingest_opts o;
+	struct done_log l1 = { .used = 0 }, l2 = { .used = 0 };
+	char *d1, *d2;
+	FILE *f;
+
+	snprintf(p1, sizeof(p1), "%s/b-main.pcap", dir);
+	snprintf(p2, sizeof(p2), "%s/b-cut.pcap", dir);
+	snprintf(p3, sizeof(p3), "%s/b-dup.pcap", dir);
+	snprintf(bad, sizeof(bad), "%s/b-bad.pcap", dir);
+	build_main(p1);
+	build_main(p2);
+	ck_assert_int_eq(truncate(p2, 300), 0);
+	build_main(p3); /* same bytes as p1 */
+	f = fopen(bad, "wb");
+	fputs("not a capture, text written by the test\n", f);
+	fclose(f);
+	paths[0] = p1;
+	paths[1] = bad;
+	paths[2] = p2;
+	paths[3] = p3;
+	paths[4] = p1;
+	memset(&o, 0, sizeof(o));
+	ck_assert_int_eq(pd_ingest_batch(s1, paths, 5, 1, &o, on_done, &l1), PD_OK);
+	ck_assert_int_eq(pd_ingest_batch(s2, paths, 5, 2, &o, on_done, &l2), PD_OK);
+	ck_assert_str_eq(l1.text, l2.text);
+	ck_assert_str_eq(l1.text, "0:0:0:1;1:8:0:0;2:0:0:2;3:0:1:1;4:0:1:1;");
+	d1 = dump(s1);
+	d2 = dump(s2);
+	ck_assert_str_eq(d1, d2);
+	ck_assert_int_eq(q_int(s2, "SELECT count(*) FROM captures"), 2);
+	free(d1);
+	free(d2);
+	pd_store_close(s1);
+	pd_store_close(s2);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("ingest");
+	TCase *t = tcase_create("ingest");
+
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_set_timeout(t, 60);
+	tcase_add_test(t, valid);
+	tcase_add_test(t, dns_tcp);
+	tcase_add_test(t, idempotent);
+	tcase_add_test(t, truncated);
+	tcase_add_test(t, locked);
+	tcase_add_test(t, hostile);
+	tcase_add_test(t, batch);
+	tcase_add_test(t, pcapng_meta);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	return pd_test_run(suite());
+}
