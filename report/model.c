@@ -518,27 +518,6 @@ static void bind_opt(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 }
 
-/* The geo_cache key naming the open databases (types and build dates). */
-static void geo_key(const struct pd_geo *g, char *key, size_t len)
-{
-	const struct pd_geo_db_info *in;
-	size_t used = 0;
-	unsigned i;
-	int n;
-
-	key[0] = 0;
-	for (i = 0; i < pd_geo_count(g); i++) {
-		in = pd_geo_info(g, i);
-		if (!in)
-			continue;
-		n = snprintf(key + used, len - used, "%s%s@%" PRId64, used ? "," : "", in->type,
-		             in->build_epoch);
-		if (n < 0 || (size_t)n >= len - used)
-			break;
-		used += (size_t)n;
-	}
-}
-
 /*
  * PTR lookups (optional), PTR cache, GeoIP (geo_cache first), special ranges, per distinct
  * address; rows are sorted by address here.
@@ -584,7 +563,7 @@ static enum pd_err enrich_addresses(struct build *b)
 	e = prep(b, "SELECT name, status, looked_up_at FROM ptr_cache WHERE ip = ?", &pq,
 	         "reading ptr_cache");
 	if (!e && have_geo) {
-		geo_key(o->geo, key, sizeof(key));
+		pd_geo_key(o->geo, key, sizeof(key));
 		e = prep(b,
 		         "SELECT country, city, asn, as_org FROM geo_cache WHERE ip = ? AND db_key "
 		         "= ?",
@@ -622,7 +601,7 @@ static enum pd_err enrich_addresses(struct build *b)
 			}
 			sqlite3_reset(pq);
 			cached = false;
-			if (have_geo && have_addr && !r->label) {
+			if (have_geo && have_addr) {
 				sqlite3_bind_text(gq, 1, r->server_ip, -1, SQLITE_STATIC);
 				sqlite3_bind_text(gq, 2, key, -1, SQLITE_STATIC);
 				if (sqlite3_step(gq) == SQLITE_ROW) {

@@ -291,10 +291,16 @@ void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FIL
 		pd_esc_term_fit(f, u->ports, 16, 0);
 		fprintf(f, "  %6" PRId64 " flows  %8s out  %8s in", u->flows,
 		        pd_rm_bytes(u->bytes_out, b1), pd_rm_bytes(u->bytes_in, b2));
-		if (u->label || u->country[0]) {
+		if (u->country[0]) {
 			fputs("  ", f);
-			pd_esc_term(f, u->label ? u->label : u->country);
+			pd_esc_term(f, u->country);
 		}
+		if (u->label) {
+			fputs("  ", f);
+			pd_esc_term(f, u->label);
+		}
+		if (u->asn)
+			fprintf(f, "  AS%" PRIu32, u->asn);
 		if (u->as_org) {
 			fputc(' ', f);
 			pd_esc_term(f, u->as_org);

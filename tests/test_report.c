@@ -71,7 +71,7 @@ static const struct {
 
 /* Compares every format of fixture with testdata/report/FIXTURE.golden.EXT (or rewrites
  * them with PD_UPDATE_GOLDEN=1). */
-static void check_golden(const char *fixture, const char *title)
+static void check_golden(const char *fixture, const char *title, struct pd_geo *geo)
 {
 	struct pd_report_opts o = default_opts();
 	char errbuf[PD_ERRBUF_SIZE], path[512], full[1024];
@@ -83,6 +83,7 @@ static void check_golden(const char *fixture, const char *title)
 	FILE *f;
 
 	o.title = title;
+	o.geo = geo;
 	ck_assert_int_eq(pd_model_build(db, &o, &m, errbuf), PD_OK);
 	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
 		got = render(m, formats[i].fmt, &o);
@@ -144,7 +145,7 @@ START_TEST(valid)
 	sqlite3 *db;
 	size_t i;
 
-	check_golden("basic", "golden");
+	check_golden("basic", "golden", NULL);
 
 	/* The model itself: sums, evidence order, PTR results, unused names. */
 	db = load_db("basic");
@@ -241,6 +242,65 @@ START_TEST(valid)
 		ck_assert_str_eq(pd_rm_time(-1500000000LL, t), "1969-12-31T23:59:58.500Z");
 		ck_assert_str_eq(pd_rm_time(PD_NS_NONE, t), "");
 	}
+}
+END_TEST
+
+/* GeoIP from the test databases (testdata/geoip): country, ASN, organisation, CDN from the
+ * AS organisation or the CNAME chain, geo_cache filled and used. */
+START_TEST(geo)
+{
+	static const char *const dbs[] = { PD_SOURCE_DIR "/testdata/geoip/pd-test-City.mmdb",
+		                           PD_SOURCE_DIR "/testdata/geoip/pd-test-ASN.mmdb" };
+	struct pd_report_opts o = default_opts();
+	char errbuf[PD_ERRBUF_SIZE];
+	struct pd_geo *g = NULL;
+	const struct pd_rm_dest *d;
+	const struct pd_rm_row *r;
+	struct pd_model *m;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	if (pd_geo_open(dbs, 2, &g, errbuf) != PD_OK)
+		ck_abort_msg("pd_geo_open: %s", errbuf);
+	ck_assert_uint_eq(pd_geo_count(g), 2);
+	check_golden("geo", "geo", g);
+
+	db = load_db("geo");
+	o.geo = g;
+	m = build(db, &o);
+	ck_assert_uint_eq(m->n_geo, 2);
+	d = find_dest(m, "static.shop.example");
+	ck_assert_ptr_nonnull(d);
+	r = &m->rows[d->first];
+	ck_assert_str_eq(r->country, "FR");
+	ck_assert_uint_eq(r->asn, 64502);
+	ck_assert_str_eq(r->as_org, "Fastly, Inc.");
+	ck_assert_ptr_nonnull(r->cdn); /* from the AS organisation */
+	d = find_dest(m, "www.blog.example");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_ptr_nonnull(m->rows[d->first].cdn); /* from the CNAME chain */
+	d = find_dest(m, "api.hosted.example");
+	ck_assert_str_eq(m->rows[d->first].country, "GB");
+	ck_assert_uint_eq(m->n_unres, 1);
+	ck_assert_str_eq(m->unres[0].country, "DE");
+	pd_model_free(m);
+	/* the lookups are in geo_cache now; a second report reads them from there */
+	ck_assert_int_eq(
+	        sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM geo_cache WHERE country IS NOT NULL",
+	                           -1, &st, NULL),
+	        SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(st, 0), 4);
+	sqlite3_finalize(st);
+	ck_assert_int_eq(sqlite3_exec(db,
+	                              "UPDATE geo_cache SET country = 'XX' WHERE ip = '10.2.0.10'",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	m = build(db, &o);
+	ck_assert_str_eq(m->rows[find_dest(m, "static.shop.example")->first].country, "XX");
+	pd_model_free(m);
+	sqlite3_close(db);
+	pd_geo_close(g);
 }
 END_TEST
 
@@ -495,7 +555,7 @@ START_TEST(hostile)
 	sqlite3 *db;
 	char *out, *p;
 
-	check_golden("hostile", NULL);
+	check_golden("hostile", NULL, NULL);
 	db = load_db("hostile");
 	o.top = 0;
 	m = build(db, &o);
@@ -617,6 +677,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, valid);
 	tcase_add_test(tc, truncated);
+	tcase_add_test(tc, geo);
 	tcase_add_test(tc, hostile);
 	tcase_add_test(tc, large);
 	suite_add_tcase(s, tc);

@@ -49,7 +49,7 @@ fi
 
 mkdb() { # mkdb FIXTURE DB
 	sqlite3 "$2" <"$src/analyze/schema.sql"
-	sqlite3 "$2" "PRAGMA user_version = 1"
+	sqlite3 "$2" "PRAGMA user_version = $(sed -n 's/^#define PD_SCHEMA_VERSION \([0-9]*\).*/\1/p' "$src/analyze/store.h")"
 	sqlite3 "$2" <"$src/testdata/report/$1.sql"
 }
 mkdb basic "$work/basic.db"
