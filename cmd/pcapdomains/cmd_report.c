@@ -286,6 +286,10 @@ int pd_cmd_report(int argc, char **argv)
 	io.quiet = o.quiet;
 	run.ids = ids;
 	run.quiet = o.quiet;
+	/* Staged -j ingest ATTACHes files, which an in-memory store opened with
+	 * SQLITE_OPEN_MEMORY cannot (analyze/store.c): read in order there until it can. */
+	if (!o.db)
+		o.jobs = 1;
 	if (o.n_args &&
 	    pd_ingest_batch(store, o.args, (size_t)o.n_args, o.jobs, &io, on_done, &run) != PD_OK) {
 		pd_cmd_error("report: cannot start the ingest workers: out of memory");
