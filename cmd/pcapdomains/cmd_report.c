@@ -50,7 +50,7 @@ static const char help[] =
         "  --no-resolve         no reverse lookups: never send a packet (cached results are used)\n"
         "  --allow POLICY       policy file: each destination is marked allowed or violation\n"
         "  -f, --filter BPF     offline filter applied while reading the captures\n"
-        "  -j, --jobs N         read up to N captures at once (default 1)\n"
+        "  -j, --jobs N         with --db FILE: read up to N captures at once (default 1)\n"
         "  --dns-grace SECONDS  how long past its TTL a DNS answer still counts as `dns` (60)\n"
         "  --title TEXT         report title (default: names the captures)\n"
         "  --top N              rows in the table and the Markdown report (default 25; 0 = all)\n"
