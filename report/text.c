@@ -139,7 +139,7 @@ void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FIL
 	const struct pd_rm_row *r;
 	struct col c[C_N];
 	char b1[32], b2[32], t1[32], t2[32], addr[128], org[300];
-	size_t i, n, k;
+	size_t i, n;
 	unsigned g;
 	const size_t W = o->width ? o->width : 100;
 	bool geo = false;
@@ -359,5 +359,4 @@ void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FIL
 			fprintf(f, " (x%" PRId64 ")", m->findings[i].count);
 		fputc('\n', f);
 	}
-	(void)k;
 }
