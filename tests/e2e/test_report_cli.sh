@@ -66,6 +66,20 @@ grep -q $'\x1b' "$work/out" && bad "ESC in piped output" || ok "no colour into a
 expect_rc 0 "--format json -o -" "$pd" report --db "$work/basic.db" --no-resolve --format json -o -
 python3 -c 'import json,sys; json.load(sys.stdin)' <"$work/out" && ok "JSON on stdout" || bad "JSON on stdout"
 
+# On a terminal (a pty from script(1)): colour, none with NO_COLOR, width from the terminal.
+if command -v script >/dev/null; then
+	script -qec "'$pd' report --db '$work/basic.db' --no-resolve" /dev/null >"$work/tty" </dev/null
+	grep -q $'\x1b\[1m' "$work/tty" && ok "colour on a terminal" || bad "no colour on a terminal"
+	NO_COLOR=1 script -qec "'$pd' report --db '$work/basic.db' --no-resolve" /dev/null \
+		>"$work/tty" </dev/null
+	grep -q $'\x1b' "$work/tty" && bad "colour despite NO_COLOR" || ok "NO_COLOR honoured"
+	script -qec "stty cols 60; '$pd' report --db '$work/basic.db' --no-resolve" /dev/null \
+		>"$work/tty" </dev/null
+	awk '{ sub(/\r$/, ""); gsub(/\x1b\[[0-9;]*m/, ""); if (length($0) > 60 && $0 ~ /^[a-z]/) bad = 1 }
+		END { exit bad }' "$work/tty" && ok "table rows fit a 60-column terminal" ||
+		bad "table wider than the terminal"
+fi
+
 # Selection by id, SHA-256 and path.
 sha=$(sqlite3 "$work/basic.db" "SELECT sha256 FROM captures WHERE id = 2")
 for sel in 2 "$sha" /captures/app.pcapng; do
