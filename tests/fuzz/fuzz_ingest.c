@@ -10,7 +10,7 @@
  *   [dir:1][tcp flags:1][seq offset:2][len:2][payload:len]
  * each becoming one Ethernet/IPv4 TCP (or UDP) packet between two fixed endpoints, so that the
  * fuzzer spends its time on stream and parser states rather than on finding header layouts
- * (fuzz_decode covers those).
+ * (fuzz_decode covers those). Whatever was stored is then reported in every format.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "ingest.h"
+#include "report.h"
 #include "store.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -42,6 +43,33 @@ static void le32(uint8_t *p, uint32_t v)
 	p[1] = (uint8_t)(v >> 8);
 	p[2] = (uint8_t)(v >> 16);
 	p[3] = (uint8_t)(v >> 24);
+}
+
+/*
+ * What was stored goes through the report model and every writer (to /dev/null), so that
+ * fuzzed names, SNIs, hosts, paths and counts reach report/model.c and the writers as they
+ * would from a hostile capture. No GeoIP, no policy, no reverse lookups (no packets sent).
+ */
+static void report_all(struct pd_store *s)
+{
+	static const enum pd_format fmts[] = { PD_FMT_TEXT, PD_FMT_HTML, PD_FMT_CSV, PD_FMT_MD,
+		                               PD_FMT_JSON };
+	static FILE *null;
+	struct pd_report_opts ro;
+	struct pd_model *m = NULL;
+	char err[PD_ERRBUF_SIZE];
+	size_t i;
+
+	if (!null && !(null = fopen("/dev/null", "w")))
+		abort();
+	memset(&ro, 0, sizeof(ro));
+	ro.color = true;
+	ro.width = 80;
+	if (pd_model_build(pd_store_db(s), &ro, &m, err) != PD_OK)
+		abort(); /* the database was just written by ingest: it must be reportable */
+	for (i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++)
+		pd_report_write(m, fmts[i], &ro, null);
+	pd_model_free(m);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -120,9 +148,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 ingest:
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	memset(&o, 0, sizeof(o));
-	if (pd_ingest_file(s, path, &o, &res, err) == PD_OK && !res.already &&
-	    pd_store_exec(s, "DELETE FROM captures", "clearing", err) != PD_OK)
-		abort();
+	if (pd_ingest_file(s, path, &o, &res, err) == PD_OK && !res.already) {
+		report_all(s);
+		if (pd_store_exec(s, "DELETE FROM captures", "clearing", err) != PD_OK)
+			abort();
+	}
 out:
 	close(fd);
 	return 0;
