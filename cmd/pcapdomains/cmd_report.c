@@ -50,7 +50,7 @@ static const char help[] =
         "  --no-resolve         no reverse lookups: never send a packet (cached results are used)\n"
         "  --allow POLICY       policy file: each destination is marked allowed or violation\n"
         "  -f, --filter BPF     offline filter applied while reading the captures\n"
-        "  -j, --jobs N         with --db FILE: read up to N captures at once (default 1)\n"
+        "  -j, --jobs N         read up to N captures at once (default 1)\n"
         "  --dns-grace SECONDS  how long past its TTL a DNS answer still counts as `dns` (60)\n"
         "  --title TEXT         report title (default: names the captures)\n"
         "  --top N              rows in the table and the Markdown report (default 25; 0 = all)\n"
@@ -271,6 +271,11 @@ int pd_cmd_report(int argc, char **argv)
 		}
 	}
 
+	/* Reporting from a database that is not there is a typo, not an empty report. */
+	if (o.n_args == 0 && access(o.db, F_OK) != 0) {
+		pd_cmd_error("%s: no such database", o.db);
+		goto out;
+	}
 	if (pd_store_open(o.db, false, &store, errbuf) != PD_OK) {
 		pd_cmd_error("%s", errbuf);
 		goto out;
@@ -286,10 +291,6 @@ int pd_cmd_report(int argc, char **argv)
 	io.quiet = o.quiet;
 	run.ids = ids;
 	run.quiet = o.quiet;
-	/* Staged -j ingest ATTACHes files, which an in-memory store opened with
-	 * SQLITE_OPEN_MEMORY cannot (analyze/store.c): read in order there until it can. */
-	if (!o.db)
-		o.jobs = 1;
 	if (o.n_args &&
 	    pd_ingest_batch(store, o.args, (size_t)o.n_args, o.jobs, &io, on_done, &run) != PD_OK) {
 		pd_cmd_error("report: cannot start the ingest workers: out of memory");
