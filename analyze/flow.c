@@ -230,11 +230,18 @@ static void release(struct pd_flow_table *t, struct pd_flow *f)
 	t->live--;
 }
 
+/* now - then > span, without overflow: capture timestamps are hostile and may lie anywhere in
+ * the int64_t range (found by fuzz_ingest: -7.7e18 ns after 1.7e18 ns). */
+static bool older_than(int64_t now, int64_t then, int64_t span)
+{
+	return now > then && (uint64_t)now - (uint64_t)then > (uint64_t)span;
+}
+
 static void expire(struct pd_flow_table *t, int64_t now)
 {
-	while (t->open.head && now - t->open.head->last_ns > t->idle_ns)
+	while (t->open.head && older_than(now, t->open.head->last_ns, t->idle_ns))
 		release(t, t->open.head);
-	while (t->closed.head && now - t->closed.head->last_ns > PD_FLOW_CLOSED_NS)
+	while (t->closed.head && older_than(now, t->closed.head->last_ns, PD_FLOW_CLOSED_NS))
 		release(t, t->closed.head);
 }
 

@@ -4,6 +4,7 @@
  * resolver table (encdns.c).
  */
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "encdns.h"
@@ -270,6 +271,38 @@ START_TEST(hostile)
 }
 END_TEST
 
+/*
+ * Timestamps at the ends of the int64_t range (regression: fuzz_ingest's crash-82d9470d, a
+ * pcapng whose timestamps jump from about 1.7e18 ns to -7.7e18 ns, made the idle check
+ * now - last overflow): no overflow (UBSan in the sanitizer build), and time going backwards
+ * or jumping forwards by more than half the range behaves like any other gap.
+ */
+START_TEST(hostile_timestamps)
+{
+	struct emitted e = { 0 };
+	struct pd_flow_table *t = pd_flow_table_new(0, 10 * SEC, on_emit, &e);
+	struct pd_addr c = v4("10.4.0.2"), s = v4("10.4.0.1");
+	struct pd_pkt p;
+	int dir;
+
+	p = pkt(c, 40000, s, 53, PD_L4_UDP, 0, 1700000000123456789LL, 60);
+	pd_flow_packet(t, &p, &dir);
+	/* backwards by 9.4e18 ns: nothing is idle "since" a later time */
+	p = pkt(c, 40001, s, 53, PD_L4_UDP, 0, -7709325831709551616LL, 60);
+	pd_flow_packet(t, &p, &dir);
+	ck_assert_uint_eq(e.n, 0);
+	/* from INT64_MIN to INT64_MAX: both earlier flows are idle and written out */
+	p = pkt(c, 40002, s, 53, PD_L4_UDP, 0, INT64_MIN, 60);
+	pd_flow_packet(t, &p, &dir);
+	p = pkt(c, 40003, s, 53, PD_L4_UDP, 0, INT64_MAX, 60);
+	pd_flow_packet(t, &p, &dir);
+	ck_assert_uint_eq(e.n, 3);
+	ck_assert_uint_eq(pd_flow_live(t), 1);
+	pd_flow_table_free(t);
+	ck_assert_uint_eq(e.n, 4);
+}
+END_TEST
+
 START_TEST(encdns)
 {
 	struct pd_addr a;
@@ -311,6 +344,7 @@ static Suite *suite(void)
 	tcase_add_test(t, closed);
 	tcase_add_test(t, truncated);
 	tcase_add_test(t, hostile);
+	tcase_add_test(t, hostile_timestamps);
 	tcase_add_test(t, encdns);
 	suite_add_tcase(s, t);
 	return s;
