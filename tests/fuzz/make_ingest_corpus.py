@@ -7,6 +7,8 @@ fuzz_ingest's input (see the top of fuzz_ingest.c): byte 0 = 0xff and a whole ca
 [dir:1][tcp flags:1][seq offset:2][len:2][payload] (dir 0 = client to server). Here: DNS
 responses over UDP and mDNS, length-prefixed over TCP/53, a ClientHello on TCP/443 (whole and in
 two segments, out of order), HTTP requests on TCP/80, QUIC Initials on UDP/443.
+Files named regress-* in that directory are inputs fuzz_ingest found (each fixed, with a Check
+regression test named in the commit); this script leaves them alone.
 """
 import os
 import struct
