@@ -240,9 +240,10 @@ enum pd_err pd_store_open(const char *path, bool readonly, struct pd_store **out
 	if (!mem && !temp)
 		snprintf(s->path, sizeof(s->path), "%s", path);
 	s->readonly = readonly && !mem && !temp;
-	if (mem)
-		flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_MEMORY;
-	if (temp)
+	/* The name alone (":memory:", or "" for a temporary database) decides; SQLITE_OPEN_MEMORY
+	 * would also make every ATTACHed file in-memory, and the staged -j ingest attaches its
+	 * staging files. */
+	if (mem || temp)
 		flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	rc = sqlite3_open_v2(mem    ? ":memory:"
 	                     : temp ? ""
