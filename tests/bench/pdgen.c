@@ -9,7 +9,10 @@
  * sliding window of concurrently open connections so the flow table sees realistic churn.
  * The same seed and size always give the same bytes.
  *
- *   pdgen -o FILE [-s MB] [-F pcap|pcapng] [-w CONCURRENT] [-b SEGMENTS] [-6] [-u]
+ *   pdgen -o FILE [-s MB] [-F pcap|pcapng] [-w CONCURRENT] [-b SEGMENTS] [-6] [-u] [-S SEED]
+ *
+ * -S picks another deterministic stream (distinct captures for the -j benchmark, whose content
+ * hashes must differ or all but one would be "already present").
  *
  * -u writes something else: a flood of distinct one-packet UDP flows (each datagram from its own
  * client address and port to its own server address), the worst case for the flow table's
@@ -426,7 +429,7 @@ int main(int argc, char **argv)
 	uint32_t next_id = 0;
 	int c, v6 = 0, flood = 0;
 
-	while ((c = getopt(argc, argv, "o:s:F:w:b:6u")) != -1) {
+	while ((c = getopt(argc, argv, "o:s:F:w:b:6uS:")) != -1) {
 		switch (c) {
 		case 'o':
 			path = optarg;
@@ -449,16 +452,22 @@ int main(int argc, char **argv)
 		case 'u':
 			flood = 1;
 			break;
+		case 'S':
+			/* any non-zero state works for xorshift; mix the seed in */
+			rng_state ^= strtoull(optarg, NULL, 10) * 0xbf58476d1ce4e5b9ull;
+			if (!rng_state)
+				rng_state = 1;
+			break;
 		default:
 			fprintf(stderr,
 			        "usage: pdgen -o FILE [-s MB] [-F pcap|pcapng] [-w N] [-b N] "
-			        "[-6] [-u]\n");
+			        "[-6] [-u] [-S SEED]\n");
 			return 2;
 		}
 	}
 	if (!path || window == 0 || window > MAX_WINDOW || bulk_segments == 0) {
-		fprintf(stderr,
-		        "usage: pdgen -o FILE [-s MB] [-F pcap|pcapng] [-w N] [-b N] [-6] [-u]\n");
+		fprintf(stderr, "usage: pdgen -o FILE [-s MB] [-F pcap|pcapng] [-w N] [-b N] [-6] "
+		                "[-u] [-S SEED]\n");
 		return 2;
 	}
 	out = fopen(path, "wb");

@@ -90,12 +90,13 @@ echo "(report = pcapdomains report --no-resolve -o out.csv: ingest + attribute +
 
 if [ $jobs = 1 ]; then
 	for i in 1 2 3 4; do
-		f=$dir/bench-j$i.pcap
-		[ -s "$f" ] || $gen -o "$f" -s $((size / 4 > 0 ? size / 4 : 1)) >/dev/null
+		f=$dir/bench-${size}MB-j$i.pcap
+		# distinct seeds: identical captures would be "already present" after the first
+		[ -s "$f" ] || $gen -o "$f" -s $((size / 4 > 0 ? size / 4 : 1)) -S $i >/dev/null
 	done
 	r=$reps; reps=$(( reps < 3 ? reps : 3 ))
-	run j1 sh -c "rm -f $dir/j.db && $pd ingest --quiet --db $dir/j.db -j 1 $dir/bench-j[1-4].pcap"
-	run j2 sh -c "rm -f $dir/j.db && $pd ingest --quiet --db $dir/j.db -j 2 $dir/bench-j[1-4].pcap"
+	run j1 sh -c "rm -f $dir/j.db && $pd ingest --quiet --db $dir/j.db -j 1 $dir/bench-${size}MB-j[1-4].pcap"
+	run j2 sh -c "rm -f $dir/j.db && $pd ingest --quiet --db $dir/j.db -j 2 $dir/bench-${size}MB-j[1-4].pcap"
 	reps=$r
 	echo
 	echo "ingest of 4 captures: -j 1 ${med[j1]} s, -j 2 ${med[j2]} s, speed-up $(awk -v a="${med[j1]}" -v b="${med[j2]}" 'BEGIN {printf "%.2f", a / (b > 0 ? b : 0.001)}')x"
