@@ -7,12 +7,13 @@
  *  - with a BPF filter, or for link types and file versions libpcap rewrites (see
  *    fast_path_ok), through pcap_next_ex(), the reference: the filter runs per record with
  *    pcap_offline_filter() so skipped records keep the offset count right;
- *  - otherwise by our own buffered reader (pd_reader_fill: 1 MiB read(2)s, frames point into
+ *  - otherwise by our own buffered reader (pd_reader_fill: 256 KiB read(2)s, frames point into
  *    the buffer). libpcap copies every record twice (stdio's 4 KiB buffer, then its packet
  *    buffer) and issues a read(2) per 4 KiB; this path copies once. It reproduces libpcap's
- *    record semantics exactly: signed 32-bit seconds and fraction, records longer than the
- *    snapshot length cut to it (the rest skipped), records over 262144 bytes refused, and the
- *    same messages; tests/test_pcap.c compares both paths frame by frame and error by error.
+ *    record semantics exactly: 32-bit seconds and fraction (signed unless byte-swapped),
+ *    records longer than the snapshot length cut to it (the rest skipped), records over 262144
+ *    bytes refused, and the same messages; tests/test_pcap.c compares both paths frame by
+ *    frame and error by error.
  *
  * Either way we keep the file offset of every record (24-byte file header, 16-byte record
  * header + caplen) so that errors name an offset, and on a failure we look at the record to tell

@@ -10,7 +10,7 @@
  *
  * Input is hostile: every block length is checked (>= 12, multiple of 4, equal trailer,
  * <= PD_MAX_BLOCK) before the block is touched, and options are read through the byte cursor,
- * bounded by their block. The file is read with read(2) into one buffer (1 MiB, grown only for
+ * bounded by their block. The file is read with read(2) into one buffer (256 KiB, grown only for
  * a bigger block); frames point into it, so nothing is allocated per packet.
  */
 #include <errno.h>

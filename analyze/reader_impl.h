@@ -57,7 +57,9 @@ struct pd_reader {
 	struct pd_ng_iface ng[PD_MAX_IFACES];
 };
 
-#define PD_READER_BUF (1u << 20) /* initial read buffer of pd_reader_fill() */
+/* Initial read buffer of pd_reader_fill(). 256 KiB stays in L2: pdread read the 540 MB bench
+ * capture in 111 ms with it, 115 ms with 1 MiB, 130 ms with 4 MiB (medians of 5). */
+#define PD_READER_BUF (1u << 18)
 
 /*
  * Makes n bytes (n <= PD_MAX_BLOCK) available at r->buf + r->pos, reading r->fd as needed into
