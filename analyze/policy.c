@@ -236,6 +236,25 @@ static const char *parse_entry(char *e, struct rule *r)
 	return r->name ? NULL : "out of memory";
 }
 
+bool pd_policy_name_ok(const char *name)
+{
+	char buf[PD_POLICY_MAX_LINE + 1];
+	const char *p;
+	struct rule r;
+	size_t len = strlen(name);
+	bool ok;
+
+	if (len == 0 || len >= sizeof(buf))
+		return false;
+	for (p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
+			return false;
+	memcpy(buf, name, len + 1);
+	ok = parse_entry(buf, &r) == NULL && r.kind == RULE_EXACT;
+	free(r.name);
+	return ok;
+}
+
 static int build_index(struct pd_policy *p)
 {
 	size_t i, n_names = 0;

@@ -16,6 +16,7 @@
 #include "cmd.h"
 #include "load.h"
 #include "names.h"
+#include "policy.h"
 
 #define PD_ALLOWLIST_WILDCARD 3
 
@@ -110,29 +111,78 @@ static void print_group(FILE *f, const struct entry *e, size_t i, size_t j)
 	}
 }
 
-/* Names from packets are printable ASCII (the parsers escape the rest), but a policy line
- * must also parse back: skip names the policy grammar cannot express. */
-static bool policy_safe(const char *name)
+struct policy_out {
+	const struct pd_opts *o;
+	const struct pd_dest *d;
+	size_t n;
+	const struct entry *e;
+	size_t ne, unnamed, skipped;
+};
+
+/* A path in a '#' comment: bytes that could end the line or confuse a terminal become '?'. */
+static void comment_path(FILE *f, const char *s)
 {
-	for (; *name; name++)
-		if (!((*name >= 'a' && *name <= 'z') || (*name >= '0' && *name <= '9') ||
-		      *name == '-' || *name == '_' || *name == '.' ||
-		      (*name >= 'A' && *name <= 'Z')))
-			return false;
-	return true;
+	for (; *s; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
+}
+
+static void write_policy(FILE *f, void *arg)
+{
+	const struct policy_out *w = arg;
+	char when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t i, j;
+
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(f, "# pcapdomains allowlist, written %s by pcapdomains %s from:\n", when,
+	        PD_VERSION);
+	if (w->o->db && !w->o->n_args) {
+		fputs("#   ", f);
+		comment_path(f, w->o->db);
+		fputc('\n', f);
+	}
+	for (i = 0; i < (size_t)w->o->n_args; i++) {
+		fputs("#   ", f);
+		comment_path(f, w->o->args[i]);
+		fputc('\n', f);
+	}
+	fprintf(f, "# Review before committing; check it with: pcapdomains check --allow FILE "
+	           "CAPTURE...\n\n");
+	if (w->ne)
+		fprintf(f, "# Names seen in the traffic\n");
+	for (i = 0; i < w->ne; i = j) {
+		for (j = i + 1; j < w->ne && !strcmp(w->e[j].reg, w->e[i].reg) &&
+		                w->e[j].d->port == w->e[i].d->port &&
+		                !strcmp(w->e[j].d->proto, w->e[i].d->proto);
+		     j++)
+			;
+		print_group(f, w->e, i, j);
+	}
+	if (w->unnamed)
+		fprintf(f, "%s# Addresses without any name: review each before allowing it\n",
+		        w->ne ? "\n" : "");
+	for (i = 0; i < w->n; i++)
+		if (!w->d[i].name)
+			print_addr(f, &w->d[i]);
+	if (w->skipped)
+		fprintf(f,
+		        "\n# %zu name%s that a policy line cannot hold (characters outside "
+		        "letters, digits, '-', '_', '.') were left out: check lists them\n",
+		        w->skipped, w->skipped == 1 ? "" : "s");
 }
 
 int pd_cmd_allowlist(int argc, char **argv)
 {
-	char errbuf[PD_ERRBUF_SIZE], when[32];
+	char errbuf[PD_ERRBUF_SIZE];
+	struct policy_out w;
 	struct pd_store *store;
 	struct pd_dest *d;
 	struct entry *e;
 	struct pd_opts o;
-	size_t n, i, j, ne = 0, unnamed = 0, skipped = 0;
-	time_t now = time(NULL);
-	struct tm tm;
-	FILE *f = stdout;
+	char *sel;
+	size_t n, i, ne = 0, unnamed = 0, skipped = 0;
 	int rc;
 
 	if (pd_opts_parse(argc, argv, PD_O_DB | PD_O_OUTPUT | PD_O_BPF | PD_O_GRACE, help, &o, &rc))
@@ -141,14 +191,16 @@ int pd_cmd_allowlist(int argc, char **argv)
 		pd_cmd_error("allowlist: one -o at most");
 		return PD_EXIT_ERROR;
 	}
-	rc = pd_load_inputs(&o, o.args, o.n_args, &store);
+	rc = pd_load_inputs(&o, o.args, o.n_args, &store, &sel);
 	if (rc)
 		return rc;
-	if (pd_load_dests(pd_store_db(store), &d, &n, errbuf)) {
+	if (pd_load_dests(pd_store_db(store), sel, &d, &n, errbuf)) {
 		pd_cmd_error("%s", errbuf);
+		free(sel);
 		pd_store_close(store);
 		return PD_EXIT_ERROR;
 	}
+	free(sel);
 	e = calloc(n ? n : 1, sizeof(*e));
 	if (!e) {
 		pd_cmd_error("out of memory");
@@ -161,7 +213,7 @@ int pd_cmd_allowlist(int argc, char **argv)
 			unnamed++;
 			continue;
 		}
-		if (!policy_safe(d[i].name)) {
+		if (!pd_policy_name_ok(d[i].name)) {
 			skipped++;
 			continue;
 		}
@@ -169,48 +221,14 @@ int pd_cmd_allowlist(int argc, char **argv)
 		e[ne++].d = &d[i];
 	}
 	qsort(e, ne, sizeof(*e), by_reg);
-	if (o.n_outputs == 1 && strcmp(o.outputs[0], "-")) {
-		f = fopen(o.outputs[0], "w");
-		if (!f) {
-			pd_cmd_error("%s: cannot write", o.outputs[0]);
-			free(e);
-			pd_load_dests_free(d, n);
-			pd_store_close(store);
-			return PD_EXIT_ERROR;
-		}
-	}
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(f, "# pcapdomains allowlist, written %s by pcapdomains %s from:\n", when,
-	        PD_VERSION);
-	for (i = 0; i < (size_t)o.n_args; i++)
-		fprintf(f, "#   %s\n", o.args[i]);
-	fprintf(f, "# Review before committing; check it with: pcapdomains check --allow FILE "
-	           "CAPTURE...\n\n");
-	if (ne)
-		fprintf(f, "# Names seen in the traffic\n");
-	for (i = 0; i < ne; i = j) {
-		for (j = i + 1;
-		     j < ne && !strcmp(e[j].reg, e[i].reg) && e[j].d->port == e[i].d->port &&
-		     !strcmp(e[j].d->proto, e[i].d->proto);
-		     j++)
-			;
-		print_group(f, e, i, j);
-	}
-	if (unnamed)
-		fprintf(f, "%s# Addresses without any name: review each before allowing it\n",
-		        ne ? "\n" : "");
-	for (i = 0; i < n; i++)
-		if (!d[i].name)
-			print_addr(f, &d[i]);
-	if (skipped)
-		fprintf(f, "\n# %zu name%s with characters a policy cannot hold were left out\n",
-		        skipped, skipped == 1 ? "" : "s");
-	rc = PD_EXIT_OK;
-	if (ferror(f) || (f != stdout ? fclose(f) : fflush(f))) {
-		pd_cmd_error("%s: write failed", f == stdout ? "stdout" : o.outputs[0]);
-		rc = PD_EXIT_ERROR;
-	}
+	w.o = &o;
+	w.d = d;
+	w.n = n;
+	w.e = e;
+	w.ne = ne;
+	w.unnamed = unnamed;
+	w.skipped = skipped;
+	rc = pd_load_write(o.n_outputs ? o.outputs[0] : NULL, write_policy, &w);
 	free(e);
 	pd_load_dests_free(d, n);
 	pd_store_close(store);

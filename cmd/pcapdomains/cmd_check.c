@@ -7,6 +7,7 @@
  * attribution chose and by its address only: candidates do not make it allowed.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -51,6 +52,8 @@ int pd_cmd_check(int argc, char **argv)
 	struct pd_store *store;
 	struct pd_dest *d;
 	struct pd_opts o;
+	enum pd_err err;
+	char *sel;
 	size_t n, i, bad = 0;
 	int rc;
 
@@ -64,12 +67,14 @@ int pd_cmd_check(int argc, char **argv)
 		pd_cmd_error("%s", errbuf);
 		return PD_EXIT_ERROR;
 	}
-	rc = pd_load_inputs(&o, o.args, o.n_args, &store);
+	rc = pd_load_inputs(&o, o.args, o.n_args, &store, &sel);
 	if (rc) {
 		pd_policy_free(policy);
 		return rc;
 	}
-	if (pd_load_dests(pd_store_db(store), &d, &n, errbuf)) {
+	err = pd_load_dests(pd_store_db(store), sel, &d, &n, errbuf);
+	free(sel);
+	if (err) {
 		pd_cmd_error("%s", errbuf);
 		pd_store_close(store);
 		pd_policy_free(policy);
@@ -77,7 +82,7 @@ int pd_cmd_check(int argc, char **argv)
 	}
 	for (i = 0; i < n; i++) {
 		struct pd_addr a;
-		bool have_addr = pd_addr_parse(d[i].server_ip, &a) == PD_OK;
+		bool have_addr = pd_addr_parse(d[i].server_ip, &a) == PD_OK, v6;
 		if (pd_policy_allows(policy, d[i].name, have_addr ? &a : NULL, d[i].port,
 		                     d[i].proto, NULL))
 			continue;
@@ -86,11 +91,15 @@ int pd_cmd_check(int argc, char **argv)
 		fmt_time(d[i].first_ns, when, sizeof(when));
 		fputs("  ", stdout);
 		pd_esc_term(stdout, d[i].name ? d[i].name : "(no name)");
-		printf("  %s%s%s:%u/%s  evidence %s  %llu flow%s  first %s",
-		       strchr(d[i].server_ip, ':') ? "[" : "", d[i].server_ip,
-		       strchr(d[i].server_ip, ':') ? "]" : "", d[i].port, d[i].proto, d[i].evidence,
+		/* As a policy entry would say it: [v6]:port/proto, no port for ICMP. */
+		v6 = d[i].port && strchr(d[i].server_ip, ':');
+		printf("  %s%s%s", v6 ? "[" : "", d[i].server_ip, v6 ? "]" : "");
+		if (d[i].port)
+			printf(":%u", d[i].port);
+		printf("/%s  evidence %s  %llu flow%s  first %s", d[i].proto, d[i].evidence,
 		       (unsigned long long)d[i].flows, d[i].flows == 1 ? "" : "s", when);
-		if (d[i].candidates) {
+		/* Candidates name the attributed one first: worth printing only with others. */
+		if (d[i].candidates && (!d[i].name || strcmp(d[i].candidates, d[i].name))) {
 			fputs("  candidates ", stdout);
 			pd_esc_term(stdout, d[i].candidates);
 		}

@@ -146,11 +146,15 @@ static void side_free(struct side *s)
 static int load_side(const struct pd_opts *o, char *input, struct side *s)
 {
 	char errbuf[PD_ERRBUF_SIZE];
-	int rc = pd_load_inputs(o, &input, 1, &s->store);
+	char *sel;
+	enum pd_err err;
+	int rc = pd_load_inputs(o, &input, 1, &s->store, &sel);
 
 	if (rc)
 		return rc;
-	if (pd_load_dests(pd_store_db(s->store), &s->d, &s->n, errbuf)) {
+	err = pd_load_dests(pd_store_db(s->store), sel, &s->d, &s->n, errbuf);
+	free(sel);
+	if (err) {
 		pd_cmd_error("%s", errbuf);
 		return PD_EXIT_ERROR;
 	}
@@ -161,28 +165,31 @@ static int load_side(const struct pd_opts *o, char *input, struct side *s)
 	return PD_EXIT_OK;
 }
 
+struct out {
+	const struct pd_diff *d;
+	enum pd_format fmt;
+};
+
+static void write_diff(FILE *f, void *arg)
+{
+	const struct out *o = arg;
+
+	pd_diff_write(o->d, o->fmt, f);
+}
+
 static int write_out(const struct pd_diff *d, const char *path, const char *format)
 {
-	enum pd_format fmt = PD_FMT_TEXT;
+	struct out o = { d, PD_FMT_TEXT };
 	bool to_stdout = !path || !strcmp(path, "-");
-	FILE *f = stdout;
 
-	if (format ? pd_format_parse(format, false, &fmt)
-	           : (!to_stdout && pd_format_parse(path, true, &fmt))) {
-		pd_cmd_error("diff: unknown format for %s (use .html .csv .md .json or --format)",
-		             format ? format : path);
+	if (format ? pd_format_parse(format, false, &o.fmt)
+	           : (!to_stdout && pd_format_parse(path, true, &o.fmt))) {
+		pd_cmd_error(
+		        "diff: unknown format for %s (use .html .csv .md .json .txt or --format)",
+		        format ? format : path);
 		return PD_EXIT_ERROR;
 	}
-	if (!to_stdout && !(f = fopen(path, "w"))) {
-		pd_cmd_error("%s: cannot write", path);
-		return PD_EXIT_ERROR;
-	}
-	pd_diff_write(d, fmt, f);
-	if (ferror(f) | (to_stdout ? fflush(f) : fclose(f))) {
-		pd_cmd_error("%s: write failed", to_stdout ? "stdout" : path);
-		return PD_EXIT_ERROR;
-	}
-	return PD_EXIT_OK;
+	return pd_load_write(path, write_diff, &o);
 }
 
 int pd_cmd_diff(int argc, char **argv)
