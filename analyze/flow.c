@@ -352,6 +352,15 @@ struct pd_flow *pd_flow_packet(struct pd_flow_table *t, const struct pd_pkt *p, 
 	return f;
 }
 
+void pd_flow_close(struct pd_flow_table *t, struct pd_flow *f)
+{
+	if (f->closed)
+		return;
+	list_remove(&t->open, f);
+	f->closed = true;
+	list_append(&t->closed, f);
+}
+
 void pd_flow_flush_all(struct pd_flow_table *t)
 {
 	while (t->open.head)

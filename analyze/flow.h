@@ -71,6 +71,13 @@ void pd_flow_table_free(struct pd_flow_table *t);
  */
 struct pd_flow *pd_flow_packet(struct pd_flow_table *t, const struct pd_pkt *pkt, int *dir);
 
+/*
+ * Marks f as finished (e.g. a DNS exchange that got its answer): it is then released after
+ * PD_FLOW_CLOSED_NS of capture time without packets instead of the full idle time. A later
+ * packet still counts into it.
+ */
+void pd_flow_close(struct pd_flow_table *t, struct pd_flow *f);
+
 /* Emits and releases every live flow (end of capture). */
 void pd_flow_flush_all(struct pd_flow_table *t);
 

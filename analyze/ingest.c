@@ -660,6 +660,8 @@ static void udp_payload(struct ictx *x, struct pd_flow *f, int dir, const struct
 
 	if (f->user & U_DNS) {
 		dns_message(x, p, p->payload, p->payload_len);
+		if (dir == 1)
+			pd_flow_close(x->flows, f); /* answered: release it sooner */
 		return;
 	}
 	if (dir != 0)
@@ -1203,6 +1205,11 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 	h.fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (h.fd < 0 || fstat(h.fd, &sb) != 0) {
 		e = pd_errf(errbuf, PD_ERR_IO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		/* a pipe or device cannot be read twice (parser and hasher) */
+		e = pd_errf(errbuf, PD_ERR_IO, "%s: not a regular file", path);
 		goto out;
 	}
 	c.size = (uint64_t)sb.st_size;

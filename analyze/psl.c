@@ -7,8 +7,8 @@
  * psl_latest(NULL). Both the ICANN and the private sections count, as browsers do, so
  * "foo.github.io" and "d1.cloudfront.net" are registrable domains of their own.
  * Names come from packets: only lowercase LDH/underscore ASCII names are given to libpsl;
- * addresses, public suffixes, single labels and anything else are returned as they are
- * (lowercased, without a trailing dot).
+ * host names come back lowercased without a trailing dot; addresses and anything that is not
+ * a host name come back as they are.
  */
 #include <arpa/inet.h>
 #include <pthread.h>
@@ -81,8 +81,12 @@ char *pd_registrable(const char *name, char *out, size_t len)
 	out[n] = 0;
 	if (n > 1 && out[n - 1] == '.')
 		out[n - 1] = 0;
-	if (!is_ldh_name(out) || is_addr_literal(out))
+	if (!is_ldh_name(out) || is_addr_literal(out)) {
+		/* not a host name: the name as it came */
+		memcpy(out, name, n);
+		out[n] = 0;
 		return out;
+	}
 	pthread_once(&psl_once, psl_init);
 	if (!psl_ctx)
 		return out;

@@ -3,6 +3,10 @@
 -- Times are integers: nanoseconds since the Unix epoch, UTC. Addresses are text (inet_ntop).
 -- A capture is ingested in one transaction; deleting a capture cascades to its rows.
 
+-- A database made from this file alone (sqlite3 db < schema.sql) is version 1, like one made
+-- by pcapdomains; keep this in step with PD_SCHEMA_VERSION (store.h).
+PRAGMA user_version = 1;
+
 CREATE TABLE IF NOT EXISTS meta (
 	key TEXT PRIMARY KEY,
 	value TEXT

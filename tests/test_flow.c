@@ -195,6 +195,36 @@ START_TEST(expiry)
 }
 END_TEST
 
+/* Closed flows (RST, FIN both ways, or marked by the caller) go after PD_FLOW_CLOSED_NS. */
+START_TEST(closed)
+{
+	struct emitted e = { 0 };
+	struct pd_flow_table *t = pd_flow_table_new(0, 0, on_emit, &e);
+	struct pd_addr c = v4("10.4.0.2"), s = v4("10.4.0.1");
+	struct pd_pkt p;
+	struct pd_flow *f;
+	int dir;
+
+	p = pkt(c, 40003, s, 53, PD_L4_UDP, 0, 0, 60);
+	f = pd_flow_packet(t, &p, &dir);
+	pd_flow_close(t, f);
+	pd_flow_close(t, f); /* twice is fine */
+	p = pkt(c, 40004, s, 53, PD_L4_UDP, 0, 0, 60);
+	pd_flow_packet(t, &p, &dir);
+	p = pkt(c, 40005, s, 80, PD_L4_TCP, PD_TCP_SYN, 0, 60);
+	pd_flow_packet(t, &p, &dir);
+	p = pkt(s, 80, c, 40005, PD_L4_TCP, PD_TCP_RST | PD_TCP_ACK, 0, 40);
+	pd_flow_packet(t, &p, &dir);
+	/* 31 s later: the marked UDP flow and the reset TCP flow are gone, the open one stays */
+	p = pkt(c, 40006, s, 53, PD_L4_UDP, 0, PD_FLOW_CLOSED_NS + SEC, 60);
+	pd_flow_packet(t, &p, &dir);
+	ck_assert_uint_eq(e.n, 2);
+	ck_assert_uint_eq(pd_flow_live(t), 2);
+	pd_flow_table_free(t);
+	ck_assert_uint_eq(e.n, 4);
+}
+END_TEST
+
 START_TEST(truncated)
 {
 	/* a packet whose IP length is 0 (snaplen-cut header reported by the decoder) still counts
@@ -278,6 +308,7 @@ static Suite *suite(void)
 	tcase_add_test(t, valid);
 	tcase_add_test(t, states);
 	tcase_add_test(t, expiry);
+	tcase_add_test(t, closed);
 	tcase_add_test(t, truncated);
 	tcase_add_test(t, hostile);
 	tcase_add_test(t, encdns);

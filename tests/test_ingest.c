@@ -208,7 +208,7 @@ static size_t dns_response(uint8_t *m, uint16_t id, const char *qname)
 
 /* A TLS 1.2-style ClientHello record with SNI and ALPN "h2" (RFC 8446 4.1.2, RFC 6066 3,
  * RFC 7301 3.1). */
-static size_t client_hello(uint8_t *r, const char *sni)
+static size_t client_hello_ech(uint8_t *r, const char *sni, int ech)
 {
 	uint8_t *h = r + 5, *b = h + 4, *e;
 	size_t n = 0, sl = strlen(sni), ext, body;
@@ -240,6 +240,16 @@ static size_t client_hello(uint8_t *r, const char *sni)
 	e[ext + 6] = 2;
 	memcpy(e + ext + 7, "h2", 2);
 	ext += 9;
+	if (ech) {
+		/* encrypted_client_hello (0xfe0d), outer: type 0, kdf/aead, config id, enc, payload
+		 */
+		static const uint8_t e_body[] = { 0,    0,    1, 0, 1, 7, 0, 2,
+			                          0xaa, 0xbb, 0, 4, 1, 2, 3, 4 };
+		put16(e + ext, 0xfe0d);
+		put16(e + ext + 2, sizeof(e_body));
+		memcpy(e + ext + 4, e_body, sizeof(e_body));
+		ext += 4 + sizeof(e_body);
+	}
 	put16(b + n, (unsigned)ext);
 	n += 2 + ext;
 	body = n;
@@ -248,6 +258,11 @@ static size_t client_hello(uint8_t *r, const char *sni)
 	put16(h + 2, (unsigned)(body & 0xffff));
 	put16(r + 3, (unsigned)(body + 4));
 	return 5 + 4 + body;
+}
+
+static size_t client_hello(uint8_t *r, const char *sni)
+{
+	return client_hello_ech(r, sni, 0);
 }
 
 /* ---- checking rows ---------------------------------------------------------------------- */
@@ -566,6 +581,102 @@ START_TEST(locked)
 }
 END_TEST
 
+/* Encrypted-DNS indicators (DoT tcp/853, DoQ udp/853, DoH by resolver name and address) and
+ * ECH become app_proto values and findings. */
+START_TEST(encrypted_dns)
+{
+	char path[128], err[PD_ERRBUF_SIZE] = "";
+	struct pd_store *s = open_db("e.db");
+	struct pd_ingest_result res;
+	struct cap c;
+	struct ep cl = ep("10.4.0.2", 45000), cf = ep("1.1.1.1", 443);
+	struct ep cl2 = ep("10.4.0.2", 45001), q9 = ep("9.9.9.9", 853);
+	struct ep cl3 = ep("10.4.0.2", 45002), g8 = ep("8.8.8.8", 853);
+	struct ep cl4 = ep("10.4.0.2", 45003), web = ep("10.4.0.8", 443);
+	struct ep cl5 = ep("2001:db8::2", 45004), g6 = ep("2001:4860:4860::8888", 443);
+	uint8_t ch[512];
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/encdns.pcap", dir);
+	cap_open(&c, path);
+	/* DoH: TLS to 1.1.1.1 naming cloudflare-dns.com */
+	frame(&c, &cl, &cf, 6, SYN, 10, 0, NULL, 0);
+	frame(&c, &cf, &cl, 6, SYN | ACK, 20, 11, NULL, 0);
+	n = client_hello(ch, "cloudflare-dns.com");
+	frame(&c, &cl, &cf, 6, ACK | PSH, 11, 21, ch, n);
+	/* DoT */
+	frame(&c, &cl2, &q9, 6, SYN, 10, 0, NULL, 0);
+	frame(&c, &q9, &cl2, 6, SYN | ACK, 20, 11, NULL, 0);
+	/* DoQ: an answered UDP exchange on 853 */
+	frame(&c, &cl3, &g8, 17, 0, 0, 0, "quic?", 5);
+	frame(&c, &g8, &cl3, 17, 0, 0, 0, "quic!", 5);
+	/* ECH to an ordinary server */
+	n = client_hello_ech(ch, "public.example.net", 1);
+	frame(&c, &cl4, &web, 6, SYN, 10, 0, NULL, 0);
+	frame(&c, &cl4, &web, 6, ACK | PSH, 11, 1, ch, n);
+	/* DoH by address only: a completed TCP handshake to Google's IPv6 resolver on 443 */
+	frame(&c, &cl5, &g6, 6, SYN, 10, 0, NULL, 0);
+	frame(&c, &g6, &cl5, 6, SYN | ACK, 20, 11, NULL, 0);
+	frame(&c, &cl5, &g6, 6, ACK, 11, 21, NULL, 0);
+	cap_close(&c);
+
+	ck_assert_msg(ingest(s, path, &res, err) == PD_OK, "%s", err);
+	ck_assert_str_eq(
+	        q_text(s, "SELECT app_proto||' '||sni FROM flows WHERE server_ip='1.1.1.1'"),
+	        "doh cloudflare-dns.com");
+	ck_assert_str_eq(q_text(s, "SELECT app_proto FROM flows WHERE server_ip='9.9.9.9'"), "dot");
+	ck_assert_str_eq(q_text(s, "SELECT app_proto FROM flows WHERE server_ip='8.8.8.8'"), "doq");
+	ck_assert_str_eq(q_text(s, "SELECT app_proto FROM flows WHERE server_ip LIKE '2001:4860%'"),
+	                 "doh");
+	ck_assert_str_eq(q_text(s, "SELECT app_proto||' '||ech||' '||sni FROM flows WHERE "
+	                           "server_ip='10.4.0.8'"),
+	                 "tls 1 public.example.net");
+	ck_assert_int_eq(q_int(s, "SELECT count(*) FROM findings WHERE kind='encrypted-dns'"), 4);
+	ck_assert_int_eq(q_int(s,
+	                       "SELECT count(*) FROM findings WHERE kind='encrypted-dns' AND "
+	                       "severity='warning' AND subject='9.9.9.9' AND detail LIKE '%TLS%'"),
+	                 1);
+	ck_assert_str_eq(q_text(s, "SELECT subject FROM findings WHERE kind='ech'"),
+	                 "public.example.net");
+	pd_store_close(s);
+}
+END_TEST
+
+/* A full disk (simulated with SQLite's max_page_count, which fails exactly like a full disk:
+ * SQLITE_FULL) mid-capture: a clear error and the database unchanged. */
+START_TEST(disk_full)
+{
+	char path[128], err[PD_ERRBUF_SIZE] = "";
+	struct pd_store *s = open_db("full.db");
+	struct pd_ingest_result res;
+	int64_t pages;
+	char sql[64];
+
+	struct cap c;
+	struct ep a = ep("10.4.0.2", 0), b = ep("10.4.0.3", 9999);
+	unsigned i;
+
+	/* enough flows that their rows need new pages */
+	snprintf(path, sizeof(path), "%s/many.pcap", dir);
+	cap_open(&c, path);
+	for (i = 0; i < 3000; i++) {
+		a.port = (uint16_t)(20000 + i);
+		frame(&c, &a, &b, 17, 0, 0, 0, "x", 1);
+	}
+	cap_close(&c);
+	pages = q_int(s, "PRAGMA page_count");
+	snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %lld", (long long)pages);
+	ck_assert_int_eq(pd_store_exec(s, sql, "limiting", err), PD_OK);
+	ck_assert_int_eq(ingest(s, path, &res, err), PD_ERR_DB);
+	ck_assert_msg(strstr(err, "disk full") != NULL, "%s", err);
+	ck_assert_ptr_nonnull(strstr(err, "full.db"));
+	ck_assert_int_eq(q_int(s, "SELECT count(*) FROM captures"), 0);
+	ck_assert_int_eq(q_int(s, "SELECT count(*) FROM flows"), 0);
+	ck_assert_int_eq(q_int(s, "PRAGMA page_count"), pages);
+	pd_store_close(s);
+}
+END_TEST
+
 START_TEST(hostile)
 {
 	/* hostile evidence built here: a DNS response whose answer name is a compression pointer
@@ -857,6 +968,8 @@ static Suite *suite(void)
 	tcase_add_test(t, truncated);
 	tcase_add_test(t, locked);
 	tcase_add_test(t, hostile);
+	tcase_add_test(t, disk_full);
+	tcase_add_test(t, encrypted_dns);
 	tcase_add_test(t, batch);
 	tcase_add_test(t, pcapng_meta);
 	suite_add_tcase(s, t);

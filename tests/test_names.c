@@ -478,6 +478,10 @@ START_TEST(registrable)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		ck_assert_str_eq(pd_registrable(cases[i][0], out, sizeof(out)), cases[i][1]);
+	/* not host names: as they came */
+	ck_assert_str_eq(pd_registrable("'=HYPERLINK(\"x\")", out, sizeof(out)),
+	                 "'=HYPERLINK(\"x\")");
+	ck_assert_str_eq(pd_registrable("2001:DB8::1", out, sizeof(out)), "2001:DB8::1");
 	/* a short buffer truncates, never overflows */
 	ck_assert_str_eq(pd_registrable("www.example.com", out, 4), "www");
 }

@@ -171,11 +171,18 @@ static void derive(uint32_t version, const uint8_t *dcid, size_t dlen, struct ke
 {
 	static const char v1_salt[] = "38762cf7f55934b34d179ae6a4c80cadccbb7f0a";
 	static const char v2_salt[] = "0dede3def700a6db819381be6e269dcbf9bd2ed9";
+	/* draft-ietf-quic-tls-29 section 5.2, and Google's T051 (as Wireshark's dissector) */
+	static const char d29_salt[] = "afbfec289993d24c9e9786f19c6111e04390a899";
+	static const char t51_salt[] = "7a4edef4e7ccee5fa4506c19124fc8ccda6e033d";
 	const char *pfx = version == PD_QUIC_V2 ? "quicv2" : "quic";
 	uint8_t salt[20], initial[32], client[32];
 	char label[32];
 
-	unhex(version == PD_QUIC_V2 ? v2_salt : v1_salt, salt, 20);
+	unhex(version == PD_QUIC_V2   ? v2_salt
+	      : version == 0xff00001d ? d29_salt
+	      : version == 0x54303531 ? t51_salt
+	                              : v1_salt,
+	      salt, 20);
 	hkdf(EVP_KDF_HKDF_MODE_EXTRACT_ONLY, salt, 20, dcid, dlen, NULL, 0, initial, 32);
 	expand_label(initial, "client in", client, 32);
 	snprintf(label, sizeof(label), "%s key", pfx);
@@ -196,7 +203,7 @@ static size_t protect(const struct keys *k, uint32_t version, unsigned type, con
 {
 	uint8_t nonce[12], mask[16];
 	size_t n = 0, pn_off, i;
-	unsigned initial = version == PD_QUIC_V2 ? 1 : 0;
+	unsigned initial = version == PD_QUIC_V2 ? 1 : 0; /* drafts and T05x: as v1 */
 	int outl;
 	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
 
@@ -414,6 +421,45 @@ START_TEST(dcid_change)
 }
 END_TEST
 
+START_TEST(drafts)
+{
+	/* draft-29 carries the same frames as v1 under its own salt; Google T051 carries the
+	   hello in its CRYPTO frame type 0x08 and other frame types that are not read (here a
+	   0x40-style ACK after the CRYPTO frame ends the walk, not the flow). */
+	uint8_t hello[300], dcid[8], pl[400], pkt[600];
+	size_t hn = rfc_hello(hello, dcid), n;
+	struct keys k;
+	struct pd_quic *st = NULL;
+	struct pd_hello h;
+	uint32_t ver = 0;
+
+	derive(0xff00001d, dcid, 8, &k);
+	n = crypto_frame(pl, hello, 0, hn);
+	n = protect(&k, 0xff00001d, 0, dcid, 8, 0, 1, pl, n, pkt);
+	ck_assert(pd_quic_maybe_initial(pkt, n));
+	ck_assert_int_eq(pd_quic_feed(&st, pkt, n, &h, &ver), PD_OK);
+	ck_assert_str_eq(h.sni, "example.com");
+	ck_assert_uint_eq(ver, 0xff00001d);
+	pd_quic_free(st);
+
+	st = NULL;
+	derive(0x54303531, dcid, 8, &k);
+	n = crypto_frame(pl, hello, 0, hn);
+	pl[0] = 0x08;
+	pl[n++] = 0x45; /* a Google ACK frame type, not parsed */
+	pl[n++] = 0x01;
+	n = protect(&k, 0x54303531, 0, dcid, 8, 0, 1, pl, n, pkt);
+	ck_assert_int_eq(pd_quic_feed(&st, pkt, n, &h, &ver), PD_OK);
+	ck_assert_str_eq(h.sni, "example.com");
+	pd_quic_free(st);
+
+	/* An unknown draft (0xff000016, draft-22) is not read. */
+	pkt[1] = 0xff, pkt[2] = 0x00, pkt[3] = 0x00, pkt[4] = 0x16;
+	st = NULL;
+	ck_assert_int_eq(pd_quic_feed(&st, pkt, n, &h, &ver), PD_ERR_UNSUPPORTED);
+}
+END_TEST
+
 START_TEST(auth_failure)
 {
 	/* One flipped ciphertext bit: PD_ERR_CRYPTO, and the flow still completes. */
@@ -567,6 +613,7 @@ int main(void)
 	tcase_add_test(tc, multi_packet);
 	tcase_add_test(tc, coalesced);
 	tcase_add_test(tc, dcid_change);
+	tcase_add_test(tc, drafts);
 	tcase_add_test(tc, auth_failure);
 	tcase_add_test(tc, truncated);
 	tcase_add_test(tc, hostile);

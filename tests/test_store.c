@@ -74,6 +74,15 @@ START_TEST(valid)
 	ck_assert_int_eq(scalar(pd_store_db(s), "SELECT count(*) FROM captures"), 1);
 	pd_store_close(s);
 
+	/* schema.sql alone (sqlite3 db < schema.sql) makes a database of the current version */
+	{
+		sqlite3 *raw;
+		ck_assert_int_eq(sqlite3_open(":memory:", &raw), SQLITE_OK);
+		ck_assert_int_eq(sqlite3_exec(raw, pd_schema_sql, NULL, NULL, NULL), SQLITE_OK);
+		ck_assert_int_eq(scalar(raw, "PRAGMA user_version"), PD_SCHEMA_VERSION);
+		sqlite3_close(raw);
+	}
+
 	/* in-memory */
 	ck_assert_int_eq(pd_store_open(NULL, false, &s, err), PD_OK);
 	ck_assert_int_eq(scalar(pd_store_db(s), "PRAGMA user_version"), PD_SCHEMA_VERSION);

@@ -31,7 +31,7 @@ struct pd_opts {
 	const char *select[PD_MAX_SELECT];       /* --capture ID|SHA256|PATH (repeatable) */
 	unsigned n_select;
 	const char *allow;                       /* --allow POLICY */
-	int64_t dns_grace_ns;                    /* --dns-grace SECONDS */
+	int64_t dns_grace_ns;                    /* --dns-grace SECONDS (0: default, -1: none) */
 	bool fail_on_new;                        /* --fail-on-new */
 	char **args;                             /* positional arguments */
 	int n_args;

@@ -204,7 +204,8 @@ int pd_opts_parse(int argc, char **argv, unsigned mask, const char *help, struct
 			if (parse_uint(optarg, 86400 * 365, &v))
 				return usage_error(sub, help, exit_code,
 				                   "--dns-grace needs seconds", optarg);
-			o->dns_grace_ns = (int64_t)v * 1000000000LL;
+			/* 0 in struct pd_attr_opts means "the default": an explicit 0 is -1, no grace. */
+			o->dns_grace_ns = v ? (int64_t)v * 1000000000LL : -1;
 			break;
 		case OPT_FAIL_ON_NEW:
 			o->fail_on_new = true;

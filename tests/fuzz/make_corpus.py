@@ -4,6 +4,13 @@
 Seeds come from RFC 9001 appendix A.2 and RFC 9369 appendix A.2 (the example ClientHello for
 "example.com" and the protected client Initials) and from hand-written HTTP requests; each is
 rebuilt here, so the corpus can be regenerated: python3 tests/fuzz/make_corpus.py
+
+Building and running the harnesses (the library needs coverage instrumentation too):
+  CC=clang CFLAGS=-fsanitize=fuzzer-no-link cmake -S . -B build-fuzz -DPD_FUZZ=ON \
+      -DPD_SANITIZE=ON -DPD_TESTS=OFF
+  cmake --build build-fuzz --target fuzz_tls fuzz_quic fuzz_http
+  mkdir -p /tmp/corpus-quic && build-fuzz/tests/fuzz/fuzz_quic -max_total_time=300 \
+      -max_len=4096 /tmp/corpus-quic tests/fuzz/corpus/quic
 """
 import os
 import struct
