@@ -296,6 +296,9 @@ enum pd_err pd_policy_parse(const char *text, size_t len, const char *origin,
 	*out = NULL;
 	if (!p)
 		return pd_errf(errbuf, PD_ERR_NOMEM, "%s: out of memory", origin);
+	/* A UTF-8 byte order mark, as some Windows editors write. */
+	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
+		pos = 3;
 	while (pos < len) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;

@@ -3,11 +3,13 @@
  * captures or databases ("what does the new image call that the old one did not?").
  *
  * A destination here is (name, port, protocol), or (address, port, protocol) where no name is
- * known, so a service that moved to another address of the same name is not a change.
+ * known, so a service that moved to another address of the same name is not a change. Names
+ * compare case-insensitively (DNS names are), so WWW.Example.com in an SNI is not drift.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cmd.h"
 #include "diff.h"
@@ -55,7 +57,7 @@ struct side {
 static int cmp_dest(const void *a, const void *b)
 {
 	const struct pd_dest *x = a, *y = b;
-	int c = strcmp(pd_dest_key(x), pd_dest_key(y));
+	int c = strcasecmp(pd_dest_key(x), pd_dest_key(y));
 
 	if (c)
 		return c;
@@ -68,7 +70,8 @@ static int cmp_dest(const void *a, const void *b)
 
 static int same_item(const struct pd_diff_item *i, const struct pd_dest *d)
 {
-	return !strcmp(i->key, pd_dest_key(d)) && i->port == d->port && !strcmp(i->proto, d->proto);
+	return !strcasecmp(i->key, pd_dest_key(d)) && i->port == d->port &&
+	       !strcmp(i->proto, d->proto);
 }
 
 /* Folds the sorted destinations into items, one per (key, port, proto). */
@@ -122,7 +125,7 @@ static int fold(struct side *s)
 
 static int cmp_item(const struct pd_diff_item *x, const struct pd_diff_item *y)
 {
-	int c = strcmp(x->key, y->key);
+	int c = strcasecmp(x->key, y->key);
 
 	if (c)
 		return c;
