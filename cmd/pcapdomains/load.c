@@ -115,7 +115,10 @@ static char *dup_token(sqlite3_stmt *st, int i)
 enum pd_err pd_load_dests(sqlite3 *db, const char *sel, struct pd_dest **out, size_t *n,
                           char errbuf[PD_ERRBUF_SIZE])
 {
-	/* Evidence rank: the strongest evidence a group's flows carry names the group. */
+	/* Evidence rank: the strongest evidence a group's flows carry names the group.
+	 * ICMPv6 to link-scope addresses (neighbour and router solicitations, MLD reports) is
+	 * the IPv6 stack keeping its link alive, sent by every host whatever it runs: not a
+	 * destination, and which solicited-node groups show up depends on timing. */
 	static const char sql[] =
 	        "SELECT name, server_ip, server_port, proto, "
 	        " CASE min(CASE evidence WHEN 'sni' THEN 1 WHEN 'quic-sni' THEN 2 "
@@ -126,7 +129,8 @@ enum pd_err pd_load_dests(sqlite3 *db, const char *sel, struct pd_dest **out, si
 	        "  WHEN 7 THEN 'ptr-capture' ELSE 'none' END, "
 	        " max(candidates), count(*), sum(bytes_out), sum(bytes_in), min(first_ns), "
 	        " max(last_ns) "
-	        "FROM flows WHERE ?1 IS NULL OR capture_id IN (SELECT value FROM json_each(?1)) "
+	        "FROM flows WHERE (?1 IS NULL OR capture_id IN (SELECT value FROM json_each(?1))) "
+	        " AND NOT (proto = 'icmp6' AND (server_ip LIKE 'ff02:%' OR server_ip LIKE 'fe80:%')) "
 	        "GROUP BY name, server_ip, server_port, proto "
 	        "ORDER BY name IS NULL, name, server_ip, server_port, proto";
 	struct pd_dest *d = NULL, *nd;
