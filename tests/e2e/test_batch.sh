@@ -422,6 +422,23 @@ counts() {
 		printf '%s=%s ' $t "$(sqlite3 "$1" "SELECT count(*) FROM $t")"
 	done
 }
+dump() { # table contents without row ids and ingest times, sorted
+	sqlite3 "$1" "SELECT path, size, sha256, format, link_types, first_ns, last_ns, packets, bytes FROM captures" | sort
+	sqlite3 "$1" "SELECT c.sha256, f.proto, f.client_ip, f.client_port, f.server_ip, f.server_port,
+		f.first_ns, f.last_ns, f.packets_out, f.bytes_out, f.packets_in, f.bytes_in, f.tcp_state,
+		f.app_proto, f.sni, f.http_host, f.name, f.evidence, f.confidence, f.cname_chain,
+		f.candidates, f.ambiguous, d.qname, d.answer
+		FROM flows f JOIN captures c ON c.id = f.capture_id
+		LEFT JOIN dns_answers d ON d.id = f.dns_answer_id" | sort
+	sqlite3 "$1" "SELECT c.sha256, d.ts_ns, d.client_ip, d.qname, d.qtype, d.rcode, d.rr_type, d.answer, d.ttl, d.chain
+		FROM dns_answers d JOIN captures c ON c.id = d.capture_id" | sort
+	sqlite3 "$1" "SELECT c.sha256, n.ip, n.name, n.registrable, n.source, n.count, n.first_ns, n.last_ns
+		FROM names n JOIN captures c ON c.id = n.capture_id" | sort
+	sqlite3 "$1" "SELECT c.sha256, x.kind, x.severity, x.subject, x.detail, x.count
+		FROM findings x JOIN captures c ON c.id = x.capture_id" | sort
+	sqlite3 "$1" "SELECT c.sha256, x.kind, x.what, x.n FROM counters x JOIN captures c ON c.id = x.capture_id" | sort
+	sqlite3 "$1" "SELECT c.sha256, i.idx, i.name, i.link_type, i.snaplen FROM interfaces i JOIN captures c ON c.id = i.capture_id" | sort
+}
 run 0 "merge --db m.db a.db b.db" "$pd" merge --db m.db a.db b.db
 "$pd" ingest --quiet --db one.db "$A" "$B" || bad "ingest one.db A B"
 norm_report m.db m
@@ -432,6 +449,14 @@ cmp -s m.norm.json one.norm.json && ok "merged and single-ingest JSON reports ar
 	{ bad "JSON reports differ"; diff m.norm.json one.norm.json | head -20; }
 [ "$(counts m.db)" = "$(counts one.db)" ] && ok "same row counts as one ingest: $(counts m.db)" ||
 	bad "row counts: merged $(counts m.db), one ingest $(counts one.db)"
+dump m.db >m.dump
+dump one.db >one.dump
+cmp -s m.dump one.dump && ok "merged and single-ingest databases hold the same rows (DNS answer links too)" ||
+	{ bad "merged rows differ"; diff m.dump one.dump | head; }
+linked=$(sqlite3 m.db "SELECT count(*) FROM flows f JOIN dns_answers d ON d.id = f.dns_answer_id
+	JOIN captures c ON c.id = f.capture_id WHERE d.capture_id = f.capture_id AND c.path LIKE '%/B.pcap'")
+[ "$linked" -gt 0 ] && ok "flows of the second merged capture link to its own DNS answers ($linked)" ||
+	bad "no flow of B links to a DNS answer of B in m.db"
 before=$(counts m.db)
 run 0 "merging again" "$pd" merge --db m.db a.db b.db
 has err "0 captures merged, 1 already present" "merging again skips"
@@ -450,23 +475,6 @@ has err "A.pcap" "the message names the input"
 
 # ---------------------------------------------------------------- ingest -j
 echo "== ingest -j"
-dump() { # table contents without row ids and ingest times, sorted
-	sqlite3 "$1" "SELECT path, size, sha256, format, link_types, first_ns, last_ns, packets, bytes FROM captures" | sort
-	sqlite3 "$1" "SELECT c.sha256, f.proto, f.client_ip, f.client_port, f.server_ip, f.server_port,
-		f.first_ns, f.last_ns, f.packets_out, f.bytes_out, f.packets_in, f.bytes_in, f.tcp_state,
-		f.app_proto, f.sni, f.http_host, f.name, f.evidence, f.confidence, f.cname_chain,
-		f.candidates, f.ambiguous, d.qname, d.answer
-		FROM flows f JOIN captures c ON c.id = f.capture_id
-		LEFT JOIN dns_answers d ON d.id = f.dns_answer_id" | sort
-	sqlite3 "$1" "SELECT c.sha256, d.ts_ns, d.client_ip, d.qname, d.qtype, d.rcode, d.rr_type, d.answer, d.ttl, d.chain
-		FROM dns_answers d JOIN captures c ON c.id = d.capture_id" | sort
-	sqlite3 "$1" "SELECT c.sha256, n.ip, n.name, n.registrable, n.source, n.count, n.first_ns, n.last_ns
-		FROM names n JOIN captures c ON c.id = n.capture_id" | sort
-	sqlite3 "$1" "SELECT c.sha256, x.kind, x.severity, x.subject, x.detail, x.count
-		FROM findings x JOIN captures c ON c.id = x.capture_id" | sort
-	sqlite3 "$1" "SELECT c.sha256, x.kind, x.what, x.n FROM counters x JOIN captures c ON c.id = x.capture_id" | sort
-	sqlite3 "$1" "SELECT c.sha256, i.idx, i.name, i.link_type, i.snaplen FROM interfaces i JOIN captures c ON c.id = i.capture_id" | sort
-}
 run 0 "ingest -j 1 A B C" "$pd" ingest --quiet -j 1 --db j1.db "$A" "$B" "$C"
 run 0 "ingest -j 2 A B C" "$pd" ingest --quiet -j 2 --db j2.db "$A" "$B" "$C"
 dump j1.db >j1.dump
