@@ -4,19 +4,31 @@
  * every load (it has no script).
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "diff.h"
 #include "escape.h"
 
+/* UTC ISO 8601 with milliseconds, as the report's CSV and JSON write times. */
 static void iso_time(int64_t ns, char *buf, size_t n)
 {
-	time_t t = (time_t)(ns / 1000000000);
+	int64_t sec = ns / 1000000000, ms = (ns % 1000000000) / 1000000;
+	time_t t;
 	struct tm tm;
+	size_t len;
 
-	gmtime_r(&t, &tm);
-	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (ms < 0) { /* before 1970: floor, not truncation */
+		sec--;
+		ms += 1000;
+	}
+	t = (time_t)sec;
+	if (!gmtime_r(&t, &tm) || !(len = strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm))) {
+		snprintf(buf, n, "?");
+		return;
+	}
+	snprintf(buf + len, n - len, ".%03dZ", (int)ms);
 }
 
 static void write_text(const struct pd_diff *d, FILE *f)
