@@ -66,7 +66,9 @@ enum {
 enum app { APP_NONE, APP_TLS, APP_QUIC, APP_HTTP, APP_DNS, APP_DOT, APP_DOQ, APP_DOH };
 static const char *const app_names[] = { NULL, "tls", "quic", "http", "dns", "dot", "doq", "doh" };
 
-enum cs_mode { CS_UNKNOWN, CS_TLS, CS_HTTP };
+/* CS_TUNNEL: after a CONNECT request head, the tunnelled bytes (a ClientHello naming the real
+ * destination through the proxy). */
+enum cs_mode { CS_UNKNOWN, CS_TLS, CS_HTTP, CS_TUNNEL };
 
 struct pd_flow_ev {
 	struct pd_reasm cs; /* client -> server first bytes (TLS/HTTP) */
@@ -521,6 +523,16 @@ static void settle(struct pd_flow *f)
 	}
 }
 
+/* Length of an HTTP request head (through its blank line), 0 when not all there. */
+static size_t http_head_len(const uint8_t *d, uint32_t len)
+{
+	const uint8_t *crlf = memmem(d, len, "\r\n\r\n", 4), *lf = memmem(d, len, "\n\n", 2);
+
+	if (crlf && (!lf || crlf < lf))
+		return (size_t)(crlf - d) + 4;
+	return lf ? (size_t)(lf - d) + 2 : 0;
+}
+
 /* New contiguous client bytes: try TLS or HTTP on the prefix. */
 static void client_stream(struct ictx *x, struct pd_flow *f, struct pd_flow_ev *ev)
 {
@@ -536,14 +548,15 @@ static void client_stream(struct ictx *x, struct pd_flow *f, struct pd_flow_ev *
 			settle(f);
 		return;
 	}
-	if (ev->mode == CS_UNKNOWN) {
+	if (ev->mode == CS_UNKNOWN || ev->mode == CS_TUNNEL) {
 		if (len < 6 && !ev->cs.overflow)
 			return; /* too few bytes to tell */
 		if (pd_tls_maybe(d, len)) {
+			if (ev->mode == CS_UNKNOWN)
+				f->app = APP_TLS; /* a tunnel stays an HTTP (proxy) flow */
 			ev->mode = CS_TLS;
-			f->app = APP_TLS;
 			x->ctr[C_TLS_SEEN]++;
-		} else if (pd_http_maybe((const char *)d, len)) {
+		} else if (ev->mode == CS_UNKNOWN && pd_http_maybe((const char *)d, len)) {
 			ev->mode = CS_HTTP;
 			x->ctr[C_HTTP_SEEN]++;
 		} else {
@@ -573,8 +586,17 @@ static void client_stream(struct ictx *x, struct pd_flow *f, struct pd_flow_ev *
 			x->ctr[C_HTTP_OK]++;
 			f->app = APP_HTTP;
 			ev->http_host = dup_str(x, req.host);
-			if (req.connect)
+			if (req.connect) {
+				size_t head = http_head_len(d, len);
 				ev->http_connect = dup_str(x, req.authority);
+				if (head && head <= len) {
+					/* What follows the head goes through the tunnel. */
+					pd_reasm_consume(&ev->cs, (uint32_t)head);
+					ev->mode = CS_TUNNEL;
+					client_stream(x, f, ev);
+					return;
+				}
+			}
 		} else if (e == PD_ERR_NEED_MORE) {
 			if (len < ev->cs.max && !ev->cs.overflow)
 				return;

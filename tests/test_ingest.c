@@ -356,6 +356,40 @@ static void build_main(const char *path)
 	cap_close(&c);
 }
 
+/* A proxied connection: CONNECT, then the tunnelled ClientHello in the same client stream
+ * (the proxy's "200 Connection established" comes between); both names are kept. Bytes as
+ * curl --proxy sends them (RFC 9110 9.3.6), regression for the e2e evidence test. */
+START_TEST(connect_tunnel)
+{
+	char path[128], err[PD_ERRBUF_SIZE] = "";
+	struct pd_store *s = open_db("t.db");
+	struct pd_ingest_result res;
+	struct ep cl = ep("10.4.0.2", 41000), px = ep("10.4.0.1", 3128);
+	const char *req = "CONNECT a.ev.test:443 HTTP/1.1\r\nHost: a.ev.test:443\r\n"
+	                  "User-Agent: curl/7.88.1\r\n\r\n";
+	const char *ok = "HTTP/1.1 200 Connection established\r\n\r\n";
+	uint8_t ch[512];
+	size_t n = client_hello(ch, "a.ev.test");
+	uint32_t rl = (uint32_t)strlen(req);
+	struct cap c;
+
+	snprintf(path, sizeof(path), "%s/connect.pcap", dir);
+	cap_open(&c, path);
+	frame(&c, &cl, &px, 6, SYN, 100, 0, NULL, 0);
+	frame(&c, &px, &cl, 6, SYN | ACK, 900, 101, NULL, 0);
+	frame(&c, &cl, &px, 6, ACK, 101, 901, NULL, 0);
+	frame(&c, &cl, &px, 6, ACK | PSH, 101, 901, req, rl);
+	frame(&c, &px, &cl, 6, ACK | PSH, 901, 101 + rl, ok, strlen(ok));
+	frame(&c, &cl, &px, 6, ACK | PSH, 101 + rl, 901 + (uint32_t)strlen(ok), ch, n);
+	cap_close(&c);
+	ck_assert_msg(ingest(s, path, &res, err) == PD_OK, "%s", err);
+	ck_assert_str_eq(q_text(s, "SELECT app_proto||' '||http_connect||' '||sni||' '||alpn FROM "
+	                           "flows WHERE server_port=3128"),
+	                 "http a.ev.test a.ev.test h2");
+	pd_store_close(s);
+}
+END_TEST
+
 START_TEST(valid)
 {
 	char path[128], err[PD_ERRBUF_SIZE] = "";
@@ -963,6 +997,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, valid);
+	tcase_add_test(t, connect_tunnel);
 	tcase_add_test(t, dns_tcp);
 	tcase_add_test(t, idempotent);
 	tcase_add_test(t, truncated);
