@@ -514,6 +514,38 @@ rows = list(csv.DictReader(open("rn.csv", newline="")))
 assert rows and all(r["policy"] == "unchecked" for r in rows)' && ok "without --allow: unchecked" ||
 	bad "without --allow: not all unchecked"
 
+# ---------------------------------------------------------------- the README's worked example
+echo "== worked example (pcapdomains-capture netns: in place of docker:)"
+cap=$bin/pcapdomains-capture
+if [ ! -x "$cap" ] || grep -q PD_PLACEHOLDER "$src/cmd/pcapdomains-capture/main.c"; then
+	echo "SKIP (partly): pcapdomains-capture not built or still a placeholder"
+else
+	# -w - keeps the file root's (the helper drops to nobody, who cannot write into $tmp).
+	"$cap" "netns:/run/netns/$ns_cli" -w - --duration 60 >egress.pcapng 2>cap.log &
+	cap_pid=$!
+	pids+=($cap_pid)
+	for _ in $(seq 50); do
+		grep -q "capturing" cap.log && break
+		sleep 0.1
+	done
+	traffic_b
+	sleep 0.5
+	kill -INT $cap_pid
+	wait $cap_pid
+	rc=$?
+	[ $rc = 0 ] && ok "the capture helper stops cleanly on SIGINT" || bad "capture helper exit $rc: $(cat cap.log)"
+	run 1 "check --allow a.policy egress.pcapng fails the job" "$pd" check --allow a.policy egress.pcapng
+	has out "z.gamma.test" "the violation is Z"
+	run 0 "report -o egress.html egress.pcapng" "$pd" report --no-resolve -o egress.html egress.pcapng
+	has egress.html "z.gamma.test" "the HTML report names Z"
+	run 0 "allowlist egress.pcapng proposes a policy" "$pd" allowlist egress.pcapng
+	has out "z.gamma.test:443/tcp" "the proposal allows Z"
+	cp out proposed.policy
+	run 0 "the proposal accepts the capture it came from" "$pd" check --allow proposed.policy egress.pcapng
+	run 1 "diff --fail-on-new last release -> egress.pcapng" "$pd" diff --fail-on-new "$A" egress.pcapng
+	grep -q '^  + z.gamma.test  443/tcp' out && ok "the diff shows what the change added" || bad "diff: $(cat out)"
+fi
+
 echo "$pass passed, $fails failed"
 [ "$fails" = 0 ] || exit 1
 exit 0
