@@ -181,25 +181,35 @@ static void write_diff(FILE *f, void *arg)
 	pd_diff_write(o->d, o->fmt, f);
 }
 
-static int write_out(const struct pd_diff *d, const char *path, const char *format)
+/* The format of an output (path NULL or "-": stdout, in format or text). */
+static int output_format(const char *path, const char *format, enum pd_format *fmt)
 {
-	struct out o = { d, PD_FMT_TEXT };
 	bool to_stdout = !path || !strcmp(path, "-");
 
-	if (format ? pd_format_parse(format, false, &o.fmt)
-	           : (!to_stdout && pd_format_parse(path, true, &o.fmt))) {
+	*fmt = PD_FMT_TEXT;
+	if (format ? pd_format_parse(format, false, fmt)
+	           : (!to_stdout && pd_format_parse(path, true, fmt))) {
 		pd_cmd_error(
 		        "diff: unknown format for %s (use .html .csv .md .json .txt or --format)",
 		        format ? format : path);
 		return PD_EXIT_ERROR;
 	}
-	return pd_load_write(path, write_diff, &o);
+	return PD_EXIT_OK;
+}
+
+static int write_out(const struct pd_diff *d, const char *path, const char *format)
+{
+	struct out o = { d, PD_FMT_TEXT };
+	int rc = output_format(path, format, &o.fmt);
+
+	return rc ? rc : pd_load_write(path, write_diff, &o);
 }
 
 int pd_cmd_diff(int argc, char **argv)
 {
 	struct side old = { 0 }, new = { 0 };
 	struct pd_diff_item *added = NULL, *removed = NULL;
+	enum pd_format fmt;
 	struct pd_diff d;
 	struct pd_opts o;
 	size_t i = 0, j = 0, na = 0, nr = 0, same = 0;
@@ -214,6 +224,13 @@ int pd_cmd_diff(int argc, char **argv)
 		pd_cmd_error("diff: needs OLD and NEW (captures or databases)");
 		return PD_EXIT_ERROR;
 	}
+	/* Formats first: a typo in -o should not cost two ingests. */
+	if (o.n_outputs == 0 && o.format && (rc = output_format(NULL, o.format, &fmt)))
+		return rc;
+	for (k = 0; k < o.n_outputs; k++)
+		if ((rc = output_format(o.outputs[k], strcmp(o.outputs[k], "-") ? NULL : o.format,
+		                        &fmt)))
+			return rc;
 	if ((rc = load_side(&o, o.args[0], &old)) || (rc = load_side(&o, o.args[1], &new)))
 		goto out;
 	added = calloc(new.n_items + 1, sizeof(*added));
