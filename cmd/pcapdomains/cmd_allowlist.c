@@ -164,14 +164,16 @@ static void write_policy(FILE *f, void *arg)
 	if (w->unnamed)
 		fprintf(f, "%s# Addresses without any name: review each before allowing it\n",
 		        w->ne ? "\n" : "");
-	for (i = 0; i < w->n; i++)
-		if (!w->d[i].name)
+	for (i = 0; i < w->n; i++) {
+		struct pd_addr a;
+		if (!w->d[i].name && pd_addr_parse(w->d[i].server_ip, &a) == PD_OK)
 			print_addr(f, &w->d[i]);
+	}
 	if (w->skipped)
 		fprintf(f,
-		        "\n# %zu name%s that a policy line cannot hold (characters outside "
-		        "letters, digits, '-', '_', '.') were left out: check lists them\n",
-		        w->skipped, w->skipped == 1 ? "" : "s");
+		        "\n# %zu name%s or address%s that a policy line cannot hold (characters "
+		        "outside letters, digits, '-', '_', '.') left out: check lists them\n",
+		        w->skipped, w->skipped == 1 ? "" : "s", w->skipped == 1 ? "" : "es");
 }
 
 int pd_cmd_allowlist(int argc, char **argv)
@@ -211,7 +213,11 @@ int pd_cmd_allowlist(int argc, char **argv)
 	}
 	for (i = 0; i < n; i++) {
 		if (!d[i].name) {
-			unnamed++;
+			struct pd_addr a;
+			if (pd_addr_parse(d[i].server_ip, &a) == PD_OK)
+				unnamed++;
+			else
+				skipped++; /* not an address: only a foreign database holds such */
 			continue;
 		}
 		if (!pd_policy_name_ok(d[i].name)) {

@@ -112,6 +112,19 @@ static char *dup_token(sqlite3_stmt *st, int i)
 	return s;
 }
 
+/* Addresses too: ingest writes inet_ntop text, anything else becomes '?'s (no newline can
+ * reach a policy line, no escape sequence the terminal). */
+static char *dup_addr(sqlite3_stmt *st, int i)
+{
+	char *s = dup_col(st, i), *p;
+
+	for (p = s; p && *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') ||
+		      (*p >= 'A' && *p <= 'F') || *p == '.' || *p == ':'))
+			*p = '?';
+	return s;
+}
+
 enum pd_err pd_load_dests(sqlite3 *db, const char *sel, struct pd_dest **out, size_t *n,
                           char errbuf[PD_ERRBUF_SIZE])
 {
@@ -130,7 +143,8 @@ enum pd_err pd_load_dests(sqlite3 *db, const char *sel, struct pd_dest **out, si
 	        " max(candidates), count(*), sum(bytes_out), sum(bytes_in), min(first_ns), "
 	        " max(last_ns) "
 	        "FROM flows WHERE (?1 IS NULL OR capture_id IN (SELECT value FROM json_each(?1))) "
-	        " AND NOT (proto = 'icmp6' AND (server_ip LIKE 'ff02:%' OR server_ip LIKE 'fe80:%')) "
+	        " AND NOT (proto = 'icmp6' AND (server_ip LIKE 'ff02:%' OR server_ip LIKE "
+	        "'fe80:%')) "
 	        "GROUP BY name, server_ip, server_port, proto "
 	        "ORDER BY name IS NULL, name, server_ip, server_port, proto";
 	struct pd_dest *d = NULL, *nd;
@@ -159,7 +173,7 @@ enum pd_err pd_load_dests(sqlite3 *db, const char *sel, struct pd_dest **out, si
 		x = &d[(*n)++];
 		memset(x, 0, sizeof(*x));
 		x->name = dup_col(st, 0);
-		x->server_ip = dup_col(st, 1);
+		x->server_ip = dup_addr(st, 1);
 		x->port = (uint16_t)sqlite3_column_int(st, 2);
 		x->evidence = dup_token(st, 3); /* the protocol, through the same filter */
 		snprintf(x->proto, sizeof(x->proto), "%s", x->evidence ? x->evidence : "");

@@ -474,6 +474,22 @@ run 2 "merge a capture as if a database" "$pd" merge --db m.db "$A"
 has err "A.pcap" "the message names the input"
 [ "$(counts m.db)" = "$before" ] && ok "failed merges leave the output unchanged" || bad "output changed"
 
+# A database from elsewhere (merge takes any): newlines and escape sequences in names,
+# addresses and evidence must reach neither a policy line nor the terminal.
+cp a.db hostile.db
+sqlite3 hostile.db "UPDATE flows SET server_ip = '10.9.0.1'||char(10)||'evil.test'||char(27)||'[31m'
+	WHERE server_port = 53; UPDATE flows SET name = 'w.delta.test'||char(10)||'evil2.test',
+	evidence = 'sni'||char(27) WHERE name = 'w.delta.test'"
+run 0 "allowlist of a hostile database" "$pd" allowlist -o hostile.policy hostile.db
+grep -q evil hostile.policy && bad "a hostile name or address became a policy line" ||
+	ok "nothing hostile in the policy"
+has hostile.policy "2 names or addresses that a policy line cannot hold" "the left-out ones are counted"
+run 1 "check of the hostile database against its own allowlist" "$pd" check --allow hostile.policy hostile.db
+LC_ALL=C grep -q $'\x1b' out && bad "ESC reached the terminal" || ok "no ESC in check's output"
+has out 'w.delta.test\x0aevil2.test' "the name is shown escaped"
+run 0 "diff of the hostile database" "$pd" diff a.db hostile.db
+LC_ALL=C grep -q $'\x1b' out && bad "ESC in diff's output" || ok "no ESC in diff's output"
+
 # ---------------------------------------------------------------- ingest -j
 echo "== ingest -j"
 run 0 "ingest -j 1 A B C" "$pd" ingest --quiet -j 1 --db j1.db "$A" "$B" "$C"
