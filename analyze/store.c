@@ -218,8 +218,10 @@ enum pd_err pd_store_open(const char *path, bool readonly, struct pd_store **out
 	if (!mem)
 		snprintf(s->path, sizeof(s->path), "%s", path);
 	s->readonly = readonly && !mem;
+	/* The name ":memory:" alone makes it in-memory; SQLITE_OPEN_MEMORY would also make every
+	 * ATTACHed file in-memory, and the staged -j ingest attaches its staging files. */
 	if (mem)
-		flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_MEMORY;
+		flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	rc = sqlite3_open_v2(mem ? ":memory:" : path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		e = db_error(s, rc, "opening", errbuf);

@@ -9,6 +9,7 @@
  * horizontally scrolling tables for phones. Untrusted text only through pd_esc_html.
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -282,55 +283,80 @@ static void chart_bytes(FILE *f, const struct pd_model *m)
 	fputs("</svg><figcaption>Top destinations by bytes (in + out)</figcaption></figure>\n", f);
 }
 
-/* Step line: destinations contacted so far against time (first contact of each). */
+/* Order of destinations by first contact (qsort context through a file-scope pointer is
+ * avoided: the array holds the times next to the indices). */
+struct first_ix {
+	int64_t t;
+	size_t i;
+};
+
+static int cmp_first(const void *a, const void *b)
+{
+	const struct first_ix *x = a, *y = b;
+
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+#define CHART_MAX_POINTS 300 /* beyond this, a step line instead of one dot per destination */
+
+/* Destinations contacted so far against time (first contact of each). */
 static void chart_first(FILE *f, const struct pd_model *m)
 {
-	int64_t lo = INT64_MAX, hi = INT64_MIN, t;
-	size_t i, k, n = 0;
+	struct first_ix *v = malloc((m->n_dests ? m->n_dests : 1) * sizeof(*v));
+	size_t i, n = 0, b;
 	double x, y, span;
 	char tb[32];
 
-	for (i = 0; i < m->n_dests; i++) {
-		t = m->dests[i].first_ns;
-		if (t == PD_NS_NONE)
-			continue;
-		lo = t < lo ? t : lo;
-		hi = t > hi ? t : hi;
-		n++;
-	}
+	for (i = 0; v && i < m->n_dests; i++)
+		if (m->dests[i].first_ns != PD_NS_NONE) {
+			v[n].t = m->dests[i].first_ns;
+			v[n++].i = i;
+		}
 	fputs("<figure><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 640 240\" "
 	      "width=\"640\" height=\"240\" role=img aria-label=\"First contact over time\">\n"
 	      "<line x1=\"40\" y1=\"210\" x2=\"630\" y2=\"210\" stroke=\"#888\"/>"
 	      "<line x1=\"40\" y1=\"10\" x2=\"40\" y2=\"210\" stroke=\"#888\"/>\n",
 	      f);
 	if (n) {
-		span = hi > lo ? (double)(hi - lo) : 1.0;
+		qsort(v, n, sizeof(*v), cmp_first);
+		span = v[n - 1].t > v[0].t ? (double)(v[n - 1].t - v[0].t) : 1.0;
 		fprintf(f, "<text x=\"40\" y=\"228\" font-size=\"11\">%s</text>",
-		        pd_rm_time(lo, tb));
+		        pd_rm_time(v[0].t, tb));
 		fprintf(f,
 		        "<text x=\"630\" y=\"228\" font-size=\"11\" text-anchor=\"end\">%s</text>",
-		        pd_rm_time(hi, tb));
+		        pd_rm_time(v[n - 1].t, tb));
 		fprintf(f,
 		        "<text x=\"36\" y=\"16\" font-size=\"11\" text-anchor=\"end\">%zu</text>\n",
 		        n);
-		/* points in time order: count the destinations first seen at or before each */
-		for (i = 0; i < m->n_dests; i++) {
-			t = m->dests[i].first_ns;
-			if (t == PD_NS_NONE)
-				continue;
-			for (k = 0, y = 0; k < m->n_dests; k++)
-				if (m->dests[k].first_ns != PD_NS_NONE &&
-				    (m->dests[k].first_ns < t ||
-				     (m->dests[k].first_ns == t && k <= i)))
-					y++;
-			x = 40 + 590.0 * (double)(t - lo) / span;
-			fprintf(f,
-			        "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#b63b3b\"><title>",
-			        x, 210 - 200.0 * y / (double)n);
-			pd_esc_html(f, m->dests[i].registrable);
-			fprintf(f, " %s</title></circle>\n", pd_rm_time(t, tb));
+		if (n <= CHART_MAX_POINTS) {
+			for (i = 0; i < n; i++) {
+				x = 40 + 590.0 * (double)(v[i].t - v[0].t) / span;
+				y = 210 - 200.0 * (double)(i + 1) / (double)n;
+				fprintf(f,
+				        "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#b63b3b\">"
+				        "<title>",
+				        x, y);
+				pd_esc_html(f, m->dests[v[i].i].registrable);
+				fprintf(f, " %s</title></circle>\n", pd_rm_time(v[i].t, tb));
+			}
+		} else {
+			/* one point per horizontal pixel bucket: the count reached in it */
+			fputs("<polyline fill=\"none\" stroke=\"#b63b3b\" stroke-width=\"2\" "
+			      "points=\"40,210",
+			      f);
+			for (i = 0, b = 0; b <= 590; b++) {
+				while (i < n &&
+				       590.0 * (double)(v[i].t - v[0].t) / span <= (double)b)
+					i++;
+				fprintf(f, " %zu,%.1f", 40 + b,
+				        210 - 200.0 * (double)i / (double)n);
+			}
+			fputs("\"/>\n", f);
 		}
 	}
+	free(v);
 	fputs("</svg><figcaption>First contact over time (destinations seen so far)"
 	      "</figcaption></figure>\n",
 	      f);
@@ -574,7 +600,7 @@ void pd_write_html(const struct pd_model *m, const struct pd_report_opts *o, FIL
 	      f);
 	fprintf(f,
 	        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-	        "style-src 'sha256-%s'; script-src 'sha256-%s'; img-src data:; base-uri 'none'; "
+	        "style-src 'sha256-%s'; script-src 'sha256-%s'; base-uri 'none'; "
 	        "form-action 'none'\">\n",
 	        hs, hj);
 	fputs("<meta name=referrer content=no-referrer>\n<meta name=generator "

@@ -169,7 +169,15 @@ void pd_write_md(const struct pd_model *m, const struct pd_report_opts *o, FILE 
 		cbytes(f, d->bytes_in);
 		cell(f, pd_rm_time(d->first_ns, t));
 		cell(f, d->countries);
-		cell(f, d->asns);
+		if (d->asns[0] && m->rows[d->first].as_org) {
+			fputc(' ', f);
+			pd_esc_md(f, d->asns);
+			fputc(' ', f);
+			pd_esc_md(f, m->rows[d->first].as_org);
+			fputs(" |", f);
+		} else {
+			cell(f, d->asns);
+		}
 		cell(f, d->cdn);
 		if (d->shared) {
 			fputs(" yes", f);

@@ -250,8 +250,8 @@ static enum pd_err oom(struct build *b)
 
 static enum pd_err select_captures(struct build *b)
 {
-	sqlite3_stmt *st = NULL;
-	enum pd_err e;
+	sqlite3_stmt *q = NULL, *ins = NULL;
+	enum pd_err e = PD_OK;
 	size_t i;
 
 	if (sqlite3_exec(b->db,
@@ -265,39 +265,27 @@ static enum pd_err select_captures(struct build *b)
 			return db_err(b, "capture selection");
 		return PD_OK;
 	}
-	e = prep(b, "INSERT OR IGNORE INTO temp.pd_report_sel SELECT id FROM captures WHERE id = ?",
-	         &st, "capture selection");
-	if (e)
-		return e;
-	for (i = 0; i < b->o->n_capture_ids; i++) {
-		sqlite3_bind_int64(st, 1, b->o->capture_ids[i]);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			sqlite3_finalize(st);
-			return db_err(b, "capture selection");
-		}
-		if (sqlite3_changes(b->db) == 0 && sqlite3_total_changes(b->db) >= 0) {
-			/* INSERT OR IGNORE of a duplicate also changes nothing: check existence */
-			sqlite3_stmt *q = NULL;
-			int found = 0;
-
-			if (sqlite3_prepare_v2(b->db, "SELECT 1 FROM captures WHERE id = ?", -1, &q,
-			                       NULL) == SQLITE_OK) {
-				sqlite3_bind_int64(q, 1, b->o->capture_ids[i]);
-				found = sqlite3_step(q) == SQLITE_ROW;
-			}
-			sqlite3_finalize(q);
-			if (!found) {
-				sqlite3_finalize(st);
-				return pd_errf(b->errbuf, PD_ERR_NOTFOUND,
-				               "report: no capture with id %" PRId64
-				               " in the database",
-				               b->o->capture_ids[i]);
-			}
-		}
-		sqlite3_reset(st);
+	e = prep(b, "SELECT 1 FROM captures WHERE id = ?", &q, "capture selection");
+	if (!e)
+		e = prep(b, "INSERT OR IGNORE INTO temp.pd_report_sel(id) VALUES (?)", &ins,
+		         "capture selection");
+	for (i = 0; !e && i < b->o->n_capture_ids; i++) {
+		sqlite3_bind_int64(q, 1, b->o->capture_ids[i]);
+		if (sqlite3_step(q) != SQLITE_ROW)
+			e = pd_errf(b->errbuf, PD_ERR_NOTFOUND,
+			            "report: no capture with id %" PRId64 " in the database",
+			            b->o->capture_ids[i]);
+		sqlite3_reset(q);
+		if (e)
+			break;
+		sqlite3_bind_int64(ins, 1, b->o->capture_ids[i]);
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			e = db_err(b, "capture selection");
+		sqlite3_reset(ins);
 	}
-	sqlite3_finalize(st);
-	return PD_OK;
+	sqlite3_finalize(q);
+	sqlite3_finalize(ins);
+	return e;
 }
 
 static enum pd_err load_captures(struct build *b)
@@ -518,27 +506,6 @@ static void bind_opt(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 }
 
-/* The geo_cache key naming the open databases (types and build dates). */
-static void geo_key(const struct pd_geo *g, char *key, size_t len)
-{
-	const struct pd_geo_db_info *in;
-	size_t used = 0;
-	unsigned i;
-	int n;
-
-	key[0] = 0;
-	for (i = 0; i < pd_geo_count(g); i++) {
-		in = pd_geo_info(g, i);
-		if (!in)
-			continue;
-		n = snprintf(key + used, len - used, "%s%s@%" PRId64, used ? "," : "", in->type,
-		             in->build_epoch);
-		if (n < 0 || (size_t)n >= len - used)
-			break;
-		used += (size_t)n;
-	}
-}
-
 /*
  * PTR lookups (optional), PTR cache, GeoIP (geo_cache first), special ranges, per distinct
  * address; rows are sorted by address here.
@@ -584,7 +551,7 @@ static enum pd_err enrich_addresses(struct build *b)
 	e = prep(b, "SELECT name, status, looked_up_at FROM ptr_cache WHERE ip = ?", &pq,
 	         "reading ptr_cache");
 	if (!e && have_geo) {
-		geo_key(o->geo, key, sizeof(key));
+		pd_geo_key(o->geo, key, sizeof(key));
 		e = prep(b,
 		         "SELECT country, city, asn, as_org FROM geo_cache WHERE ip = ? AND db_key "
 		         "= ?",
@@ -622,7 +589,7 @@ static enum pd_err enrich_addresses(struct build *b)
 			}
 			sqlite3_reset(pq);
 			cached = false;
-			if (have_geo && have_addr && !r->label) {
+			if (have_geo && have_addr) {
 				sqlite3_bind_text(gq, 1, r->server_ip, -1, SQLITE_STATIC);
 				sqlite3_bind_text(gq, 2, key, -1, SQLITE_STATIC);
 				if (sqlite3_step(gq) == SQLITE_ROW) {

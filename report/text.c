@@ -47,7 +47,11 @@ static void sgr(FILE *f, const struct pd_report_opts *o, const char *code)
 		fputs(code, f);
 }
 
-static void layout(struct col *c, size_t width)
+/*
+ * Columns that fit width, dropping optional ones (highest level first); POLICY only with a
+ * policy (then never dropped), CC and ORG/CDN only when GeoIP or a CDN name gave something.
+ */
+static void layout(struct col *c, size_t width, bool policy, bool geo)
 {
 	static const struct col init[C_N] = {
 		[C_DOMAIN] = { "DOMAIN", 0, 0, 0, true }, [C_EVID] = { "EVIDENCE", 10, 0, 0, true },
@@ -61,6 +65,10 @@ static void layout(struct col *c, size_t width)
 	int level;
 
 	memcpy(c, init, sizeof(init));
+	c[C_POLICY].on = policy;
+	c[C_POLICY].optional = 0;
+	c[C_CC].on = geo;
+	c[C_ORG].on = geo;
 	for (level = 6; level >= 0; level--) {
 		used = 0;
 		for (i = 1; i < C_N; i++)
@@ -95,13 +103,12 @@ static void put(FILE *f, const struct col *c, int i, const char *s)
 {
 	if (!c[i].on)
 		return;
-	if (c[i].last && !c[i].right) {
+	if (i != C_DOMAIN && !(c[i].last && (!s || !*s)))
+		fputs("  ", f); /* separators go before a cell: no blanks at line ends */
+	if (c[i].last && !c[i].right)
 		fit_nopad(f, s, c[i].width);
-		return;
-	}
-	pd_esc_term_fit(f, s, c[i].width, c[i].right);
-	if (!c[i].last)
-		fputs("  ", f);
+	else
+		pd_esc_term_fit(f, s, c[i].width, c[i].right);
 }
 
 static void put_num(FILE *f, const struct col *c, int i, int64_t v)
@@ -132,11 +139,14 @@ void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FIL
 	const struct pd_rm_row *r;
 	struct col c[C_N];
 	char b1[32], b2[32], t1[32], t2[32], addr[128], org[300];
-	size_t i, n, k;
+	size_t i, n;
 	unsigned g;
 	const size_t W = o->width ? o->width : 100;
+	bool geo = false;
 
-	layout(c, W);
+	for (i = 0; i < m->n_dests && !geo; i++)
+		geo = m->dests[i].cdn || m->dests[i].countries[0];
+	layout(c, W, m->policy_checked, geo || m->n_geo > 0);
 	sgr(f, o, SGR_BOLD);
 	pd_esc_term(f, m->title);
 	sgr(f, o, SGR_OFF);
@@ -281,21 +291,27 @@ void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FIL
 		pd_esc_term_fit(f, u->ports, 16, 0);
 		fprintf(f, "  %6" PRId64 " flows  %8s out  %8s in", u->flows,
 		        pd_rm_bytes(u->bytes_out, b1), pd_rm_bytes(u->bytes_in, b2));
-		if (u->label || u->country[0]) {
+		if (u->country[0]) {
 			fputs("  ", f);
-			pd_esc_term(f, u->label ? u->label : u->country);
+			pd_esc_term(f, u->country);
 		}
+		if (u->label) {
+			fputs("  ", f);
+			pd_esc_term(f, u->label);
+		}
+		if (u->asn)
+			fprintf(f, "  AS%" PRIu32, u->asn);
 		if (u->as_org) {
 			fputc(' ', f);
 			pd_esc_term(f, u->as_org);
 		}
 		if (u->ptr_status) {
-			fputs(" ptr: ", f);
+			fputs("  ptr: ", f);
 			pd_esc_term(f, u->ptr_status);
 		}
 		if (!strcmp(u->policy, "violation")) {
 			sgr(f, o, SGR_RED);
-			fputs(" violation", f);
+			fputs("  violation", f);
 			sgr(f, o, SGR_OFF);
 		}
 		fputc('\n', f);
@@ -343,5 +359,4 @@ void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FIL
 			fprintf(f, " (x%" PRId64 ")", m->findings[i].count);
 		fputc('\n', f);
 	}
-	(void)k;
 }

@@ -14,6 +14,7 @@
 
 #include "escape.h"
 #include "model.h"
+#include "names.h"
 #include "policy.h"
 #include "store.h"
 #include "testutil.h"
@@ -70,7 +71,7 @@ static const struct {
 
 /* Compares every format of fixture with testdata/report/FIXTURE.golden.EXT (or rewrites
  * them with PD_UPDATE_GOLDEN=1). */
-static void check_golden(const char *fixture, const char *title)
+static void check_golden(const char *fixture, const char *title, struct pd_geo *geo)
 {
 	struct pd_report_opts o = default_opts();
 	char errbuf[PD_ERRBUF_SIZE], path[512], full[1024];
@@ -82,6 +83,7 @@ static void check_golden(const char *fixture, const char *title)
 	FILE *f;
 
 	o.title = title;
+	o.geo = geo;
 	ck_assert_int_eq(pd_model_build(db, &o, &m, errbuf), PD_OK);
 	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
 		got = render(m, formats[i].fmt, &o);
@@ -119,10 +121,13 @@ static struct pd_model *build(sqlite3 *db, const struct pd_report_opts *o)
 	return m;
 }
 
-static const struct pd_rm_dest *find_dest(const struct pd_model *m, const char *reg)
+/* The destination of name (grouped by its registrable domain, as names.c computes it). */
+static const struct pd_rm_dest *find_dest(const struct pd_model *m, const char *name)
 {
+	char reg[256];
 	size_t i;
 
+	pd_registrable(name, reg, sizeof(reg));
 	for (i = 0; i < m->n_dests; i++)
 		if (!strcmp(m->dests[i].registrable, reg))
 			return &m->dests[i];
@@ -140,7 +145,7 @@ START_TEST(valid)
 	sqlite3 *db;
 	size_t i;
 
-	check_golden("basic", "golden");
+	check_golden("basic", "golden", NULL);
 
 	/* The model itself: sums, evidence order, PTR results, unused names. */
 	db = load_db("basic");
@@ -240,6 +245,65 @@ START_TEST(valid)
 }
 END_TEST
 
+/* GeoIP from the test databases (testdata/geoip): country, ASN, organisation, CDN from the
+ * AS organisation or the CNAME chain, geo_cache filled and used. */
+START_TEST(geo)
+{
+	static const char *const dbs[] = { PD_SOURCE_DIR "/testdata/geoip/pd-test-City.mmdb",
+		                           PD_SOURCE_DIR "/testdata/geoip/pd-test-ASN.mmdb" };
+	struct pd_report_opts o = default_opts();
+	char errbuf[PD_ERRBUF_SIZE];
+	struct pd_geo *g = NULL;
+	const struct pd_rm_dest *d;
+	const struct pd_rm_row *r;
+	struct pd_model *m;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	if (pd_geo_open(dbs, 2, &g, errbuf) != PD_OK)
+		ck_abort_msg("pd_geo_open: %s", errbuf);
+	ck_assert_uint_eq(pd_geo_count(g), 2);
+	check_golden("geo", "geo", g);
+
+	db = load_db("geo");
+	o.geo = g;
+	m = build(db, &o);
+	ck_assert_uint_eq(m->n_geo, 2);
+	d = find_dest(m, "static.shop.example");
+	ck_assert_ptr_nonnull(d);
+	r = &m->rows[d->first];
+	ck_assert_str_eq(r->country, "FR");
+	ck_assert_uint_eq(r->asn, 64502);
+	ck_assert_str_eq(r->as_org, "Fastly, Inc.");
+	ck_assert_ptr_nonnull(r->cdn); /* from the AS organisation */
+	d = find_dest(m, "www.blog.example");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_ptr_nonnull(m->rows[d->first].cdn); /* from the CNAME chain */
+	d = find_dest(m, "api.hosted.example");
+	ck_assert_str_eq(m->rows[d->first].country, "GB");
+	ck_assert_uint_eq(m->n_unres, 1);
+	ck_assert_str_eq(m->unres[0].country, "DE");
+	pd_model_free(m);
+	/* the lookups are in geo_cache now; a second report reads them from there */
+	ck_assert_int_eq(
+	        sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM geo_cache WHERE country IS NOT NULL",
+	                           -1, &st, NULL),
+	        SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(st, 0), 4);
+	sqlite3_finalize(st);
+	ck_assert_int_eq(sqlite3_exec(db,
+	                              "UPDATE geo_cache SET country = 'XX' WHERE ip = '10.2.0.10'",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	m = build(db, &o);
+	ck_assert_str_eq(m->rows[find_dest(m, "static.shop.example")->first].country, "XX");
+	pd_model_free(m);
+	sqlite3_close(db);
+	pd_geo_close(g);
+}
+END_TEST
+
 /* An empty database and a capture with nothing in it: every format still writes. */
 START_TEST(truncated)
 {
@@ -314,13 +378,13 @@ static bool clean_text(const char *s)
  * attribute is an event handler or points outside the file. */
 static void check_html(const char *h)
 {
-	static const char *const tags[] = { "!DOCTYPE", "html",   "head",       "meta",   "title",
-		                            "style",    "body",   "h1",         "h2",     "nav",
-		                            "a",        "dl",     "dt",         "dd",     "p",
-		                            "div",      "figure", "figcaption", "svg",    "g",
-		                            "text",     "rect",   "line",       "circle", "input",
-		                            "table",    "thead",  "tbody",      "tr",     "th",
-		                            "td",       "code",   "span",       "script", NULL };
+	static const char *const tags[] = {
+		"!DOCTYPE", "html",       "head",   "meta",  "title", "style", "body", "h1",
+		"h2",       "nav",        "a",      "dl",    "dt",    "dd",    "p",    "div",
+		"figure",   "figcaption", "svg",    "g",     "text",  "rect",  "line", "circle",
+		"polyline", "input",      "table",  "thead", "tbody", "tr",    "th",   "td",
+		"code",     "span",       "script", NULL
+	};
 	const char *p = h, *e;
 	char name[32], attr[64];
 	size_t n, i, scripts = 0;
@@ -491,7 +555,7 @@ START_TEST(hostile)
 	sqlite3 *db;
 	char *out, *p;
 
-	check_golden("hostile", NULL);
+	check_golden("hostile", NULL, NULL);
 	db = load_db("hostile");
 	o.top = 0;
 	m = build(db, &o);
@@ -584,6 +648,14 @@ START_TEST(large)
 	m = build(db, &o);
 	out = render(m, PD_FMT_CSV, &o);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	{
+		char *html = render(m, PD_FMT_HTML, &o);
+
+		/* thousands of destinations: the timeline is a line, not one dot each */
+		ck_assert_ptr_nonnull(strstr(html, "<polyline"));
+		ck_assert_ptr_null(strstr(html, "<circle"));
+		free(html);
+	}
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	fprintf(stderr, "large: 1000000 flows -> %zu rows, %zu destinations in %.2f s\n", m->n_rows,
 	        m->n_dests, secs);
@@ -605,6 +677,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, valid);
 	tcase_add_test(tc, truncated);
+	tcase_add_test(tc, geo);
 	tcase_add_test(tc, hostile);
 	tcase_add_test(tc, large);
 	suite_add_tcase(s, tc);

@@ -50,7 +50,7 @@ static const char help[] =
         "  --no-resolve         no reverse lookups: never send a packet (cached results are used)\n"
         "  --allow POLICY       policy file: each destination is marked allowed or violation\n"
         "  -f, --filter BPF     offline filter applied while reading the captures\n"
-        "  -j, --jobs N         accepted for symmetry with ingest; captures are read in order\n"
+        "  -j, --jobs N         read up to N captures at once (default 1)\n"
         "  --dns-grace SECONDS  how long past its TTL a DNS answer still counts as `dns` (60)\n"
         "  --title TEXT         report title (default: names the captures)\n"
         "  --top N              rows in the table and the Markdown report (default 25; 0 = all)\n"
@@ -96,6 +96,28 @@ static enum pd_err select_one(sqlite3 *db, const char *sel, int64_t *id, char *e
 	}
 	sqlite3_finalize(st);
 	return e;
+}
+
+struct ingest_run {
+	int64_t *ids; /* capture id per input, in input order */
+	bool quiet, failed;
+};
+
+/* pd_ingest_batch's report for one capture: errors and cut captures are said at once. */
+static void on_done(void *arg, size_t i, enum pd_err e, const struct pd_ingest_result *res,
+                    const char *errbuf)
+{
+	struct ingest_run *run = arg;
+
+	if (e != PD_OK) {
+		pd_cmd_error("%s", errbuf && *errbuf ? errbuf : pd_strerror(e));
+		run->failed = true;
+		return;
+	}
+	run->ids[i] = res->capture_id;
+	if (res->cut && !run->quiet)
+		fprintf(stderr, "pcapdomains: warning: %s (the data before it is reported)\n",
+		        res->cut_msg);
 }
 
 static unsigned term_width(void)
@@ -205,7 +227,7 @@ int pd_cmd_report(int argc, char **argv)
 	struct pd_opts o;
 	struct pd_report_opts ro;
 	struct pd_ingest_opts io;
-	struct pd_ingest_result res;
+	struct ingest_run run = { 0 };
 	enum pd_format fmts[PD_MAX_OUTPUTS], stdout_fmt = PD_FMT_TEXT;
 	char errbuf[PD_ERRBUF_SIZE];
 	struct pd_store *store = NULL;
@@ -262,18 +284,16 @@ int pd_cmd_report(int argc, char **argv)
 	io.bpf = o.bpf;
 	io.attr.dns_grace_ns = o.dns_grace_ns;
 	io.quiet = o.quiet;
-	for (i = 0; i < o.n_args; i++) {
-		memset(&res, 0, sizeof(res));
-		if (pd_ingest_file(store, o.args[i], &io, &res, errbuf) != PD_OK) {
-			pd_cmd_error("%s", errbuf);
-			goto out;
-		}
-		if (res.cut && !o.quiet)
-			fprintf(stderr,
-			        "pcapdomains: warning: %s (the data before it is reported)\n",
-			        res.cut_msg);
-		ids[n_ids++] = res.capture_id;
+	run.ids = ids;
+	run.quiet = o.quiet;
+	if (o.n_args &&
+	    pd_ingest_batch(store, o.args, (size_t)o.n_args, o.jobs, &io, on_done, &run) != PD_OK) {
+		pd_cmd_error("report: cannot start the ingest workers: out of memory");
+		goto out;
 	}
+	if (run.failed)
+		goto out;
+	n_ids = (size_t)o.n_args;
 	for (k = 0; k < o.n_select; k++) {
 		if (select_one(pd_store_db(store), o.select[k], &ids[n_ids], errbuf) != PD_OK) {
 			pd_cmd_error("%s", errbuf);

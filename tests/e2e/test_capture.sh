@@ -19,8 +19,8 @@ BIN=${PD_BIN:-build}/pcapdomains-capture
 [ -x "$BIN" ] || { echo "FAIL: $BIN not built"; exit 1; }
 
 N=capture
-CLI=$N-e2e-cli
-SRV=$N-e2e-srv
+CLI=$N-e2e-cli-$$ # unique per run: parallel runs (other worktrees, CI retries) never collide
+SRV=$N-e2e-srv-$$
 tmp=$(mktemp -d /tmp/$N-e2e.XXXXXX)
 chmod 755 "$tmp"
 pids=()

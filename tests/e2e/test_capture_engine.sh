@@ -17,7 +17,7 @@ BIN=${PD_BIN:-build}/pcapdomains-capture
 SRC=${PD_SRC:-.}
 [ -x "$BIN" ] || { echo "FAIL: $BIN not built"; exit 1; }
 
-NS=capture-eng-ns
+NS=capture-eng-ns-$$ # unique per run
 tmp=$(mktemp -d /tmp/capture-eng.XXXXXX)
 chmod 755 "$tmp"
 pids=()

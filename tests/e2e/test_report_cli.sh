@@ -4,8 +4,8 @@
 # extension, '-' with --format, write failures (/dev/full, a directory that cannot hold
 # files) as exit 2 with the old report left intact and no temporary file left behind, no
 # colour into a pipe, hostile data never reaching the terminal raw.
-# Needs sqlite3 and python3; the parts that open a database skip while analyze/store.c is
-# still a placeholder (they say so).
+# Also real traffic: testdata/tls/real.pcap, its names, -j 2 against -j 1, a cut capture.
+# Needs sqlite3 and python3.
 set -euo pipefail
 src=${PD_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 bin=${PD_BIN:-$src/build}
@@ -40,16 +40,9 @@ for opt in --output --format --db --capture --geoip --resolver --no-resolve --al
 done
 ok "--help lists every option"
 
-if grep -q PD_PLACEHOLDER "$src/analyze/store.c"; then
-	echo "SKIP (partly): analyze/store.c is a placeholder: database parts not run"
-	echo "$pass passed, $fails failed"
-	[ "$fails" = 0 ] || exit 1
-	exit 0
-fi
-
 mkdb() { # mkdb FIXTURE DB
 	sqlite3 "$2" <"$src/analyze/schema.sql"
-	sqlite3 "$2" "PRAGMA user_version = 1"
+	sqlite3 "$2" "PRAGMA user_version = $(sed -n 's/^#define PD_SCHEMA_VERSION \([0-9]*\).*/\1/p' "$src/analyze/store.h")"
 	sqlite3 "$2" <"$src/testdata/report/$1.sql"
 }
 mkdb basic "$work/basic.db"
@@ -72,6 +65,20 @@ expect_rc 0 "table on stdout" "$pd" report --db "$work/basic.db" --no-resolve
 grep -q $'\x1b' "$work/out" && bad "ESC in piped output" || ok "no colour into a pipe"
 expect_rc 0 "--format json -o -" "$pd" report --db "$work/basic.db" --no-resolve --format json -o -
 python3 -c 'import json,sys; json.load(sys.stdin)' <"$work/out" && ok "JSON on stdout" || bad "JSON on stdout"
+
+# On a terminal (a pty from script(1)): colour, none with NO_COLOR, width from the terminal.
+if command -v script >/dev/null; then
+	script -qec "'$pd' report --db '$work/basic.db' --no-resolve" /dev/null >"$work/tty" </dev/null
+	grep -q $'\x1b\[1m' "$work/tty" && ok "colour on a terminal" || bad "no colour on a terminal"
+	NO_COLOR=1 script -qec "'$pd' report --db '$work/basic.db' --no-resolve" /dev/null \
+		>"$work/tty" </dev/null
+	grep -q $'\x1b' "$work/tty" && bad "colour despite NO_COLOR" || ok "NO_COLOR honoured"
+	script -qec "stty cols 60; '$pd' report --db '$work/basic.db' --no-resolve" /dev/null \
+		>"$work/tty" </dev/null
+	awk '{ sub(/\r$/, ""); gsub(/\x1b\[[0-9;]*m/, ""); if (length($0) > 60 && $0 ~ /^[a-z]/) bad = 1 }
+		END { exit bad }' "$work/tty" && ok "table rows fit a 60-column terminal" ||
+		bad "table wider than the terminal"
+fi
 
 # Selection by id, SHA-256 and path.
 sha=$(sqlite3 "$work/basic.db" "SELECT sha256 FROM captures WHERE id = 2")
@@ -102,6 +109,44 @@ rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))
 assert all(len(r) == len(rows[0]) for r in rows), "column counts"
 assert not any(c[:1] in ("=", "+", "-", "@") for r in rows[1:] for c in r), "formula"
 ' "$work/h.csv" && ok "hostile CSV parses with python csv, no formula cells" || bad "hostile CSV"
+
+# Real traffic: testdata/tls/real.pcap (recorded by testdata/tls/record.sh, names in real.tsv).
+real=$src/testdata/tls/real.pcap
+expect_rc 0 "report on a real capture" "$pd" report --no-resolve --format json -o - "$real"
+cp "$work/out" "$work/real.json"
+python3 - "$work/real.json" "$src/testdata/tls/real.tsv" <<'PY' && ok "every name in real.tsv is a destination" || bad "names of real.tsv missing"
+import ipaddress, json, sys
+d = json.load(open(sys.argv[1]))
+seen = {c["domain"] for x in d["destinations"] for c in x["connections"]}
+want = set()
+for line in open(sys.argv[2]):
+    f = line.rstrip("\n").split("\t")
+    if len(f) > 3 and f[3]:
+        try:
+            ipaddress.ip_address(f[3])
+        except ValueError:
+            want.add(f[3])
+missing = want - seen
+assert not missing, missing
+PY
+# -j 2 into a database gives the report -j 1 gives.
+head -c 20000 "$real" >"$work/cut.pcap"
+expect_rc 0 "-j 2 with --db" "$pd" report --no-resolve -j 2 --db "$work/j2.db" --format json -o - "$real" "$work/cut.pcap"
+cp "$work/out" "$work/j2.json"
+grep -q "warning" "$work/err" && ok "a cut capture is warned about" || bad "no warning for the cut capture"
+expect_rc 0 "-j 1" "$pd" report --no-resolve -j 1 --format json -o - "$real" "$work/cut.pcap"
+python3 -c '
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for d in (a, b):
+    for c in d["captures"]:
+        c.pop("path")
+assert a["summary"] == b["summary"] and a["destinations"] == b["destinations"], "differ"
+assert [c["cut"] for c in a["captures"]] == [False, True]
+' "$work/j2.json" "$work/out" && ok "-j 2 and -j 1 report the same" || bad "-j 2 and -j 1 differ"
+printf 'not a capture at all\n' >"$work/text.pcap"
+expect_rc 2 "not a capture" "$pd" report --no-resolve "$work/text.pcap"
+grep -q "text.pcap" "$work/err" && ok "the error names the file" || bad "error: $(cat "$work/err")"
 
 echo "$pass passed, $fails failed"
 [ "$fails" = 0 ]
