@@ -19,8 +19,8 @@ for t in ip dnsmasq dig curl openssl tcpdump python3 sqlite3; do
 done
 [ -x "$pd" ] || skip "$pd not built"
 
-ns_srv=batch-e2e-srv
-ns_cli=batch-e2e-cli
+ns_srv=batch-e2e-srv-$$ # per run: two runs at once must not share namespaces
+ns_cli=batch-e2e-cli-$$
 tmp=$(mktemp -d /tmp/batch-e2e.XXXXXX)
 pids=()
 cleanup() {
