@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "decode.h"
 #include "err.h"
@@ -41,5 +42,17 @@ bool pd_policy_name_ok(const char *name);
  */
 bool pd_policy_allows(const struct pd_policy *p, const char *name, const struct pd_addr *addr,
                       uint16_t port, const char *proto, const char **rule);
+
+/*
+ * The name a policy may judge a destination by: its attributed name, except a name from a
+ * reverse lookup (evidence ptr-capture or ptr-lookup), which the address's owner chooses and
+ * could make "api.github.com": such destinations are judged by their address only.
+ */
+static inline const char *pd_policy_name(const char *name, const char *evidence)
+{
+	if (evidence && !strncmp(evidence, "ptr-", 4))
+		return NULL;
+	return name;
+}
 
 #endif

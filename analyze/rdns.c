@@ -8,11 +8,12 @@
  * 'servfail' also REFUSED), so a second run sends nothing.
  *
  * This module sends packets: callers must not call it with --no-resolve (cmd/ decides).
- * Addresses that cannot have a PTR (unspecified, multicast, broadcast) and strings that are not
- * addresses are skipped without a packet or a cache row. More than PD_RDNS_MAX_LOOKUPS
- * uncached addresses, or a resolver that lets the first PD_RDNS_GIVE_UP lookups time out: the
- * rest stay unresolved and uncached, and errbuf holds a warning while PD_OK is returned
- * (errbuf[0] == 0 otherwise).
+ * Addresses that cannot have a PTR (unspecified, multicast, broadcast), addresses of other
+ * special ranges unless a resolver was named (private zones are answered locally, RFC 6303)
+ * and strings that are not addresses are skipped without a packet or a cache row. More than
+ * PD_RDNS_MAX_LOOKUPS uncached addresses, or a resolver that lets the first PD_RDNS_GIVE_UP lookups
+ * time out: the rest stay unresolved and uncached, and errbuf holds a warning while PD_OK is
+ * returned (errbuf[0] == 0 otherwise).
  */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -235,9 +236,10 @@ static enum pd_err db_fail(sqlite3 *db, char *errbuf, const char *what)
 	return pd_errf(errbuf, PD_ERR_DB, "reverse lookups: %s: %s", what, sqlite3_errmsg(db));
 }
 
-/* The addresses worth a query: valid, PTR-able, deduplicated, not in ptr_cache. */
-static enum pd_err select_todo(sqlite3 *db, const char *const *ips, size_t n, struct lookup **out,
-                               size_t *nout, size_t *over, char *errbuf)
+/* The addresses worth a query: valid, PTR-able, deduplicated, not in ptr_cache; special
+ * ranges only when any_range (a resolver the user named). */
+static enum pd_err select_todo(sqlite3 *db, const char *const *ips, size_t n, bool any_range,
+                               struct lookup **out, size_t *nout, size_t *over, char *errbuf)
 {
 	const char **sorted = NULL;
 	struct lookup *l = NULL;
@@ -275,6 +277,11 @@ static enum pd_err select_todo(sqlite3 *db, const char *const *ips, size_t n, st
 		label = pd_special_range(&a);
 		if (label && (!strcmp(label, "unspecified") || !strcmp(label, "multicast") ||
 		              !strcmp(label, "broadcast")))
+			continue;
+		/* Private, loopback, link-local, CGNAT and documentation addresses have their
+		 * reverse zones served locally (RFC 6303): the system's resolver can only say
+		 * NXDOMAIN, so ask about them only a resolver the user named (--resolver). */
+		if (label && !any_range)
 			continue;
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, sorted[i], -1, SQLITE_STATIC);
@@ -355,7 +362,7 @@ enum pd_err pd_rdns_resolve(sqlite3 *db, const char *const *ips, size_t n,
 	int rc;
 
 	errbuf[0] = 0;
-	err = select_todo(db, ips, n, &l, &m, &over, errbuf);
+	err = select_todo(db, ips, n, opts && opts->resolver, &l, &m, &over, errbuf);
 	if (err)
 		return err;
 	if (!m) {

@@ -640,10 +640,11 @@ static enum pd_err enrich_addresses(struct build *b)
 		if (have_addr && o->policy) {
 			const char *rule = NULL;
 
-			r->policy = pd_policy_allows(o->policy, r->domain, &addr, (uint16_t)r->port,
-			                             r->proto, &rule)
-			                    ? "allowed"
-			                    : "violation";
+			r->policy =
+			        pd_policy_allows(o->policy, pd_policy_name(r->domain, r->evidence),
+			                         &addr, (uint16_t)r->port, r->proto, &rule)
+			                ? "allowed"
+			                : "violation";
 			r->policy_rule = rule ? sdup(m, rule) : NULL;
 		} else if (o->policy) {
 			r->policy = "violation";

@@ -246,6 +246,21 @@ START_TEST(valid)
 }
 END_TEST
 
+/* With the system's resolvers (no --resolver), special-range addresses are never asked
+ * about: their reverse zones are local (RFC 6303), so no packet and no cache row. */
+START_TEST(system_skips_special)
+{
+	const char *ips[] = { "10.5.0.1", "192.168.1.1", "127.0.0.1", "169.254.1.1", "fd00:5::1",
+		              "fe80::1", "100.64.0.1", "192.0.2.1" };
+	struct pd_rdns_opts o = { NULL, 200, 0 };
+	char errbuf[PD_ERRBUF_SIZE];
+
+	ck_assert_int_eq(pd_rdns_resolve(db, ips, 8, &o, errbuf), PD_OK);
+	ck_assert_int_eq(count_rows(), 0);
+	ck_assert_int_eq(__atomic_load_n(&fk.queries, __ATOMIC_SEQ_CST), 0);
+}
+END_TEST
+
 START_TEST(timeout_and_bulk)
 {
 	const char *slow[] = { "10.5.0.4" };
@@ -386,6 +401,7 @@ int main(void)
 	tcase_add_checked_fixture(h, setup, teardown);
 	tcase_add_test(v, valid);
 	tcase_add_test(v, timeout_and_bulk);
+	tcase_add_test(v, system_skips_special);
 	tcase_add_test(v, dead_resolver);
 	tcase_add_test(t, truncated);
 	tcase_add_test(h, hostile);

@@ -213,6 +213,8 @@ START_TEST(valid)
 			ck_assert_str_eq(find_dest(m, "api.github.com")->policy, "allowed");
 			ck_assert_str_eq(find_dest(m, "www.google.com")->policy, "violation");
 			ck_assert_str_eq(find_dest(m, "cloudflare-dns.com")->policy, "allowed");
+			/* named only by a reverse lookup: judged by its address, not the PTR */
+			ck_assert_str_eq(find_dest(m, "host-9.example.net")->policy, "violation");
 			for (i = 0; i < m->n_unres; i++)
 				ck_assert_str_eq(m->unres[i].policy, "violation");
 			pd_model_free(m);

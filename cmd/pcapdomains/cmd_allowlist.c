@@ -6,7 +6,8 @@
  * domain shows PD_ALLOWLIST_WILDCARD or more different names on the same port and protocol,
  * they fold into "*.domain" (plus the domain itself when it was seen). Addresses appear only
  * where no name is known, each marked "REVIEW" with its evidence, because an address
- * allowlist breaks as soon as the service moves.
+ * allowlist breaks as soon as the service moves. A name from a reverse lookup does not count
+ * as known: policies do not trust PTR names (pd_policy_name), so its address is listed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,8 +77,15 @@ static void print_addr(FILE *f, const struct pd_dest *d)
 	char entry[128];
 
 	format_entry(entry, sizeof(entry), "", d->server_ip, d);
-	fprintf(f, "%-44s # REVIEW: no name seen (evidence %s), %llu flow%s\n", entry, d->evidence,
-	        (unsigned long long)d->flows, d->flows == 1 ? "" : "s");
+	if (d->name && pd_policy_name_ok(d->name))
+		fprintf(f,
+		        "%-44s # REVIEW: named only by a reverse lookup (%s, evidence %s), "
+		        "%llu flow%s\n",
+		        entry, d->name, d->evidence, (unsigned long long)d->flows,
+		        d->flows == 1 ? "" : "s");
+	else
+		fprintf(f, "%-44s # REVIEW: no name seen (evidence %s), %llu flow%s\n", entry,
+		        d->evidence, (unsigned long long)d->flows, d->flows == 1 ? "" : "s");
 }
 
 /* Writes entries [i, j) (one registrable domain, port and protocol). */
@@ -166,7 +174,8 @@ static void write_policy(FILE *f, void *arg)
 		        w->ne ? "\n" : "");
 	for (i = 0; i < w->n; i++) {
 		struct pd_addr a;
-		if (!w->d[i].name && pd_addr_parse(w->d[i].server_ip, &a) == PD_OK)
+		if (!pd_policy_name(w->d[i].name, w->d[i].evidence) &&
+		    pd_addr_parse(w->d[i].server_ip, &a) == PD_OK)
 			print_addr(f, &w->d[i]);
 	}
 	if (w->skipped)
@@ -212,7 +221,7 @@ int pd_cmd_allowlist(int argc, char **argv)
 		return PD_EXIT_ERROR;
 	}
 	for (i = 0; i < n; i++) {
-		if (!d[i].name) {
+		if (!pd_policy_name(d[i].name, d[i].evidence)) {
 			struct pd_addr a;
 			if (pd_addr_parse(d[i].server_ip, &a) == PD_OK)
 				unnamed++;

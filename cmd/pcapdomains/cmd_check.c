@@ -4,7 +4,9 @@
  *
  * A destination is allowed when the policy matches its attributed name or its server address
  * (with port and protocol). An unnamed or ambiguous destination is judged by the name the
- * attribution chose and by its address only: candidates do not make it allowed.
+ * attribution chose and by its address only: candidates do not make it allowed. A name from a
+ * reverse lookup (PTR) is chosen by the address's owner: such a destination is judged by its
+ * address only (pd_policy_name), as in reports.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,8 +87,8 @@ int pd_cmd_check(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		struct pd_addr a;
 		bool have_addr = pd_addr_parse(d[i].server_ip, &a) == PD_OK, v6;
-		if (pd_policy_allows(policy, d[i].name, have_addr ? &a : NULL, d[i].port,
-		                     d[i].proto, NULL))
+		if (pd_policy_allows(policy, pd_policy_name(d[i].name, d[i].evidence),
+		                     have_addr ? &a : NULL, d[i].port, d[i].proto, NULL))
 			continue;
 		if (bad++ == 0)
 			printf("Destinations not allowed by %s:\n", o.allow);

@@ -92,7 +92,8 @@ ip netns exec $ns_srv dnsmasq --keep-in-foreground --no-resolv --no-hosts --port
 	--host-record=x.alpha.test,10.9.0.10 --host-record=y.beta.test,10.9.0.11,fd00:9::11 \
 	--host-record=z.gamma.test,10.9.0.12 --host-record=w.delta.test,10.9.0.13 \
 	--host-record=one.fold.test,10.9.0.11 --host-record=two.fold.test,10.9.0.11 \
-	--host-record=three.fold.test,10.9.0.11 &
+	--host-record=three.fold.test,10.9.0.11 \
+	--ptr-record=4.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.9.0.0.0.0.0.d.f.ip6.arpa,v6.ptr.test &
 pids+=($!)
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=batch.test \
 	-keyout "$tmp/key.pem" -out "$tmp/cert.pem" >/dev/null 2>&1 || die "openssl req"
@@ -153,7 +154,8 @@ traffic_a() {
 	visit one.fold.test http 8000
 	visit two.fold.test http 8000
 	visit three.fold.test http 8000
-	# an address no name points at: a TCP connection that sends nothing
+	# an address only a reverse lookup names: a TCP connection that sends nothing
+	cli dig +short @10.9.0.1 -x fd00:9::14 | grep -q v6.ptr.test || die "no PTR for fd00:9::14"
 	cli curl -s --max-time 1 telnet://[fd00:9::14]:8000 </dev/null >/dev/null 2>&1
 	true
 }
@@ -165,6 +167,7 @@ traffic_b() {
 	visit one.fold.test http 8000
 	visit two.fold.test http 8000
 	visit three.fold.test http 8000
+	cli dig +short @10.9.0.1 -x fd00:9::14 >/dev/null
 	cli curl -s --max-time 1 telnet://[fd00:9::14]:8000 </dev/null >/dev/null 2>&1
 	true
 }
@@ -198,8 +201,10 @@ has a.policy "*.fold.test:8000/tcp" "three names of one domain fold into *.fold.
 grep -q '^[a-z]*\.fold\.test' a.policy && bad "folded names listed one by one" ||
 	ok "folded names are not listed one by one"
 has a.policy "[fd00:9::14]:8000/tcp" "the unnamed IPv6 address in brackets with its port"
-grep -F "[fd00:9::14]:8000/tcp" a.policy | grep -q REVIEW && ok "unnamed address marked REVIEW" ||
-	bad "unnamed address not marked REVIEW"
+grep -F "[fd00:9::14]:8000/tcp" a.policy | grep -q "REVIEW: named only by a reverse lookup (v6.ptr.test" &&
+	ok "an address named only by PTR is listed by address, marked REVIEW" ||
+	bad "PTR-named address not listed by address with REVIEW"
+grep -q "^v6.ptr.test" a.policy && bad "a PTR name became a policy entry" || ok "no PTR name as an entry"
 hasnt a.policy "10.9.0.10" "named destinations are not listed by address"
 run 0 "allowlist to stdout is the same policy" "$pd" allowlist "$A"
 diff <(grep -v '^# pcapdomains allowlist, written' a.policy | grep -v "^#   ") \
@@ -304,7 +309,14 @@ w.delta.test:8000/tcp
 x.alpha.test  # comment after an entry
 # a comment line
 
-" "(no name) [fd00:9::14]:8000/tcp"
+" "v6.ptr.test [fd00:9::14]:8000/tcp"
+want_v "a PTR name never satisfies a policy" "y.beta.test:8000/tcp
+w.delta.test:8000/tcp
+*.fold.test:8000
+10.9.0.1:53/udp
+x.alpha.test
+v6.ptr.test
+*.ptr.test" "v6.ptr.test [fd00:9::14]:8000/tcp"
 want_v "an address entry for a named destination allows it" "$base
 10.9.0.10" ""
 
@@ -518,7 +530,7 @@ assert pol[("z.gamma.test", "443", "tcp")] == "violation", pol
 assert pol[("x.alpha.test", "443", "tcp")] == "allowed", pol
 assert pol[("y.beta.test", "8000", "tcp")] == "allowed", pol
 assert pol[("one.fold.test", "8000", "tcp")] == "allowed", pol
-assert pol[("fd00:9::14", "8000", "tcp")] == "allowed", pol
+assert pol[("v6.ptr.test", "8000", "tcp")] == "allowed", pol  # by its address entry
 assert sorted(k for k, v in pol.items() if v == "violation") == [("z.gamma.test", "443", "tcp")], pol
 d = json.load(open("rb.json"))
 assert d["policy_checked"] is True, d["policy_checked"]
