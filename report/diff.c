@@ -53,7 +53,8 @@ enum pd_err pd_diff_fold(struct pd_diff_item *rows, size_t n, struct pd_diff_ite
 
 	*out = NULL;
 	*n_out = 0;
-	qsort(rows, n, sizeof(*rows), cmp_row);
+	if (n) /* qsort(NULL, 0) is undefined */
+		qsort(rows, n, sizeof(*rows), cmp_row);
 	if (!(items = calloc(n ? n : 1, sizeof(*items))))
 		return PD_ERR_NOMEM;
 	/* Group [i, j): one pass for its size, one to fill, so many addresses cost linear time. */
