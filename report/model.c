@@ -637,13 +637,19 @@ static enum pd_err enrich_addresses(struct build *b)
 			r->ptr_status = ptr_status;
 			r->ptr_at = ptr_at;
 		}
-		if (have_addr && o->policy) {
+		if (o->policy && !strcmp(r->proto, "icmp6") &&
+		    (!strncmp(r->server_ip, "ff02:", 5) || !strncmp(r->server_ip, "fe80:", 5))) {
+			/* Neighbour discovery and MLD keep the link alive: no destination, and
+			 * `check` leaves them out too (cmd/pcapdomains/load.c). */
+			r->policy = "exempt";
+		} else if (have_addr && o->policy) {
 			const char *rule = NULL;
 
-			r->policy = pd_policy_allows(o->policy, r->domain, &addr, (uint16_t)r->port,
-			                             r->proto, &rule)
-			                    ? "allowed"
-			                    : "violation";
+			r->policy =
+			        pd_policy_allows(o->policy, pd_policy_name(r->domain, r->evidence),
+			                         &addr, (uint16_t)r->port, r->proto, &rule)
+			                ? "allowed"
+			                : "violation";
 			r->policy_rule = rule ? sdup(m, rule) : NULL;
 		} else if (o->policy) {
 			r->policy = "violation";
@@ -656,6 +662,18 @@ static enum pd_err enrich_addresses(struct build *b)
 	sqlite3_finalize(gi);
 	m->policy_checked = o->policy != NULL;
 	return e;
+}
+
+/* A group's policy status from its rows': violation over allowed over exempt. */
+static const char *policy_worst(const char *a, const char *b)
+{
+	static const char *const order[] = { "violation", "allowed", "exempt" };
+	size_t i;
+
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (!strcmp(a, order[i]) || !strcmp(b, order[i]))
+			return order[i];
+	return a;
 }
 
 /* Registrable domain and CDN per row (CNAME chain first, then the AS organisation). */
@@ -989,8 +1007,7 @@ static enum pd_err group_dests(struct build *b)
 				if (strcmp(pd_registrable(sh->names[q].name, reg, sizeof(reg)),
 				           d->registrable))
 					sb_addset(&others, sh->names[q].name, ", ");
-			if (!strcmp(r->policy, "violation"))
-				d->policy = "violation";
+			d->policy = policy_worst(d->policy, r->policy);
 		}
 		d->evidence = evidence_names[ev];
 		d->confidence = confidence_names[conf];
@@ -1098,8 +1115,7 @@ static enum pd_err group_unresolved(struct build *b)
 			snprintf(buf, sizeof(buf), "%u/%s", r->port, r->proto);
 			sb_addset(&ports, buf, ", ");
 			add_captures(&caps, r->captures);
-			if (!strcmp(r->policy, "violation"))
-				u->policy = "violation";
+			u->policy = policy_worst(u->policy, r->policy);
 		}
 		u->ports = sdup(m, ports.s);
 		u->captures = sdup(m, caps.s);

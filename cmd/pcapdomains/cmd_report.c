@@ -271,6 +271,11 @@ int pd_cmd_report(int argc, char **argv)
 		}
 	}
 
+	/* Reporting from a database that is not there is a typo, not an empty report. */
+	if (o.n_args == 0 && access(o.db, F_OK) != 0) {
+		pd_cmd_error("%s: no such database", o.db);
+		goto out;
+	}
 	if (pd_store_open(o.db, false, &store, errbuf) != PD_OK) {
 		pd_cmd_error("%s", errbuf);
 		goto out;

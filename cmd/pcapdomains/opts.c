@@ -27,6 +27,7 @@ enum {
 	OPT_GRACE,
 	OPT_FAIL_ON_NEW,
 	OPT_HELP,
+	OPT_VERSION,
 };
 
 static const struct option long_opts[] = {
@@ -46,6 +47,7 @@ static const struct option long_opts[] = {
 	{ "dns-grace", required_argument, NULL, OPT_GRACE },
 	{ "fail-on-new", no_argument, NULL, OPT_FAIL_ON_NEW },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -149,6 +151,10 @@ int pd_opts_parse(int argc, char **argv, unsigned mask, const char *help, struct
 			fputs(help, stdout);
 			*exit_code = PD_EXIT_OK;
 			return -1;
+		case OPT_VERSION:
+			printf("pcapdomains %s\n", PD_VERSION);
+			*exit_code = PD_EXIT_OK;
+			return -1;
 		case OPT_DB:
 			o->db = optarg;
 			break;
@@ -204,7 +210,8 @@ int pd_opts_parse(int argc, char **argv, unsigned mask, const char *help, struct
 			if (parse_uint(optarg, 86400 * 365, &v))
 				return usage_error(sub, help, exit_code,
 				                   "--dns-grace needs seconds", optarg);
-			/* 0 in struct pd_attr_opts means "the default": an explicit 0 is -1, no grace. */
+			/* 0 in struct pd_attr_opts means "the default": an explicit 0 is -1, no
+			 * grace. */
 			o->dns_grace_ns = v ? (int64_t)v * 1000000000LL : -1;
 			break;
 		case OPT_FAIL_ON_NEW:
