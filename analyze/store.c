@@ -266,8 +266,12 @@ enum pd_err pd_store_open(const char *path, bool readonly, struct pd_store **out
 		                  "PRAGMA journal_mode = MEMORY; PRAGMA cache_size = -" PD_STR(
 		                          PD_STORE_TEMP_CACHE_KIB),
 		                  "setting up the temporary database", errbuf);
+	/* Sorts and temporary tables (GROUP BY, DISTINCT, the report's capture selection) spill
+	 * to temporary files past a bounded cache: with temp_store = MEMORY they stayed whole in
+	 * memory (report of 1,976,824 flows: 191 MB for one GROUP BY, 8.7 MB with files, same
+	 * time). */
 	if (e == PD_OK)
-		e = pd_store_exec(s, "PRAGMA temp_store = MEMORY", "setting temp_store", errbuf);
+		e = pd_store_exec(s, "PRAGMA temp_store = FILE", "setting temp_store", errbuf);
 	if (e == PD_OK)
 		e = apply_schema(s, errbuf);
 	if (e != PD_OK) {
