@@ -884,8 +884,9 @@ static void flow_emit(void *arg, struct pd_flow *f)
  * ring of HASH_SLOTS slots), so the hasher does not read the file a second time: that read cost
  * the hasher ~20% of its time, and the hasher is the longer of the two threads on a bulk
  * capture (perf, 540 MB). A copy from the cache-hot run is cheaper than a second read(2).
- * Whatever the tap did not deliver (gaps, and everything after the parser stopped, early on a
- * cut file) the hasher reads from its own descriptor, so the hash always covers the whole file.
+ * The parser never waits: a run that finds the ring full is not copied. Whatever the tap did
+ * not deliver (such runs, gaps, everything after the parser stopped, early on a cut file) the
+ * hasher reads from its own descriptor, so the hash always covers the whole file.
  */
 #define HASH_SLOTS     8
 #define HASH_SLOT_SIZE (256u << 10)
@@ -901,13 +902,13 @@ struct hasher {
 	/* the ring filled by hash_tap(); all below under mu */
 	bool sync; /* mu and the conditions are initialized */
 	pthread_mutex_t mu;
-	pthread_cond_t more, room;
+	pthread_cond_t more;
 	uint8_t *slot[HASH_SLOTS];
 	size_t slot_n[HASH_SLOTS];
 	uint64_t slot_off[HASH_SLOTS];
 	unsigned head, count; /* oldest full slot, full slots */
 	bool tap_end;         /* no more runs will come: the hasher reads the rest itself */
-	bool dead;            /* the hasher has stopped: runs are dropped */
+	bool dead;            /* the hasher has stopped: runs are not copied */
 };
 
 /* Hashes the file from *done up to until (or its end) with our own reads. */
@@ -980,7 +981,6 @@ static void *hash_main(void *arg)
 		pthread_mutex_lock(&h->mu);
 		h->head++;
 		h->count--;
-		pthread_cond_signal(&h->room);
 		pthread_mutex_unlock(&h->mu);
 	}
 	/* everything the tap did not bring, to the end of the file */
@@ -995,7 +995,6 @@ static void *hash_main(void *arg)
 out:
 	pthread_mutex_lock(&h->mu);
 	h->dead = true;
-	pthread_cond_broadcast(&h->room);
 	pthread_mutex_unlock(&h->mu);
 	EVP_MD_CTX_free(ctx);
 	free(buf);
@@ -1012,9 +1011,10 @@ static void hash_tap(void *arg, uint64_t off, const uint8_t *p, size_t n)
 	while (n) {
 		m = n < HASH_SLOT_SIZE ? n : HASH_SLOT_SIZE;
 		pthread_mutex_lock(&h->mu);
-		while (h->count == HASH_SLOTS && !h->dead)
-			pthread_cond_wait(&h->room, &h->mu);
-		if (h->dead) {
+		if (h->dead || h->count == HASH_SLOTS) {
+			/* The hasher is behind: it reads this run itself later (a gap), and the
+			 * parser goes on instead of waiting, so the work after parsing overlaps the
+			 * hash. */
 			pthread_mutex_unlock(&h->mu);
 			return;
 		}
@@ -1057,11 +1057,6 @@ static bool hash_sync_init(struct hasher *h)
 		pthread_mutex_destroy(&h->mu);
 		return false;
 	}
-	if (pthread_cond_init(&h->room, NULL) != 0) {
-		pthread_cond_destroy(&h->more);
-		pthread_mutex_destroy(&h->mu);
-		return false;
-	}
 	h->sync = true;
 	return true;
 }
@@ -1071,7 +1066,6 @@ static void hash_sync_clear(struct hasher *h)
 	unsigned i;
 
 	if (h->sync) {
-		pthread_cond_destroy(&h->room);
 		pthread_cond_destroy(&h->more);
 		pthread_mutex_destroy(&h->mu);
 	}
@@ -1486,6 +1480,15 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 		finding_add(&x, "limit", "warning", NULL, detail, x.ctr[C_FLOW_LIMIT], 0);
 	}
 
+	/* Attribution reads only flows and DNS rows, all written now: it runs while the hash
+	 * thread finishes (wasted, and rolled back, only when the capture is already present). */
+	if (!x.sink.err && (!opts || !opts->no_attribute)) {
+		struct pd_attr_opts none = { 0 };
+		e = pd_names_attribute(db, id, opts ? &opts->attr : &none, errbuf);
+		if (e != PD_OK)
+			goto out;
+	}
+
 	/* The hash decides whether this capture is new. */
 	pthread_join(h.thread, NULL);
 	hashing = false;
@@ -1530,12 +1533,6 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 	if (x.sink.err) {
 		e = pd_errf(errbuf, x.sink.err, "%s", x.sink.errbuf);
 		goto out;
-	}
-	if (!opts || !opts->no_attribute) {
-		struct pd_attr_opts none = { 0 };
-		e = pd_names_attribute(db, id, opts ? &opts->attr : &none, errbuf);
-		if (e != PD_OK)
-			goto out;
 	}
 	if ((e = db_exec(db, dbname, "COMMIT", "committing the capture", errbuf)) != PD_OK)
 		goto out;
