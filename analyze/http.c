@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hostname.h"
 #include "http.h"
 
 /* Upper-case method characters: every registered method is A-Z and '-' or '_'. */
@@ -39,30 +40,6 @@ bool pd_http_maybe(const char *buf, size_t len)
 	return i == len; /* all method characters so far: a prefix of a request line */
 }
 
-/* Copies a host name (lowercase, \xHH for bytes outside printable ASCII and '\'). */
-static void put_host(char *dst, size_t cap, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i, at = 0;
-
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch >= 0x21 && ch <= 0x7e && ch != '\\') {
-			if (at + 1 >= cap)
-				break;
-			dst[at++] = (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
-		} else {
-			if (at + 4 >= cap)
-				break;
-			dst[at++] = '\\';
-			dst[at++] = 'x';
-			dst[at++] = hex[ch >> 4];
-			dst[at++] = hex[ch & 15];
-		}
-	}
-	dst[at] = '\0';
-}
-
 /*
  * Splits an authority "host", "host:port", "[v6]" or "[v6]:port" (RFC 3986 section 3.2.2),
  * after dropping userinfo ("user@"). Writes the host into dst, the port into *port (0 when
@@ -71,7 +48,7 @@ static void put_host(char *dst, size_t cap, const char *s, size_t n)
 static int split_authority(const char *s, size_t n, char *dst, size_t cap, unsigned *port)
 {
 	const char *at = memchr(s, '@', n), *h, *colon;
-	size_t hl, i;
+	size_t hl, i, pos = 0;
 	unsigned long p = 0;
 
 	if (at) {
@@ -103,7 +80,7 @@ static int split_authority(const char *s, size_t n, char *dst, size_t cap, unsig
 		}
 		*port = (unsigned)p;
 	}
-	put_host(dst, cap, h, hl);
+	pd_hostname_put(dst, cap, &pos, (const uint8_t *)h, hl, true);
 	return 1;
 }
 

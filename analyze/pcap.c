@@ -1,15 +1,28 @@
 /*
- * pcap.c - classic pcap files read through libpcap (tcpdump.org/manpages/pcap-savefile.5.html):
- * microsecond and nanosecond magic, either byte order; libpcap scales both to nanoseconds.
+ * pcap.c - classic pcap files (tcpdump.org/manpages/pcap-savefile.5.html): microsecond and
+ * nanosecond magic, either byte order; timestamps are scaled to nanoseconds.
  *
- * libpcap does the record parsing; we keep the file offset of every record from the record
- * sizes (24-byte file header, 16-byte record header + caplen) so that errors name an offset, and
- * on a libpcap error we look at the record ourselves to tell a cut file from a corrupt one.
- * The BPF filter runs per record with pcap_offline_filter() so skipped records keep the offset
- * count right.
+ * libpcap always opens the file: it checks the file header and gives the snapshot length, so a
+ * bad header fails with libpcap's own words. Records are then read one of two ways:
+ *  - with a BPF filter, or for link types and file versions libpcap rewrites (see
+ *    fast_path_ok), through pcap_next_ex(), the reference: the filter runs per record with
+ *    pcap_offline_filter() so skipped records keep the offset count right;
+ *  - otherwise by our own buffered reader (pd_reader_fill: 256 KiB read(2)s, frames point into
+ *    the buffer). libpcap copies every record twice (stdio's 4 KiB buffer, then its packet
+ *    buffer) and issues a read(2) per 4 KiB; this path copies once. It reproduces libpcap's
+ *    record semantics exactly: 32-bit seconds and fraction (signed unless byte-swapped),
+ *    records longer than the snapshot length cut to it (the rest skipped), records over 262144
+ *    bytes refused, and the same messages; tests/test_pcap.c compares both paths frame by
+ *    frame and error by error.
+ *
+ * Either way we keep the file offset of every record (24-byte file header, 16-byte record
+ * header + caplen) so that errors name an offset, and on a failure we look at the record to tell
+ * a cut file from a corrupt one.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,6 +33,42 @@
 #define PCAP_REC_HDR  16
 /* libpcap's MAXIMUM_SNAPLEN: the largest record it accepts for the link types of the fast path */
 #define PCAP_MAX_CAPLEN 262144u
+
+/* For tests: read every file through libpcap (the reference), never the fast path. */
+static bool libpcap_only;
+
+void pd_pcap_libpcap_only(bool on)
+{
+	libpcap_only = on;
+}
+
+/*
+ * Can our own record reader stand in for libpcap? Only where libpcap hands records over
+ * untouched: file version 2.4 (older versions may have caplen and len interchanged), and link
+ * types whose frames libpcap does not rewrite (in a file of the other byte order it swaps the
+ * pseudo-headers of Linux SLL/SLL2, NFLOG, USB and PFLOG; it fixes up USB lengths) and whose
+ * largest record is PCAP_MAX_CAPLEN (libpcap allows more for D-Bus, USBPcap, EBHSCR).
+ */
+static bool fast_path_ok(const struct pd_reader *r, pcap_t *pc)
+{
+	if (libpcap_only || r->bpf || pcap_major_version(pc) != 2 || pcap_minor_version(pc) != 4)
+		return false;
+	switch (r->linktype) {
+	case PD_LINK_NULL:
+	case PD_LINK_ETHERNET:
+	case PD_LINK_RAW:
+	case PD_LINK_LOOP:
+	case PD_LINK_IPV4:
+	case PD_LINK_IPV6:
+		return true;
+	case PD_LINK_LINUX_SLL:
+	case PD_LINK_LINUX_SLL2:
+	case PD_LINK_NFLOG:
+		return !r->swapped;
+	default:
+		return false;
+	}
+}
 
 static uint32_t get32(const uint8_t *b, bool swapped)
 {
@@ -67,6 +116,25 @@ enum pd_err pd_pcap_open(struct pd_reader *r, char errbuf[PD_ERRBUF_SIZE])
 	r->fp = NULL; /* libpcap owns it now and closes it */
 	r->snapshot = (uint32_t)pcap_snapshot(r->pc);
 	r->off = PCAP_FILE_HDR;
+	r->nano = magic == 0x4D3CB2A1u || magic == 0xA1B23C4Du;
+	if (fast_path_ok(r, r->pc)) {
+		/* Our own descriptor, positioned after the file header; libpcap is done. */
+		r->fd = open(r->path, O_RDONLY | O_CLOEXEC);
+		if (r->fd < 0)
+			return pd_errf(errbuf, PD_ERR_IO, "%s: cannot open: %s", r->path,
+			               strerror(errno));
+		r->buf = malloc(PD_READER_BUF);
+		if (!r->buf)
+			return pd_errf(errbuf, PD_ERR_NOMEM, "%s: out of memory", r->path);
+		r->cap = PD_READER_BUF;
+		r->buf_off = PCAP_FILE_HDR;
+		if (lseek(r->fd, PCAP_FILE_HDR, SEEK_SET) != PCAP_FILE_HDR)
+			return pd_errf(errbuf, PD_ERR_IO, "%s: cannot seek: %s", r->path,
+			               strerror(errno));
+		pcap_close(r->pc);
+		r->pc = NULL;
+		return PD_OK;
+	}
 	if (r->bpf) {
 		e = pd_reader_compile(r, r->linktype, r->info.snaplen, &r->prog, &r->prog_on_ip,
 		                      errbuf);
@@ -77,8 +145,12 @@ enum pd_err pd_pcap_open(struct pd_reader *r, char errbuf[PD_ERRBUF_SIZE])
 	return PD_OK;
 }
 
-/* After libpcap failed at r->off: a cut file or a corrupt record header? */
-static enum pd_err record_error(struct pd_reader *r, const char *perr, char errbuf[PD_ERRBUF_SIZE])
+/*
+ * After a record at r->off could not be read (perr says why, in libpcap's words): a cut file or
+ * a corrupt record header? fd reads the same file.
+ */
+static enum pd_err record_error(struct pd_reader *r, int fd, const char *perr,
+                                char errbuf[PD_ERRBUF_SIZE])
 {
 	uint64_t left = r->size > r->off ? r->size - r->off : 0;
 	uint8_t rh[PCAP_REC_HDR];
@@ -86,7 +158,7 @@ static enum pd_err record_error(struct pd_reader *r, const char *perr, char errb
 	struct stat st;
 
 	/* Prefer the current size: the file may still be growing. */
-	if (fstat(fileno(pcap_file(r->pc)), &st) == 0 && (uint64_t)st.st_size > r->size) {
+	if (fstat(fd, &st) == 0 && (uint64_t)st.st_size > r->size) {
 		r->size = (uint64_t)st.st_size;
 		left = r->size - r->off;
 	}
@@ -95,7 +167,7 @@ static enum pd_err record_error(struct pd_reader *r, const char *perr, char errb
 		               "%s: truncated at offset %llu: record needs %d bytes, %llu left",
 		               r->path, (unsigned long long)r->off, PCAP_REC_HDR,
 		               (unsigned long long)left);
-	if (pread(fileno(pcap_file(r->pc)), rh, sizeof(rh), (off_t)r->off) != PCAP_REC_HDR)
+	if (pread(fd, rh, sizeof(rh), (off_t)r->off) != PCAP_REC_HDR)
 		return pd_errf(errbuf, PD_ERR_IO, "%s: offset %llu: %s", r->path,
 		               (unsigned long long)r->off, perr);
 	need = PCAP_REC_HDR + (uint64_t)get32(rh + 8, r->swapped);
@@ -117,18 +189,77 @@ static enum pd_err record_error(struct pd_reader *r, const char *perr, char errb
 	               (unsigned long long)r->off, perr);
 }
 
+/*
+ * A timestamp field (seconds or fraction) as libpcap 1.10 hands it over: signed 32 bits in a
+ * file of our byte order, unsigned 32 bits after its byte swap (its SWAPLONG yields u_int).
+ * The two differ only for values with the top bit set (hostile, or after 2038).
+ */
+static int64_t ts_field(const struct pd_reader *r, const uint8_t *b)
+{
+	uint32_t v = get32(b, r->swapped);
+	return r->swapped ? (int64_t)v : (int64_t)(int32_t)v;
+}
+
+/* The fast path: the next record from our own buffer (see the top of the file). */
+static enum pd_err fast_next(struct pd_reader *r, struct pd_frame *f, char errbuf[PD_ERRBUF_SIZE])
+{
+	char perr[PCAP_ERRBUF_SIZE];
+	const uint8_t *h;
+	uint32_t caplen;
+	size_t have;
+	enum pd_err e;
+
+	e = pd_reader_fill(r, PCAP_REC_HDR, &have, errbuf);
+	if (e != PD_OK)
+		return e;
+	if (have == 0)
+		return PD_ERR_NOTFOUND;
+	if (have < PCAP_REC_HDR)
+		return record_error(r, r->fd, "", errbuf); /* a cut record header */
+	h = r->buf + r->pos;
+	caplen = get32(h + 8, r->swapped);
+	if (caplen > PCAP_MAX_CAPLEN) {
+		/* libpcap's words (the snapshot is at most PCAP_MAX_CAPLEN, so it is exceeded) */
+		snprintf(perr, sizeof(perr),
+		         "invalid packet capture length %u, bigger than snaplen of %u", caplen,
+		         r->snapshot);
+		return record_error(r, r->fd, perr, errbuf);
+	}
+	e = pd_reader_fill(r, PCAP_REC_HDR + (size_t)caplen, &have, errbuf);
+	if (e != PD_OK)
+		return e;
+	if (have < PCAP_REC_HDR + (size_t)caplen)
+		return record_error(r, r->fd, "", errbuf); /* cut record data */
+	h = r->buf + r->pos;                               /* the fill may have moved the buffer */
+	f->offset = r->off;
+	f->ts_ns = ts_field(r, h) * 1000000000 + ts_field(r, h + 4) * (r->nano ? 1 : 1000);
+	/* Longer than the snapshot: libpcap cuts the record to it and skips the rest. */
+	f->caplen = caplen > r->snapshot ? r->snapshot : caplen;
+	f->origlen = get32(h + 12, r->swapped);
+	f->linktype = r->linktype;
+	f->iface = 0;
+	f->epb_flags = 0;
+	f->data = h + PCAP_REC_HDR;
+	r->pos += PCAP_REC_HDR + (size_t)caplen;
+	r->off += PCAP_REC_HDR + (uint64_t)caplen;
+	return PD_OK;
+}
+
 enum pd_err pd_pcap_next(struct pd_reader *r, struct pd_frame *f, char errbuf[PD_ERRBUF_SIZE])
 {
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	int rc;
 
+	if (!r->pc)
+		return fast_next(r, f, errbuf);
 	for (;;) {
 		rc = pcap_next_ex(r->pc, &h, &data);
 		if (rc == PCAP_ERROR_BREAK)
 			return PD_ERR_NOTFOUND;
 		if (rc != 1)
-			return record_error(r, pcap_geterr(r->pc), errbuf);
+			return record_error(r, fileno(pcap_file(r->pc)), pcap_geterr(r->pc),
+			                    errbuf);
 		f->offset = r->off;
 		if (h->caplen < r->snapshot) {
 			r->off += PCAP_REC_HDR + (uint64_t)h->caplen;
@@ -161,4 +292,7 @@ void pd_pcap_close(struct pd_reader *r)
 		pcap_close(r->pc);
 	if (r->fp)
 		fclose(r->fp);
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r->buf);
 }

@@ -10,7 +10,7 @@
  *
  * Input is hostile: every block length is checked (>= 12, multiple of 4, equal trailer,
  * <= PD_MAX_BLOCK) before the block is touched, and options are read through the byte cursor,
- * bounded by their block. The file is read with read(2) into one buffer (1 MiB, grown only for
+ * bounded by their block. The file is read with read(2) into one buffer (256 KiB, grown only for
  * a bigger block); frames point into it, so nothing is allocated per packet.
  */
 #include <errno.h>
@@ -24,7 +24,6 @@
 #include "pcapng.h"
 #include "reader_impl.h"
 
-#define PD_NG_BUF    (1u << 20)
 #define NG_MIN_BLOCK 12
 
 static inline uint32_t rd32(struct pd_cur *c, bool be)
@@ -59,10 +58,10 @@ enum pd_err pd_pcapng_open(struct pd_reader *r, char errbuf[PD_ERRBUF_SIZE])
 	r->fd = open(r->path, O_RDONLY | O_CLOEXEC);
 	if (r->fd < 0)
 		return pd_errf(errbuf, PD_ERR_IO, "%s: cannot open: %s", r->path, strerror(errno));
-	r->buf = malloc(PD_NG_BUF);
+	r->buf = malloc(PD_READER_BUF);
 	if (!r->buf)
 		return pd_errf(errbuf, PD_ERR_NOMEM, "%s: out of memory", r->path);
-	r->cap = PD_NG_BUF;
+	r->cap = PD_READER_BUF;
 	if (r->bpf) {
 		/* Catch a bad expression now; each interface compiles its own program later. */
 		e = pd_reader_compile(r, PD_LINK_ETHERNET, 0, &prog, &on_ip, errbuf);
@@ -86,57 +85,6 @@ void pd_pcapng_close(struct pd_reader *r)
 	if (r->fd >= 0)
 		close(r->fd);
 	free(r->buf);
-}
-
-/*
- * Makes n bytes (n <= PD_MAX_BLOCK) available at buf + pos, reading more as needed. *have gets
- * the bytes available, fewer than n only at the end of the file. Moves the buffer contents: any
- * pointer into the buffer from before is invalid afterwards.
- */
-static enum pd_err fill(struct pd_reader *r, size_t n, size_t *have, char errbuf[PD_ERRBUF_SIZE])
-{
-	ssize_t got;
-
-	if (r->len - r->pos >= n || r->eof) {
-		*have = r->len - r->pos;
-		return PD_OK;
-	}
-	if (r->pos > 0) {
-		memmove(r->buf, r->buf + r->pos, r->len - r->pos);
-		r->buf_off += r->pos;
-		r->len -= r->pos;
-		r->pos = 0;
-	}
-	if (n > r->cap) {
-		size_t cap = r->cap;
-		uint8_t *nb;
-		while (cap < n)
-			cap *= 2;
-		if (cap > PD_MAX_BLOCK)
-			cap = PD_MAX_BLOCK;
-		nb = realloc(r->buf, cap);
-		if (!nb)
-			return pd_errf(errbuf, PD_ERR_NOMEM,
-			               "%s: out of memory for a %zu-byte block", r->path, n);
-		r->buf = nb;
-		r->cap = cap;
-	}
-	while (r->len < n) {
-		got = read(r->fd, r->buf + r->len, r->cap - r->len);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			return pd_errf(errbuf, PD_ERR_IO, "%s: read error at offset %llu: %s",
-			               r->path, (unsigned long long)(r->buf_off + r->len),
-			               strerror(errno));
-		if (got == 0) {
-			r->eof = true;
-			break;
-		}
-		r->len += (size_t)got;
-	}
-	*have = r->len - r->pos;
-	return PD_OK;
 }
 
 /*
@@ -478,7 +426,7 @@ static enum pd_err next_block(struct pd_reader *r, struct pd_frame *f, char errb
 
 	{
 		boff = r->buf_off + r->pos;
-		e = fill(r, NG_MIN_BLOCK, &have, errbuf);
+		e = pd_reader_fill(r, NG_MIN_BLOCK, &have, errbuf);
 		if (e != PD_OK)
 			return e;
 		if (have == 0)
@@ -516,7 +464,7 @@ static enum pd_err next_block(struct pd_reader *r, struct pd_frame *f, char errb
 			               "%s: offset %llu: corrupt block length %u (0x%08x) in block "
 			               "type 0x%08x",
 			               r->path, (unsigned long long)boff, len, len, type);
-		e = fill(r, len, &have, errbuf);
+		e = pd_reader_fill(r, len, &have, errbuf);
 		if (e != PD_OK)
 			return e;
 		if (have < len)
@@ -531,7 +479,7 @@ static enum pd_err next_block(struct pd_reader *r, struct pd_frame *f, char errb
 			               "at its end",
 			               r->path, (unsigned long long)boff, len,
 			               get32(p + len - 4, r->be));
-		r->pos += len; /* the bytes stay in the buffer until the next fill() */
+		r->pos += len; /* the bytes stay in the buffer until the next pd_reader_fill() */
 		c = pd_cur_make(p + 8, len - NG_MIN_BLOCK);
 		switch (type) {
 		case PD_PCAPNG_SHB:

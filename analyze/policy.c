@@ -236,6 +236,25 @@ static const char *parse_entry(char *e, struct rule *r)
 	return r->name ? NULL : "out of memory";
 }
 
+bool pd_policy_name_ok(const char *name)
+{
+	char buf[PD_POLICY_MAX_LINE + 1];
+	const char *p;
+	struct rule r;
+	size_t len = strlen(name);
+	bool ok;
+
+	if (len == 0 || len >= sizeof(buf))
+		return false;
+	for (p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
+			return false;
+	memcpy(buf, name, len + 1);
+	ok = parse_entry(buf, &r) == NULL && r.kind == RULE_EXACT;
+	free(r.name);
+	return ok;
+}
+
 static int build_index(struct pd_policy *p)
 {
 	size_t i, n_names = 0;
@@ -277,6 +296,9 @@ enum pd_err pd_policy_parse(const char *text, size_t len, const char *origin,
 	*out = NULL;
 	if (!p)
 		return pd_errf(errbuf, PD_ERR_NOMEM, "%s: out of memory", origin);
+	/* A UTF-8 byte order mark, as some Windows editors write. */
+	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
+		pos = 3;
 	while (pos < len) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;

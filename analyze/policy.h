@@ -30,6 +30,13 @@ PD_MUST_CHECK enum pd_err pd_policy_load(const char *path, struct pd_policy **ou
 void pd_policy_free(struct pd_policy *p);
 
 /*
+ * Can name be written into a policy as an exact-name entry that reads back as that name?
+ * False for names with characters the grammar has no room for (':', '/', '*', spaces...), an
+ * empty label, a label over 63 or a name over 253 bytes, and names that read as an address.
+ */
+bool pd_policy_name_ok(const char *name);
+
+/*
  * Is a connection to (name, addr, port, proto) allowed? name may be NULL (unattributed);
  * proto is "tcp"/"udp"/... On a match *rule (if rule) points to the matching line's text.
  */

@@ -136,6 +136,12 @@ uint64_t pd_reader_tell(const struct pd_reader *r)
 	return r->kind == PD_READER_PCAP ? r->off : r->buf_off + r->pos;
 }
 
+void pd_reader_set_tap(struct pd_reader *r, pd_reader_tap_fn fn, void *arg)
+{
+	r->tap = fn;
+	r->tap_arg = fn ? arg : NULL;
+}
+
 void pd_reader_free(struct pd_reader *r)
 {
 	if (!r)
@@ -147,6 +153,55 @@ void pd_reader_free(struct pd_reader *r)
 	free(r->bpf);
 	free(r->path);
 	free(r);
+}
+
+/* Contract in reader_impl.h. */
+enum pd_err pd_reader_fill(struct pd_reader *r, size_t n, size_t *have, char errbuf[PD_ERRBUF_SIZE])
+{
+	ssize_t got;
+
+	if (r->len - r->pos >= n || r->eof) {
+		*have = r->len - r->pos;
+		return PD_OK;
+	}
+	if (r->pos > 0) {
+		memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+		r->buf_off += r->pos;
+		r->len -= r->pos;
+		r->pos = 0;
+	}
+	if (n > r->cap) {
+		size_t cap = r->cap;
+		uint8_t *nb;
+		while (cap < n)
+			cap *= 2;
+		if (cap > PD_MAX_BLOCK)
+			cap = PD_MAX_BLOCK;
+		nb = realloc(r->buf, cap);
+		if (!nb)
+			return pd_errf(errbuf, PD_ERR_NOMEM,
+			               "%s: out of memory for a %zu-byte block", r->path, n);
+		r->buf = nb;
+		r->cap = cap;
+	}
+	while (r->len < n) {
+		got = read(r->fd, r->buf + r->len, r->cap - r->len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return pd_errf(errbuf, PD_ERR_IO, "%s: read error at offset %llu: %s",
+			               r->path, (unsigned long long)(r->buf_off + r->len),
+			               strerror(errno));
+		if (got == 0) {
+			r->eof = true;
+			break;
+		}
+		if (r->tap)
+			r->tap(r->tap_arg, r->buf_off + r->len, r->buf + r->len, (size_t)got);
+		r->len += (size_t)got;
+	}
+	*have = r->len - r->pos;
+	return PD_OK;
 }
 
 /* LINKTYPE_* (file) to DLT_* (libpcap's compiler) where they differ on this platform. */

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,10 @@
 
 #include "store.h"
 
-#define PD_STORE_BUSY_MS 5000
+#define PD_STORE_BUSY_MS        5000
+#define PD_STORE_TEMP_CACHE_KIB 16384 /* page cache of the temporary database */
+#define PD_STR_(x)              #x
+#define PD_STR(x)               PD_STR_(x)
 
 struct pd_store {
 	sqlite3 *db;
@@ -200,29 +204,51 @@ static enum pd_err apply_schema(struct pd_store *s, char errbuf[PD_ERRBUF_SIZE])
 	return e;
 }
 
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+
+/*
+ * Before SQLite's first use: no memory-use statistics. With them on, every sqlite3_malloc and
+ * sqlite3_free takes a global mutex (about 2.5% of a `report` run under callgrind); nothing here
+ * reads them. Fails harmlessly (SQLITE_MISUSE) if SQLite was initialized already.
+ */
+static void sqlite_setup(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 enum pd_err pd_store_open(const char *path, bool readonly, struct pd_store **out,
                           char errbuf[PD_ERRBUF_SIZE])
 {
 	struct pd_store *s;
-	bool mem = !path || !strcmp(path, ":memory:");
+	/* No path: a private temporary database (SQLite's "" file name), not ":memory:". Its page
+	 * cache is bounded (PD_STORE_TEMP_CACHE_KIB) and it spills to an unlinked temporary file
+	 * beyond that, so `report CAPTURE` stays within its memory bound however many flows the
+	 * capture holds; small captures never touch the disk. */
+	bool temp = !path;
+	bool mem = !temp && !strcmp(path, ":memory:");
 	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	enum pd_err e;
 	int rc;
 
 	*out = NULL;
-	if (!mem && (e = check_path(path, readonly, errbuf)) != PD_OK)
+	pthread_once(&sqlite_once, sqlite_setup);
+	if (!mem && !temp && (e = check_path(path, readonly, errbuf)) != PD_OK)
 		return e;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return pd_errf(errbuf, PD_ERR_NOMEM, "out of memory opening the database");
-	if (!mem)
+	if (!mem && !temp)
 		snprintf(s->path, sizeof(s->path), "%s", path);
-	s->readonly = readonly && !mem;
-	/* The name ":memory:" alone makes it in-memory; SQLITE_OPEN_MEMORY would also make every
-	 * ATTACHed file in-memory, and the staged -j ingest attaches its staging files. */
-	if (mem)
+	s->readonly = readonly && !mem && !temp;
+	/* The name alone (":memory:", or "" for a temporary database) decides; SQLITE_OPEN_MEMORY
+	 * would also make every ATTACHed file in-memory, and the staged -j ingest attaches its
+	 * staging files. */
+	if (mem || temp)
 		flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-	rc = sqlite3_open_v2(mem ? ":memory:" : path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	rc = sqlite3_open_v2(mem    ? ":memory:"
+	                     : temp ? ""
+	                            : path,
+	                     &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		e = db_error(s, rc, "opening", errbuf);
 		pd_store_close(s);
@@ -231,10 +257,21 @@ enum pd_err pd_store_open(const char *path, bool readonly, struct pd_store **out
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, PD_STORE_BUSY_MS);
 	e = pd_store_exec(s, "PRAGMA foreign_keys = ON", "enabling foreign keys", errbuf);
-	if (e == PD_OK && !readonly && !mem)
+	if (e == PD_OK && !readonly && !mem && !temp)
 		e = pd_store_exec(s, "PRAGMA synchronous = NORMAL", "setting synchronous", errbuf);
+	/* A temporary database is deleted on close: nothing to recover after a crash, so its
+	 * journal stays in memory (it holds only pages that existed before a transaction). */
+	if (e == PD_OK && temp)
+		e = pd_store_exec(s,
+		                  "PRAGMA journal_mode = MEMORY; PRAGMA cache_size = -" PD_STR(
+		                          PD_STORE_TEMP_CACHE_KIB),
+		                  "setting up the temporary database", errbuf);
+	/* Sorts and temporary tables (GROUP BY, DISTINCT, the report's capture selection) spill
+	 * to temporary files past a bounded cache: with temp_store = MEMORY they stayed whole in
+	 * memory (report of 1,976,824 flows: 191 MB for one GROUP BY, 8.7 MB with files, same
+	 * time). */
 	if (e == PD_OK)
-		e = pd_store_exec(s, "PRAGMA temp_store = MEMORY", "setting temp_store", errbuf);
+		e = pd_store_exec(s, "PRAGMA temp_store = FILE", "setting temp_store", errbuf);
 	if (e == PD_OK)
 		e = apply_schema(s, errbuf);
 	if (e != PD_OK) {

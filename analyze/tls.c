@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cur.h"
+#include "hostname.h"
 #include "tls.h"
 
 #define TLS_CT_HANDSHAKE    22
@@ -26,38 +27,6 @@
 #define TLS_EXT_ALPN               0x0010
 #define TLS_EXT_SUPPORTED_VERSIONS 0x002b
 #define TLS_EXT_ECH                0xfe0d
-
-/*
- * Appends n bytes to dst (capacity cap, NUL-terminated, current length *pos) with bytes outside
- * printable ASCII, and the backslash, written as \xHH; A-Z folded to lowercase when fold is set.
- * Stops before a character that would not fit whole: the result is a truncated but
- * well-formed string.
- */
-static void put_escaped(char *dst, size_t cap, size_t *pos, const uint8_t *s, size_t n, int fold)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i, at = *pos;
-
-	for (i = 0; i < n; i++) {
-		uint8_t ch = s[i];
-		if (ch >= 0x21 && ch <= 0x7e && ch != '\\') {
-			if (at + 1 >= cap)
-				break;
-			if (fold && ch >= 'A' && ch <= 'Z')
-				ch = (uint8_t)(ch - 'A' + 'a');
-			dst[at++] = (char)ch;
-		} else {
-			if (at + 4 >= cap)
-				break;
-			dst[at++] = '\\';
-			dst[at++] = 'x';
-			dst[at++] = hex[ch >> 4];
-			dst[at++] = hex[ch & 15];
-		}
-	}
-	dst[at] = '\0';
-	*pos = at;
-}
 
 /* server_name extension body: ServerNameList (RFC 6066 section 3). First host_name wins. */
 static enum pd_err parse_sni(struct pd_cur *e, struct pd_hello *out)
@@ -77,7 +46,7 @@ static enum pd_err parse_sni(struct pd_cur *e, struct pd_hello *out)
 			return PD_ERR_MALFORMED;
 		if (type == 0 && len > 0 && out->sni[0] == '\0') {
 			size_t pos = 0;
-			put_escaped(out->sni, sizeof(out->sni), &pos, name, len, 1);
+			pd_hostname_put(out->sni, sizeof(out->sni), &pos, name, len, true);
 		}
 	}
 	return PD_OK;
@@ -102,7 +71,7 @@ static enum pd_err parse_alpn(struct pd_cur *e, struct pd_hello *out)
 			out->alpn[pos++] = ',';
 			out->alpn[pos] = '\0';
 		}
-		put_escaped(out->alpn, sizeof(out->alpn), &pos, name, len, 0);
+		pd_hostname_put(out->alpn, sizeof(out->alpn), &pos, name, len, false);
 	}
 	return PD_OK;
 }

@@ -4,19 +4,163 @@
  * every load (it has no script).
  */
 #include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "diff.h"
 #include "escape.h"
 
+int pd_diff_evidence_rank(const char *e)
+{
+	static const char *const order[] = { "sni",         "quic-sni",         "http-host",
+		                             "dns",         "dns-other-client", "dns-expired",
+		                             "ptr-capture", "ptr-lookup" };
+	size_t i;
+
+	for (i = 0; e && i < sizeof(order) / sizeof(order[0]); i++)
+		if (!strcmp(e, order[i]))
+			return (int)i;
+	return 99;
+}
+
+static int cmp_item(const struct pd_diff_item *x, const struct pd_diff_item *y)
+{
+	int c = strcasecmp(x->key, y->key);
+
+	if (c)
+		return c;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	return strcmp(x->proto, y->proto);
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+	const struct pd_diff_item *x = a, *y = b;
+	int c = cmp_item(x, y);
+
+	return c ? c : strcmp(x->addresses, y->addresses);
+}
+
+enum pd_err pd_diff_fold(struct pd_diff_item *rows, size_t n, struct pd_diff_item **out,
+                         size_t *n_out)
+{
+	struct pd_diff_item *items;
+	size_t i, j, k, m = 0;
+
+	*out = NULL;
+	*n_out = 0;
+	if (n) /* qsort(NULL, 0) is undefined */
+		qsort(rows, n, sizeof(*rows), cmp_row);
+	if (!(items = calloc(n ? n : 1, sizeof(*items))))
+		return PD_ERR_NOMEM;
+	/* Group [i, j): one pass for its size, one to fill, so many addresses cost linear time. */
+	for (i = 0; i < n; i = j) {
+		struct pd_diff_item *it = &items[m++];
+		size_t len = 0;
+		char *a;
+
+		for (j = i; j < n && !cmp_item(&rows[i], &rows[j]); j++)
+			if (j == i || strcmp(rows[j].addresses, rows[j - 1].addresses))
+				len += strlen(rows[j].addresses) + 1;
+		*it = rows[i];
+		it->flows = it->bytes_out = it->bytes_in = 0;
+		if (!(a = malloc(len ? len : 1))) {
+			pd_diff_items_free(items, m - 1);
+			return PD_ERR_NOMEM;
+		}
+		a[0] = 0;
+		for (k = i, len = 0; k < j; k++) {
+			const struct pd_diff_item *r = &rows[k];
+			if (k == i || strcmp(r->addresses, rows[k - 1].addresses)) {
+				size_t l = strlen(r->addresses);
+				if (len)
+					a[len++] = ' ';
+				memcpy(a + len, r->addresses, l + 1);
+				len += l;
+			}
+			if (pd_diff_evidence_rank(r->evidence) <
+			    pd_diff_evidence_rank(it->evidence))
+				it->evidence = r->evidence;
+			it->flows += r->flows;
+			it->bytes_out += r->bytes_out;
+			it->bytes_in += r->bytes_in;
+			if (r->first_ns < it->first_ns)
+				it->first_ns = r->first_ns;
+			if (r->last_ns > it->last_ns)
+				it->last_ns = r->last_ns;
+		}
+		it->addresses = a;
+	}
+	*out = items;
+	*n_out = m;
+	return PD_OK;
+}
+
+void pd_diff_items_free(struct pd_diff_item *items, size_t n)
+{
+	size_t i;
+
+	for (i = 0; items && i < n; i++)
+		free(items[i].addresses);
+	free(items);
+}
+
+enum pd_err pd_diff_compare(const struct pd_diff_item *old, size_t n_old,
+                            const struct pd_diff_item *new_items, size_t n_new, struct pd_diff *d)
+{
+	struct pd_diff_item *added = calloc(n_new + 1, sizeof(*added));
+	struct pd_diff_item *removed = calloc(n_old + 1, sizeof(*removed));
+	size_t i = 0, j = 0;
+
+	d->added = added;
+	d->removed = removed;
+	d->n_added = d->n_removed = d->n_same = 0;
+	if (!added || !removed) {
+		pd_diff_clear(d);
+		return PD_ERR_NOMEM;
+	}
+	while (i < n_old || j < n_new) {
+		int c = i == n_old ? 1 : j == n_new ? -1 : cmp_item(&old[i], &new_items[j]);
+		if (c < 0)
+			removed[d->n_removed++] = old[i++];
+		else if (c > 0)
+			added[d->n_added++] = new_items[j++];
+		else
+			i++, j++, d->n_same++;
+	}
+	return PD_OK;
+}
+
+void pd_diff_clear(struct pd_diff *d)
+{
+	free(d->added);
+	free(d->removed);
+	d->added = d->removed = NULL;
+	d->n_added = d->n_removed = d->n_same = 0;
+}
+
+/* UTC ISO 8601 with milliseconds, as the report's CSV and JSON write times. */
 static void iso_time(int64_t ns, char *buf, size_t n)
 {
-	time_t t = (time_t)(ns / 1000000000);
+	int64_t sec = ns / 1000000000, ms = (ns % 1000000000) / 1000000;
+	time_t t;
 	struct tm tm;
+	size_t len;
 
-	gmtime_r(&t, &tm);
-	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (ms < 0) { /* before 1970: floor, not truncation */
+		sec--;
+		ms += 1000;
+	}
+	t = (time_t)sec;
+	if (!gmtime_r(&t, &tm) || !(len = strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm))) {
+		snprintf(buf, n, "?");
+		return;
+	}
+	snprintf(buf + len, n - len, ".%03dZ", (int)ms);
 }
 
 static void write_text(const struct pd_diff *d, FILE *f)

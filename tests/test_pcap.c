@@ -3,6 +3,9 @@
  * (built by tests/capbuild.h), files written by libpcap's own pcap_dump, BPF filters, our error
  * messages for empty, foreign, cut and corrupt files; and, when the shared real captures are
  * present, frame counts and link types of every one of them against the table in their README.
+ * Files without a filter are read by our own record reader (pcap.c's fast path); the
+ * `fast_path` case checks that it returns exactly what libpcap returns, frame by frame and
+ * error by error, on built, cut, corrupted and real files.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -14,6 +17,7 @@
 
 #include "capbuild.h"
 #include "capture.h"
+#include "reader_impl.h"
 #include "testutil.h"
 
 static const uint8_t A4[4] = { 10, 1, 0, 1 }, B4[4] = { 10, 1, 0, 2 };
@@ -441,6 +445,186 @@ START_TEST(real_captures)
 }
 END_TEST
 
+/* Everything a reader returned for one file: frames (with a copy of their bytes) and the end. */
+struct trace {
+	struct cb out; /* the frames, serialized */
+	enum pd_err open_err, end_err;
+	char open_msg[PD_ERRBUF_SIZE], end_msg[PD_ERRBUF_SIZE];
+	uint64_t tell;
+	unsigned frames;
+};
+
+static void trace_file(const char *path, bool libpcap, struct trace *t)
+{
+	struct pd_reader *r;
+	struct pd_frame f;
+
+	memset(t, 0, sizeof(*t));
+	pd_pcap_libpcap_only(libpcap);
+	r = pd_reader_open(path, NULL, &t->open_err, t->open_msg);
+	pd_pcap_libpcap_only(false);
+	if (!r)
+		return;
+	while ((t->end_err = pd_reader_next(r, &f, t->end_msg)) == PD_OK) {
+		cb_bytes(&t->out, &f.ts_ns, sizeof(f.ts_ns));
+		cb_bytes(&t->out, &f.caplen, sizeof(f.caplen));
+		cb_bytes(&t->out, &f.origlen, sizeof(f.origlen));
+		cb_bytes(&t->out, &f.linktype, sizeof(f.linktype));
+		cb_bytes(&t->out, &f.offset, sizeof(f.offset));
+		cb_bytes(&t->out, f.data, f.caplen);
+		t->frames++;
+	}
+	t->tell = pd_reader_tell(r);
+	pd_reader_free(r);
+}
+
+/* Reads path both ways and fails unless both saw the same; returns the frames read. */
+static unsigned same_both_ways(const char *path, const char *what)
+{
+	struct trace a, b;
+
+	trace_file(path, false, &a);
+	trace_file(path, true, &b);
+	ck_assert_msg(a.open_err == b.open_err && strcmp(a.open_msg, b.open_msg) == 0,
+	              "%s: open: ours %d \"%s\", libpcap %d \"%s\"", what, a.open_err, a.open_msg,
+	              b.open_err, b.open_msg);
+	ck_assert_msg(a.frames == b.frames, "%s: %u frames ours, %u libpcap", what, a.frames,
+	              b.frames);
+	ck_assert_msg(a.out.len == b.out.len &&
+	                      (!a.out.len || memcmp(a.out.b, b.out.b, a.out.len) == 0),
+	              "%s: frames differ", what);
+	ck_assert_msg(a.end_err == b.end_err && strcmp(a.end_msg, b.end_msg) == 0,
+	              "%s: end: ours %d \"%s\", libpcap %d \"%s\"", what, a.end_err, a.end_msg,
+	              b.end_err, b.end_msg);
+	ck_assert_msg(a.tell == b.tell, "%s: tell %llu ours, %llu libpcap", what,
+	              (unsigned long long)a.tell, (unsigned long long)b.tell);
+	free(a.out.b);
+	free(b.out.b);
+	return a.frames;
+}
+
+static unsigned same_buf(const struct cb *c, const char *what)
+{
+	char *path = pd_test_write_temp(c->b, c->len, ".pcap");
+	unsigned n = same_both_ways(path, what);
+	unlink(path);
+	free(path);
+	return n;
+}
+
+/* xorshift64: the corruption below is deterministic. */
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/*
+ * Our record reader against libpcap (the reference) on: build()'s files in both byte orders
+ * and resolutions, cut at every length; records with extreme timestamps, over-long and
+ * oversized records; link types the fast path leaves to libpcap; 2000 files corrupted by
+ * overwriting random record-header bytes of build()'s output with random values; and the
+ * shared real captures.
+ */
+START_TEST(fast_path)
+{
+	const char *dir = captures_dir();
+	char what[1200], path[1400];
+	uint64_t seed = 0x5eed;
+	struct cb c, d;
+	size_t cut, full;
+	uint8_t fr[400];
+	unsigned real = 0;
+	int i, k;
+
+	for (i = 0; i < 4; i++) {
+		bool be = i & 1, nano = i & 2;
+		build(&c, be, nano, PD_LINK_ETHERNET);
+		full = c.len;
+		for (cut = 0; cut <= full; cut++) {
+			c.len = cut;
+			snprintf(what, sizeof(what), "be=%d nano=%d cut at %zu", be, nano, cut);
+			same_buf(&c, what);
+		}
+		free(c.b);
+
+		/* Timestamps with the top bit set in seconds and fraction, a fraction over one
+		 * second; a record over the snaplen (100) and one of 262145 bytes. */
+		memset(&c, 0, sizeof(c));
+		c.be = be;
+		cb_pcap_header(&c, nano, 100, PD_LINK_ETHERNET);
+		for (k = 0; k < 3; k++) {
+			size_t n = eth_frame(fr, 17, 20);
+			cb_u32(&c, k == 0 ? 0x80000001u : 1700000000u);
+			cb_u32(&c, k == 1 ? 0xFFFFFFF0u : 1999999999u);
+			cb_u32(&c, (uint32_t)n);
+			cb_u32(&c, (uint32_t)n);
+			cb_bytes(&c, fr, n);
+		}
+		{
+			uint8_t *big = calloc(1, 262145);
+			cb_pcap_record(&c, nano, 5, big, 150, 150);
+			cb_pcap_record(&c, nano, 6, big, 262145, 262145);
+			free(big);
+		}
+		snprintf(what, sizeof(what), "be=%d nano=%d extremes", be, nano);
+		ck_assert_uint_eq(same_buf(&c, what), 4);
+		free(c.b);
+
+		/* Link types and versions left to libpcap must read the same too (trivially). */
+		build(&c, be, nano, PD_LINK_LINUX_SLL);
+		snprintf(what, sizeof(what), "be=%d nano=%d sll", be, nano);
+		ck_assert_uint_eq(same_buf(&c, what), 3);
+		cb_put32(&c, 20, 147);
+		snprintf(what, sizeof(what), "be=%d nano=%d user0", be, nano);
+		ck_assert_uint_eq(same_buf(&c, what), 3);
+		free(c.b);
+	}
+
+	/* Random record-header corruption (the bytes: build()'s files, overwritten here). */
+	for (i = 0; i < 2000; i++) {
+		uint64_t v = rnd(&seed);
+		build(&c, v & 1, v & 2, PD_LINK_ETHERNET);
+		d = c;
+		for (k = 0; k < 1 + (int)(v >> 8) % 3; k++) {
+			/* a byte of one of the three record headers, at 24, 102 or 292 */
+			static const size_t hdr_at[3] = { 24, 24 + 16 + 62,
+				                          24 + 16 + 62 + 16 + 100 };
+			uint64_t w = rnd(&seed);
+			d.b[hdr_at[w % 3] + (w >> 8) % 16] = (uint8_t)(w >> 16);
+		}
+		snprintf(what, sizeof(what), "corruption %d", i);
+		same_buf(&d, what);
+		free(c.b);
+	}
+
+	if (dir) {
+		DIR *dh;
+		struct dirent *de;
+		char sub[1100];
+		static const char *const subs[] = { "",         "/arkime", "/mercury", "/ndpi",
+			                            "/tcpdump", "/zeek",   "/truth" };
+		for (k = 0; k < (int)(sizeof(subs) / sizeof(subs[0])); k++) {
+			snprintf(sub, sizeof(sub), "%s%s", dir, subs[k]);
+			dh = opendir(sub);
+			while (dh && (de = readdir(dh))) {
+				size_t l = strlen(de->d_name);
+				if (l < 5 || strcmp(de->d_name + l - 5, ".pcap") != 0)
+					continue;
+				snprintf(path, sizeof(path), "%s/%s", sub, de->d_name);
+				same_both_ways(path, path);
+				real++;
+			}
+			if (dh)
+				closedir(dh);
+		}
+		printf("fast_path: %u real classic pcap files read the same as libpcap\n", real);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pcap");
@@ -452,6 +636,7 @@ int main(void)
 	tcase_add_test(tc, hostile);
 	tcase_add_test(tc, hostile_pipe);
 	tcase_add_test(tc, real_captures);
+	tcase_add_test(tc, fast_path);
 	suite_add_tcase(s, tc);
 	return pd_test_run(s);
 }

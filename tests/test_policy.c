@@ -213,6 +213,107 @@ START_TEST(load)
 }
 END_TEST
 
+/* Grammar corners met while testing against real traffic and hand-written policies. */
+START_TEST(edges)
+{
+	struct pd_policy *p;
+	char errbuf[PD_ERRBUF_SIZE];
+	const char *rule;
+	struct pd_addr a;
+
+	/* A byte order mark and CRLF line ends, as a Windows editor saves the file. */
+	p = parse_ok("\xef\xbb\xbf"
+	             "bom.test:443/tcp\r\n10.9.0.0/24:53/udp\r\n");
+	ck_assert(allows(p, "bom.test", "192.0.2.1", 443, "tcp"));
+	ck_assert(allows(p, NULL, "10.9.0.1", 53, "udp"));
+	ck_assert(!allows(p, NULL, "10.9.0.1", 53, "tcp"));
+	pd_policy_free(p);
+
+	/* A CIDR with a port, the port before the protocol; portless ICMP rules. */
+	p = parse_ok("10.0.0.0/8:443/tcp\n192.0.2.1/icmp\n[fd00:9::/64]:8000\nfd00:a::/120\n");
+	ck_assert(allows(p, NULL, "10.1.2.3", 443, "tcp"));
+	ck_assert(!allows(p, NULL, "10.1.2.3", 443, "udp"));
+	ck_assert(allows(p, NULL, "192.0.2.1", 0, "icmp"));
+	ck_assert(!allows(p, NULL, "192.0.2.1", 0, "icmp6"));
+	ck_assert(allows(p, NULL, "fd00:9::14", 8000, "tcp"));
+	ck_assert(allows(p, NULL, "fd00:9::14", 8000, "udp"));
+	ck_assert(!allows(p, NULL, "fd00:9::14", 8001, "tcp"));
+	ck_assert(allows(p, NULL, "fd00:a::ff", 1, "udp"));
+	ck_assert(!allows(p, NULL, "fd00:a::100", 1, "udp"));
+	/* An IPv4 rule never matches an IPv6 address, even a mapped one. */
+	ck_assert(!allows(p, NULL, "::ffff:10.1.2.3", 443, "tcp"));
+	pd_policy_free(p);
+
+	/* A named destination is also allowed by its address; the rule says which line. */
+	p = parse_ok("other.test\n10.9.0.10\n");
+	ck_assert_int_eq(pd_addr_parse("10.9.0.10", &a), PD_OK);
+	ck_assert(pd_policy_allows(p, "x.alpha.test", &a, 443, "tcp", &rule));
+	ck_assert_str_eq(rule, "10.9.0.10");
+	/* No address (unparseable server_ip): judged by the name alone. */
+	ck_assert(pd_policy_allows(p, "other.test", NULL, 443, "tcp", &rule));
+	ck_assert(!pd_policy_allows(p, "x.alpha.test", NULL, 443, "tcp", &rule));
+	ck_assert_ptr_null(rule);
+	pd_policy_free(p);
+
+	/* Wildcards: below the name only, at any depth, not a longer label ending the same. */
+	p = parse_ok("*.x.alpha.test\n");
+	ck_assert(!allows(p, "x.alpha.test", "10.0.0.1", 1, "tcp"));
+	ck_assert(allows(p, "a.b.x.alpha.test", "10.0.0.1", 1, "tcp"));
+	ck_assert(!allows(p, "ax.alpha.test", "10.0.0.1", 1, "tcp"));
+	ck_assert(!allows(p, "", "10.0.0.1", 1, "tcp"));
+	ck_assert(!allows(p, ".", "10.0.0.1", 1, "tcp"));
+	pd_policy_free(p);
+
+	parse_fails("*\n", "'*'");
+	parse_fails("*.\n", "bad name");
+	parse_fails(":443\n", "missing name or address");
+	parse_fails("a.test:443/tcp/udp\n", "bad port");
+	parse_fails("a.test:80-\n", "bad port range");
+	parse_fails("fd00::/8:443\n", "bad address");
+	parse_fails("[fd00::1]53\n", "unexpected text after ']'");
+	parse_fails("a..test\n", "bad name");
+	parse_fails("b\xc3\xbc" "cher.test\n", "one entry a line");
+	ck_assert_int_eq(pd_policy_parse("ok.test\n\nbad:0\n", 15, "f.policy", &p, errbuf),
+	                 PD_ERR_POLICY);
+	ck_assert_str_eq(errbuf, "f.policy:3: bad port (expected 1-65535): 'bad:0'");
+}
+END_TEST
+
+/* pd_policy_name_ok: what `allowlist` may write as a name entry. */
+START_TEST(name_ok)
+{
+	char long_label[80], long_name[300];
+
+	ck_assert(pd_policy_name_ok("x.alpha.test"));
+	ck_assert(pd_policy_name_ok("Mixed-Case_1.Example.COM"));
+	ck_assert(pd_policy_name_ok("localhost"));
+	ck_assert(pd_policy_name_ok("x.alpha.test.")); /* reads back as x.alpha.test */
+	ck_assert(!pd_policy_name_ok(""));
+	ck_assert(!pd_policy_name_ok("a..b"));
+	ck_assert(!pd_policy_name_ok(".a.b"));
+	ck_assert(!pd_policy_name_ok("host:8080"));
+	ck_assert(!pd_policy_name_ok("a/b"));
+	ck_assert(!pd_policy_name_ok("*.a.b"));
+	ck_assert(!pd_policy_name_ok("a b"));
+	ck_assert(!pd_policy_name_ok("a\\x00b"));
+	/* Names that read as addresses: an IP in an SNI or Host, a typo'd address. */
+	ck_assert(!pd_policy_name_ok("10.9.0.1"));
+	ck_assert(!pd_policy_name_ok("999.1.1.1"));
+	memset(long_label, 'a', 64);
+	memcpy(long_label + 64, ".test", 6);
+	ck_assert(!pd_policy_name_ok(long_label));
+	memmove(long_label, long_label + 1, strlen(long_label)); /* 63 a's, then .test */
+	ck_assert(pd_policy_name_ok(long_label));
+	memset(long_name, 'a', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = 0;
+	for (size_t i = 50; i < sizeof(long_name) - 1; i += 50)
+		long_name[i] = '.';
+	ck_assert(!pd_policy_name_ok(long_name)); /* 299 bytes: over 253 */
+	long_name[250] = 0;
+	ck_assert(pd_policy_name_ok(long_name));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("policy");
@@ -223,6 +324,8 @@ int main(void)
 	tcase_add_test(tc, truncated);
 	tcase_add_test(tc, hostile);
 	tcase_add_test(tc, load);
+	tcase_add_test(tc, edges);
+	tcase_add_test(tc, name_ok);
 	suite_add_tcase(s, tc);
 	return pd_test_run(s);
 }

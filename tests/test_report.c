@@ -218,6 +218,24 @@ START_TEST(valid)
 			for (i = 0; i < m->n_unres; i++)
 				ck_assert_str_eq(m->unres[i].policy, "violation");
 			pd_model_free(m);
+			/* Neighbour solicitation to a solicited-node group: exempt, as in check. */
+			ck_assert_int_eq(
+			        sqlite3_exec(db,
+			                     "INSERT INTO flows (capture_id, proto, client_ip,"
+			                     " client_port, server_ip, server_port, first_ns,"
+			                     " last_ns, packets_out, bytes_out, packets_in,"
+			                     " bytes_in) VALUES (1, 'icmp6', 'fd00:6::2', 0,"
+			                     " 'ff02::1:ff00:1', 0, 1795487506000000000,"
+			                     " 1795487506000000000, 1, 72, 0, 0)",
+			                     NULL, NULL, NULL),
+			        SQLITE_OK);
+			m = build(db, &o);
+			for (i = 0; i < m->n_unres; i++)
+				ck_assert_str_eq(m->unres[i].policy,
+				                 strcmp(m->unres[i].ip, "ff02::1:ff00:1")
+				                         ? "violation"
+				                         : "exempt");
+			pd_model_free(m);
 			pd_policy_free(p);
 		}
 		free(txt);

@@ -6,7 +6,8 @@
  * domain shows PD_ALLOWLIST_WILDCARD or more different names on the same port and protocol,
  * they fold into "*.domain" (plus the domain itself when it was seen). Addresses appear only
  * where no name is known, each marked "REVIEW" with its evidence, because an address
- * allowlist breaks as soon as the service moves.
+ * allowlist breaks as soon as the service moves. A name from a reverse lookup does not count
+ * as known: policies do not trust PTR names (pd_policy_name), so its address is listed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "cmd.h"
 #include "load.h"
 #include "names.h"
+#include "policy.h"
 
 #define PD_ALLOWLIST_WILDCARD 3
 
@@ -28,7 +30,8 @@ static const char help[] =
         "'*.domain', and addresses only where no name is known, marked REVIEW.\n"
         "\n"
         "  -o FILE            write the policy to FILE instead of stdout\n"
-        "  --db FILE          keep the database in FILE (or read it, without captures)\n"
+        "  --db FILE          add the captures to FILE and list only them; without\n"
+        "                     captures, list every capture FILE holds\n"
         "  -f, --filter BPF   only packets matching this filter\n"
         "  --dns-grace SEC    seconds past a DNS TTL an answer still names a flow (default 60)\n"
         "\n"
@@ -74,8 +77,15 @@ static void print_addr(FILE *f, const struct pd_dest *d)
 	char entry[128];
 
 	format_entry(entry, sizeof(entry), "", d->server_ip, d);
-	fprintf(f, "%-44s # REVIEW: no name seen (evidence %s), %llu flow%s\n", entry, d->evidence,
-	        (unsigned long long)d->flows, d->flows == 1 ? "" : "s");
+	if (d->name && pd_policy_name_ok(d->name))
+		fprintf(f,
+		        "%-44s # REVIEW: named only by a reverse lookup (%s, evidence %s), "
+		        "%llu flow%s\n",
+		        entry, d->name, d->evidence, (unsigned long long)d->flows,
+		        d->flows == 1 ? "" : "s");
+	else
+		fprintf(f, "%-44s # REVIEW: no name seen (evidence %s), %llu flow%s\n", entry,
+		        d->evidence, (unsigned long long)d->flows, d->flows == 1 ? "" : "s");
 }
 
 /* Writes entries [i, j) (one registrable domain, port and protocol). */
@@ -110,29 +120,81 @@ static void print_group(FILE *f, const struct entry *e, size_t i, size_t j)
 	}
 }
 
-/* Names from packets are printable ASCII (the parsers escape the rest), but a policy line
- * must also parse back: skip names the policy grammar cannot express. */
-static bool policy_safe(const char *name)
+struct policy_out {
+	const struct pd_opts *o;
+	const struct pd_dest *d;
+	size_t n;
+	const struct entry *e;
+	size_t ne, unnamed, skipped;
+};
+
+/* A path in a '#' comment: bytes that could end the line or confuse a terminal become '?'. */
+static void comment_path(FILE *f, const char *s)
 {
-	for (; *name; name++)
-		if (!((*name >= 'a' && *name <= 'z') || (*name >= '0' && *name <= '9') ||
-		      *name == '-' || *name == '_' || *name == '.' ||
-		      (*name >= 'A' && *name <= 'Z')))
-			return false;
-	return true;
+	for (; *s; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
+}
+
+static void write_policy(FILE *f, void *arg)
+{
+	const struct policy_out *w = arg;
+	char when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t i, j;
+
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(f, "# pcapdomains allowlist, written %s by pcapdomains %s from:\n", when,
+	        PD_VERSION);
+	if (w->o->db && !w->o->n_args) {
+		fputs("#   ", f);
+		comment_path(f, w->o->db);
+		fputc('\n', f);
+	}
+	for (i = 0; i < (size_t)w->o->n_args; i++) {
+		fputs("#   ", f);
+		comment_path(f, w->o->args[i]);
+		fputc('\n', f);
+	}
+	fprintf(f, "# Review before committing; check it with: pcapdomains check --allow FILE "
+	           "CAPTURE...\n\n");
+	if (w->ne)
+		fprintf(f, "# Names seen in the traffic\n");
+	for (i = 0; i < w->ne; i = j) {
+		for (j = i + 1; j < w->ne && !strcmp(w->e[j].reg, w->e[i].reg) &&
+		                w->e[j].d->port == w->e[i].d->port &&
+		                !strcmp(w->e[j].d->proto, w->e[i].d->proto);
+		     j++)
+			;
+		print_group(f, w->e, i, j);
+	}
+	if (w->unnamed)
+		fprintf(f, "%s# Addresses without any name: review each before allowing it\n",
+		        w->ne ? "\n" : "");
+	for (i = 0; i < w->n; i++) {
+		struct pd_addr a;
+		if (!pd_policy_name(w->d[i].name, w->d[i].evidence) &&
+		    pd_addr_parse(w->d[i].server_ip, &a) == PD_OK)
+			print_addr(f, &w->d[i]);
+	}
+	if (w->skipped)
+		fprintf(f,
+		        "\n# %zu name%s or address%s that a policy line cannot hold (characters "
+		        "outside letters, digits, '-', '_', '.') left out: check lists them\n",
+		        w->skipped, w->skipped == 1 ? "" : "s", w->skipped == 1 ? "" : "es");
 }
 
 int pd_cmd_allowlist(int argc, char **argv)
 {
-	char errbuf[PD_ERRBUF_SIZE], when[32];
+	char errbuf[PD_ERRBUF_SIZE];
+	struct policy_out w;
 	struct pd_store *store;
 	struct pd_dest *d;
 	struct entry *e;
 	struct pd_opts o;
-	size_t n, i, j, ne = 0, unnamed = 0, skipped = 0;
-	time_t now = time(NULL);
-	struct tm tm;
-	FILE *f = stdout;
+	char *sel;
+	size_t n, i, ne = 0, unnamed = 0, skipped = 0;
 	int rc;
 
 	if (pd_opts_parse(argc, argv, PD_O_DB | PD_O_OUTPUT | PD_O_BPF | PD_O_GRACE, help, &o, &rc))
@@ -141,14 +203,16 @@ int pd_cmd_allowlist(int argc, char **argv)
 		pd_cmd_error("allowlist: one -o at most");
 		return PD_EXIT_ERROR;
 	}
-	rc = pd_load_inputs(&o, o.args, o.n_args, &store);
+	rc = pd_load_inputs(&o, o.args, o.n_args, &store, &sel);
 	if (rc)
 		return rc;
-	if (pd_load_dests(pd_store_db(store), &d, &n, errbuf)) {
+	if (pd_load_dests(pd_store_db(store), sel, &d, &n, errbuf)) {
 		pd_cmd_error("%s", errbuf);
+		free(sel);
 		pd_store_close(store);
 		return PD_EXIT_ERROR;
 	}
+	free(sel);
 	e = calloc(n ? n : 1, sizeof(*e));
 	if (!e) {
 		pd_cmd_error("out of memory");
@@ -157,11 +221,15 @@ int pd_cmd_allowlist(int argc, char **argv)
 		return PD_EXIT_ERROR;
 	}
 	for (i = 0; i < n; i++) {
-		if (!d[i].name) {
-			unnamed++;
+		if (!pd_policy_name(d[i].name, d[i].evidence)) {
+			struct pd_addr a;
+			if (pd_addr_parse(d[i].server_ip, &a) == PD_OK)
+				unnamed++;
+			else
+				skipped++; /* not an address: only a foreign database holds such */
 			continue;
 		}
-		if (!policy_safe(d[i].name)) {
+		if (!pd_policy_name_ok(d[i].name)) {
 			skipped++;
 			continue;
 		}
@@ -169,48 +237,14 @@ int pd_cmd_allowlist(int argc, char **argv)
 		e[ne++].d = &d[i];
 	}
 	qsort(e, ne, sizeof(*e), by_reg);
-	if (o.n_outputs == 1 && strcmp(o.outputs[0], "-")) {
-		f = fopen(o.outputs[0], "w");
-		if (!f) {
-			pd_cmd_error("%s: cannot write", o.outputs[0]);
-			free(e);
-			pd_load_dests_free(d, n);
-			pd_store_close(store);
-			return PD_EXIT_ERROR;
-		}
-	}
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(f, "# pcapdomains allowlist, written %s by pcapdomains %s from:\n", when,
-	        PD_VERSION);
-	for (i = 0; i < (size_t)o.n_args; i++)
-		fprintf(f, "#   %s\n", o.args[i]);
-	fprintf(f, "# Review before committing; check it with: pcapdomains check --allow FILE "
-	           "CAPTURE...\n\n");
-	if (ne)
-		fprintf(f, "# Names seen in the traffic\n");
-	for (i = 0; i < ne; i = j) {
-		for (j = i + 1;
-		     j < ne && !strcmp(e[j].reg, e[i].reg) && e[j].d->port == e[i].d->port &&
-		     !strcmp(e[j].d->proto, e[i].d->proto);
-		     j++)
-			;
-		print_group(f, e, i, j);
-	}
-	if (unnamed)
-		fprintf(f, "%s# Addresses without any name: review each before allowing it\n",
-		        ne ? "\n" : "");
-	for (i = 0; i < n; i++)
-		if (!d[i].name)
-			print_addr(f, &d[i]);
-	if (skipped)
-		fprintf(f, "\n# %zu name%s with characters a policy cannot hold were left out\n",
-		        skipped, skipped == 1 ? "" : "s");
-	rc = PD_EXIT_OK;
-	if (ferror(f) || (f != stdout ? fclose(f) : fflush(f))) {
-		pd_cmd_error("%s: write failed", f == stdout ? "stdout" : o.outputs[0]);
-		rc = PD_EXIT_ERROR;
-	}
+	w.o = &o;
+	w.d = d;
+	w.n = n;
+	w.e = e;
+	w.ne = ne;
+	w.unnamed = unnamed;
+	w.skipped = skipped;
+	rc = pd_load_write(o.n_outputs ? o.outputs[0] : NULL, write_policy, &w);
 	free(e);
 	pd_load_dests_free(d, n);
 	pd_store_close(store);

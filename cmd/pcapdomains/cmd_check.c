@@ -4,9 +4,12 @@
  *
  * A destination is allowed when the policy matches its attributed name or its server address
  * (with port and protocol). An unnamed or ambiguous destination is judged by the name the
- * attribution chose and by its address only: candidates do not make it allowed.
+ * attribution chose and by its address only: candidates do not make it allowed. A name from a
+ * reverse lookup (PTR) is chosen by the address's owner: such a destination is judged by its
+ * address only (pd_policy_name), as in reports.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -21,7 +24,8 @@ static const char help[] =
         "\n"
         "Ingests the captures (or reads the database), attributes every connection, and lists\n"
         "each destination the policy does not allow, with its evidence. Exit status 1 when\n"
-        "there is at least one violation, 0 when there is none, 2 on error.\n"
+        "there is at least one violation, 0 when there is none, 2 on error (a malformed\n"
+        "policy line is reported as FILE:LINE: message).\n"
         "\n"
         "Policy file: one entry a line, '#' comments:\n"
         "  api.example.com          an exact name\n"
@@ -30,7 +34,8 @@ static const char help[] =
         "  ...:443  .../tcp  [2001:db8::1]:53/udp   optional port (or range) and protocol\n"
         "\n"
         "  --allow POLICY     the policy file (required)\n"
-        "  --db FILE          keep the database in FILE (or read it, without captures)\n"
+        "  --db FILE          add the captures to FILE and check only them; without\n"
+        "                     captures, check every capture FILE holds\n"
         "  -f, --filter BPF   only packets matching this filter\n"
         "  --dns-grace SEC    seconds past a DNS TTL an answer still names a flow (default 60)\n"
         "  --quiet            print nothing when there is no violation\n";
@@ -51,6 +56,8 @@ int pd_cmd_check(int argc, char **argv)
 	struct pd_store *store;
 	struct pd_dest *d;
 	struct pd_opts o;
+	enum pd_err err;
+	char *sel;
 	size_t n, i, bad = 0;
 	int rc;
 
@@ -64,12 +71,14 @@ int pd_cmd_check(int argc, char **argv)
 		pd_cmd_error("%s", errbuf);
 		return PD_EXIT_ERROR;
 	}
-	rc = pd_load_inputs(&o, o.args, o.n_args, &store);
+	rc = pd_load_inputs(&o, o.args, o.n_args, &store, &sel);
 	if (rc) {
 		pd_policy_free(policy);
 		return rc;
 	}
-	if (pd_load_dests(pd_store_db(store), &d, &n, errbuf)) {
+	err = pd_load_dests(pd_store_db(store), sel, &d, &n, errbuf);
+	free(sel);
+	if (err) {
 		pd_cmd_error("%s", errbuf);
 		pd_store_close(store);
 		pd_policy_free(policy);
@@ -77,20 +86,24 @@ int pd_cmd_check(int argc, char **argv)
 	}
 	for (i = 0; i < n; i++) {
 		struct pd_addr a;
-		bool have_addr = pd_addr_parse(d[i].server_ip, &a) == PD_OK;
-		if (pd_policy_allows(policy, d[i].name, have_addr ? &a : NULL, d[i].port,
-		                     d[i].proto, NULL))
+		bool have_addr = pd_addr_parse(d[i].server_ip, &a) == PD_OK, v6;
+		if (pd_policy_allows(policy, pd_policy_name(d[i].name, d[i].evidence),
+		                     have_addr ? &a : NULL, d[i].port, d[i].proto, NULL))
 			continue;
 		if (bad++ == 0)
 			printf("Destinations not allowed by %s:\n", o.allow);
 		fmt_time(d[i].first_ns, when, sizeof(when));
 		fputs("  ", stdout);
 		pd_esc_term(stdout, d[i].name ? d[i].name : "(no name)");
-		printf("  %s%s%s:%u/%s  evidence %s  %llu flow%s  first %s",
-		       strchr(d[i].server_ip, ':') ? "[" : "", d[i].server_ip,
-		       strchr(d[i].server_ip, ':') ? "]" : "", d[i].port, d[i].proto, d[i].evidence,
+		/* As a policy entry would say it: [v6]:port/proto, no port for ICMP. */
+		v6 = d[i].port && strchr(d[i].server_ip, ':');
+		printf("  %s%s%s", v6 ? "[" : "", d[i].server_ip, v6 ? "]" : "");
+		if (d[i].port)
+			printf(":%u", d[i].port);
+		printf("/%s  evidence %s  %llu flow%s  first %s", d[i].proto, d[i].evidence,
 		       (unsigned long long)d[i].flows, d[i].flows == 1 ? "" : "s", when);
-		if (d[i].candidates) {
+		/* Candidates name the attributed one first: worth printing only with others. */
+		if (d[i].candidates && (!d[i].name || strcmp(d[i].candidates, d[i].name))) {
 			fputs("  candidates ", stdout);
 			pd_esc_term(stdout, d[i].candidates);
 		}

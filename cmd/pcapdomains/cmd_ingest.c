@@ -35,7 +35,7 @@ static const char help[] =
         "  -f, --filter BPF only frames matching this capture filter\n"
         "  -j, --jobs N     parse up to N captures at once (results equal to -j 1)\n"
         "  --dns-grace S    seconds past a DNS answer's TTL it still attributes (default 60)\n"
-        "  --quiet          print only errors and the final summary\n"
+        "  --quiet          print only errors, cut-capture warnings and the final summary\n"
         "\n"
         "Exit status: 0 all captures stored (or already present), 2 any capture failed or a\n"
         "usage/database error.\n";

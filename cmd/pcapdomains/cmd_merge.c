@@ -10,10 +10,12 @@
  * column needs no change in this file. The caches (ptr_cache, geo_cache) are unioned, the
  * rows already in OUT winning.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd.h"
 #include "store.h"
@@ -237,6 +239,7 @@ int pd_cmd_merge(int argc, char **argv)
 {
 	char errbuf[PD_ERRBUF_SIZE];
 	struct pd_store *store;
+	struct stat out_st, in_st;
 	struct pd_opts o;
 	int rc, i, total = 0;
 
@@ -251,8 +254,22 @@ int pd_cmd_merge(int argc, char **argv)
 		pd_cmd_error("%s", errbuf);
 		return PD_EXIT_ERROR;
 	}
+	if (stat(o.db, &out_st)) {
+		pd_cmd_error("merge: %s: %s", o.db, strerror(errno));
+		pd_store_close(store);
+		return PD_EXIT_ERROR;
+	}
 	for (i = 0; i < o.n_args; i++) {
 		int copied, skipped;
+		/* `merge --db fleet.db *.db` may name the output among the inputs: it already
+		 * holds itself (attaching it would only deadlock on our own write lock). */
+		if (stat(o.args[i], &in_st) == 0 && in_st.st_dev == out_st.st_dev &&
+		    in_st.st_ino == out_st.st_ino) {
+			if (!o.quiet)
+				fprintf(stderr, "%s: the output database itself, skipped\n",
+				        o.args[i]);
+			continue;
+		}
 		if (merge_one(pd_store_db(store), o.args[i], &copied, &skipped, errbuf)) {
 			pd_cmd_error("merge: %s", errbuf);
 			pd_store_close(store);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cmd.h"
 #include "store.h"
@@ -30,15 +31,27 @@ bool pd_load_is_db(const char *path);
 /*
  * Opens the store for inputs: an existing database (a single .db input, or --db with no
  * inputs), or --db/in-memory with each capture ingested (cut captures warned about on
- * stderr unless quiet). Returns an exit code: PD_EXIT_OK with *out set, or PD_EXIT_ERROR
- * after printing the error.
+ * stderr unless quiet). *sel is set to the captures to look at: NULL for every capture of
+ * the store (a database given whole), else a JSON array of the ingested captures' ids
+ * (free() it), so `--db audit.db new.pcapng` looks at new.pcapng only. Returns an exit code:
+ * PD_EXIT_OK with *out set, or PD_EXIT_ERROR after printing the error.
  */
-int pd_load_inputs(const struct pd_opts *o, char **inputs, int n_inputs, struct pd_store **out);
+int pd_load_inputs(const struct pd_opts *o, char **inputs, int n_inputs, struct pd_store **out,
+                   char **sel);
 
-/* Every destination of the store's captures, sorted by name then address. */
-PD_MUST_CHECK enum pd_err pd_load_dests(sqlite3 *db, struct pd_dest **out, size_t *n,
-                                        char errbuf[PD_ERRBUF_SIZE]);
+/* Every destination of the selected captures (sel from pd_load_inputs; NULL: all), sorted by
+ * name then address; ICMPv6 to ff02::/16 and fe80::/10 (neighbour discovery, MLD) left out. */
+PD_MUST_CHECK enum pd_err pd_load_dests(sqlite3 *db, const char *sel, struct pd_dest **out,
+                                        size_t *n, char errbuf[PD_ERRBUF_SIZE]);
 void pd_load_dests_free(struct pd_dest *d, size_t n);
+
+/*
+ * Writes an output through fn(f, arg): to stdout for NULL or "-", else to a temporary file
+ * next to path renamed over it when complete, so a failed run leaves no half-written file
+ * (a path that exists and is not a regular file, like /dev/null, is written in place).
+ * Returns PD_EXIT_OK, or PD_EXIT_ERROR after printing a message naming the file.
+ */
+int pd_load_write(const char *path, void (*fn)(FILE *f, void *arg), void *arg);
 
 /* The destination's display key: its name, or its address when unnamed. */
 static inline const char *pd_dest_key(const struct pd_dest *d)

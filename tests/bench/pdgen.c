@@ -9,7 +9,14 @@
  * sliding window of concurrently open connections so the flow table sees realistic churn.
  * The same seed and size always give the same bytes.
  *
- *   pdgen -o FILE [-s MB] [-F pcap|pcapng] [-w CONCURRENT] [-b SEGMENTS] [-6]
+ *   pdgen -o FILE [-s MB] [-F pcap|pcapng] [-w CONCURRENT] [-b SEGMENTS] [-6] [-u] [-S SEED]
+ *
+ * -S picks another deterministic stream (distinct captures for the -j benchmark, whose content
+ * hashes must differ or all but one would be "already present").
+ *
+ * -u writes something else: a flood of distinct one-packet UDP flows (each datagram from its own
+ * client address and port to its own server address), the worst case for the flow table's
+ * memory: nothing in the capture ever repeats a flow key.
  *
  * Output is Ethernet, IPv4 (IPv6 with -6 for one session in four), microsecond classic pcap or
  * pcapng with nanosecond timestamps. Checksums are left zero (nothing here verifies them).
@@ -392,6 +399,27 @@ static void step(struct session *s)
 	}
 }
 
+/* -u: one 64-byte UDP datagram per flow; flow n never shares its 5-tuple with another. */
+static void udp_flood(uint64_t target)
+{
+	struct session s;
+	uint32_t n;
+	size_t off;
+
+	memset(&s, 0, sizeof(s));
+	for (n = 0; bytes_written < target; n++) {
+		s.cli[0] = 10, s.cli[1] = 2, s.cli[2] = (uint8_t)(n >> 8), s.cli[3] = (uint8_t)n;
+		s.srv[0] = 10, s.srv[1] = (uint8_t)(128 + (n >> 24)), s.srv[2] = (uint8_t)(n >> 16),
+		s.srv[3] = (uint8_t)(n >> 8);
+		s.cport = (uint16_t)(1024 + n % 60000);
+		s.sport = (uint16_t)(4000 + n % 1000);
+		off = headers(&s, 1, 17, 64);
+		memset(frame + off, 0x5a, 64);
+		emit(off + 64);
+	}
+	printf("%u flows\n", n);
+}
+
 int main(int argc, char **argv)
 {
 	static struct session win[MAX_WINDOW];
@@ -399,9 +427,9 @@ int main(int argc, char **argv)
 	uint64_t target = 100ull << 20;
 	unsigned window = 256, i;
 	uint32_t next_id = 0;
-	int c, v6 = 0;
+	int c, v6 = 0, flood = 0;
 
-	while ((c = getopt(argc, argv, "o:s:F:w:b:6")) != -1) {
+	while ((c = getopt(argc, argv, "o:s:F:w:b:6uS:")) != -1) {
 		switch (c) {
 		case 'o':
 			path = optarg;
@@ -421,16 +449,25 @@ int main(int argc, char **argv)
 		case '6':
 			v6 = 1;
 			break;
+		case 'u':
+			flood = 1;
+			break;
+		case 'S':
+			/* any non-zero state works for xorshift; mix the seed in */
+			rng_state ^= strtoull(optarg, NULL, 10) * 0xbf58476d1ce4e5b9ull;
+			if (!rng_state)
+				rng_state = 1;
+			break;
 		default:
 			fprintf(stderr,
 			        "usage: pdgen -o FILE [-s MB] [-F pcap|pcapng] [-w N] [-b N] "
-			        "[-6]\n");
+			        "[-6] [-u] [-S SEED]\n");
 			return 2;
 		}
 	}
 	if (!path || window == 0 || window > MAX_WINDOW || bulk_segments == 0) {
-		fprintf(stderr,
-		        "usage: pdgen -o FILE [-s MB] [-F pcap|pcapng] [-w N] [-b N] [-6]\n");
+		fprintf(stderr, "usage: pdgen -o FILE [-s MB] [-F pcap|pcapng] [-w N] [-b N] [-6] "
+		                "[-u] [-S SEED]\n");
 		return 2;
 	}
 	out = fopen(path, "wb");
@@ -440,6 +477,8 @@ int main(int argc, char **argv)
 	}
 	setvbuf(out, NULL, _IOFBF, 1 << 20);
 	file_header();
+	if (flood)
+		udp_flood(target);
 	while (bytes_written < target) {
 		i = (unsigned)(rnd() % window);
 		if (!win[i].active) {

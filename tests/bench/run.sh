@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # pcapdomains benchmark (a benchmark, not a timed test). Generates its own captures with pdgen,
-# then runs, on the same file and in the same invocation, the bare libpcap read loop (pdbare)
-# and `pcapdomains report` (ingest + attribute + report to a CSV file), REPS times each, and
+# then runs, on the same file and in the same invocation, the bare libpcap read loop (pdbare),
+# our own reader loop alone and with decoding (pdread, pdread -d) and `pcapdomains report`
+# (ingest + attribute + report to a CSV file), REPS times each, and
 # prints medians, MB/s, packets/s, peak RSS and the ratio to the bare loop.
 #
 #   tests/bench/run.sh [--size MB] [--reps N] [--tools] [--jobs] [--db-flows N] [--smoke]
@@ -34,6 +35,7 @@ mkdir -p "$dir"
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DPD_TESTS=OFF >/dev/null
 cmake --build build-bench -j"$(nproc)" >/dev/null
 pd=build-bench/pcapdomains gen=build-bench/tests/bench/pdgen bare=build-bench/tests/bench/pdbare
+pdread=build-bench/tests/bench/pdread
 timebin=/usr/bin/time
 [ -x $timebin ] || { echo "bench: /usr/bin/time is missing (apt-get install time)" >&2; exit 2; }
 
@@ -63,6 +65,8 @@ run() {
 # The bare loop times itself (libpcap open to close), without process start-up; use /usr/bin/time
 # for it too so both sides pay the same start-up cost.
 run bare $bare "$cap"
+run pdread $pdread "$cap"
+run pdread-decode $pdread -d "$cap"
 run report $pd report --no-resolve --quiet -o "$dir/out.csv" "$cap"
 run report-pcapng $pd report --no-resolve --quiet -o "$dir/out-ng.csv" "$capng"
 if [ $tools = 1 ]; then
@@ -79,23 +83,25 @@ echo "capture: $cap ($mb MB, $packets packets), $reps runs each, medians"
 echo
 printf '| %-22s | %9s | %9s | %11s | %9s | %13s |\n' program seconds MB/s packets/s "peak RSS" "ratio to bare"
 printf '|%s|%s|%s|%s|%s|%s|\n' ------------------------ ----------- ----------- ------------- ----------- ---------------
-for k in bare report report-pcapng tcpdump tshark; do
+for k in bare pdread pdread-decode report report-pcapng tcpdump tshark; do
 	[ -n "${med[$k]:-}" ] || continue
 	awk -v k="$k" -v t="${med[$k]}" -v b="$bytes" -v p="$packets" -v m="${rss[$k]}" -v base="${med[bare]}" 'BEGIN {
 		if (t <= 0) t = 0.001
 		printf "| %-22s | %9.3f | %9.0f | %11.0f | %6.1f MiB | %13.2f |\n", k, t, b / 1e6 / t, p / t, m / 1024, t / (base > 0 ? base : 0.001)
 	}'
 done
-echo "(report = pcapdomains report --no-resolve -o out.csv: ingest + attribute + CSV report)"
+echo "(pdread = our own reader loop; pdread-decode = reader + decoder + flow table;"
+echo " report = pcapdomains report --no-resolve -o out.csv: ingest + attribute + CSV report)"
 
 if [ $jobs = 1 ]; then
 	for i in 1 2 3 4; do
-		f=$dir/bench-j$i.pcap
-		[ -s "$f" ] || $gen -o "$f" -s $((size / 4 > 0 ? size / 4 : 1)) >/dev/null
+		f=$dir/bench-${size}MB-j$i.pcap
+		# distinct seeds: identical captures would be "already present" after the first
+		[ -s "$f" ] || $gen -o "$f" -s $((size / 4 > 0 ? size / 4 : 1)) -S $i >/dev/null
 	done
 	r=$reps; reps=$(( reps < 3 ? reps : 3 ))
-	run j1 sh -c "rm -f $dir/j.db && $pd ingest --quiet --db $dir/j.db -j 1 $dir/bench-j[1-4].pcap"
-	run j2 sh -c "rm -f $dir/j.db && $pd ingest --quiet --db $dir/j.db -j 2 $dir/bench-j[1-4].pcap"
+	run j1 sh -c "rm -f $dir/j.db && $pd ingest --quiet --db $dir/j.db -j 1 $dir/bench-${size}MB-j[1-4].pcap"
+	run j2 sh -c "rm -f $dir/j.db && $pd ingest --quiet --db $dir/j.db -j 2 $dir/bench-${size}MB-j[1-4].pcap"
 	reps=$r
 	echo
 	echo "ingest of 4 captures: -j 1 ${med[j1]} s, -j 2 ${med[j2]} s, speed-up $(awk -v a="${med[j1]}" -v b="${med[j2]}" 'BEGIN {printf "%.2f", a / (b > 0 ? b : 0.001)}')x"
