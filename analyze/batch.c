@@ -87,66 +87,15 @@ static void *worker(void *arg)
 	}
 }
 
-/* "a, b, c" of table's columns except id (and capture_id when skip_capture), from the schema. */
-static enum pd_err columns(sqlite3 *db, const char *table, bool skip_capture, char *out, size_t len,
-                           char errbuf[PD_ERRBUF_SIZE])
-{
-	sqlite3_stmt *st = NULL;
-	char sql[128];
-	size_t used = 0;
-	int rc;
-
-	snprintf(sql, sizeof(sql), "PRAGMA main.table_info(%s)", table);
-	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-	out[0] = 0;
-	while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
-		const char *c = (const char *)sqlite3_column_text(st, 1);
-
-		if (!c || !strcmp(c, "id") || (skip_capture && !strcmp(c, "capture_id")))
-			continue;
-		used += (size_t)snprintf(out + used, used < len ? len - used : 0, "%s\"%s\"",
-		                         used ? ", " : "", c);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_OK || used >= len || !used)
-		return pd_errf(errbuf, PD_ERR_DB, "reading the columns of %s: %s", table,
-		               sqlite3_errmsg(db));
-	return PD_OK;
-}
-
-static enum pd_err exec_id(sqlite3 *db, const char *sql, int64_t id, const char *what,
-                           char errbuf[PD_ERRBUF_SIZE])
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, id);
-		rc = sqlite3_step(st);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return pd_errf(errbuf, PD_ERR_DB, "%s: %s while %s",
-		               sqlite3_db_filename(db, "main") && *sqlite3_db_filename(db, "main")
-		                       ? sqlite3_db_filename(db, "main")
-		                       : ":memory:",
-		               sqlite3_errmsg(db), what);
-	return PD_OK;
-}
-
 /* Copies a staged capture into the user's database (the writer's half of -j). */
 static enum pd_err merge_stage(struct pd_store *s, struct slot *sl,
                                const struct pd_ingest_opts *opts, char errbuf[PD_ERRBUF_SIZE])
 {
-	static const char *const tables[] = { "interfaces", "flows", "dns_answers", "findings",
-		                              "counters" };
 	sqlite3 *db = pd_store_db(s);
 	sqlite3_stmt *st = NULL;
-	char cols[2048], sql[5000];
-	int64_t id = 0, existing = 0;
+	int64_t id = 0, existing = 0, staged = 0;
 	bool attached = false, in_tx = false;
 	enum pd_err e;
-	size_t t;
 	int rc;
 
 	rc = sqlite3_prepare_v2(db, "ATTACH DATABASE ? AS stage", -1, &st, NULL);
@@ -164,11 +113,13 @@ static enum pd_err merge_stage(struct pd_store *s, struct slot *sl,
 		goto out;
 	in_tx = true;
 	rc = sqlite3_prepare_v2(db,
-	                        "SELECT m.id FROM main.captures m JOIN stage.captures s "
-	                        "ON m.sha256 = s.sha256",
+	                        "SELECT s.id, (SELECT m.id FROM main.captures m WHERE "
+	                        "m.sha256 = s.sha256) FROM stage.captures s",
 	                        -1, &st, NULL);
-	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		existing = sqlite3_column_int64(st, 0);
+	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+		staged = sqlite3_column_int64(st, 0);
+		existing = sqlite3_column_int64(st, 1);
+	}
 	sqlite3_finalize(st);
 	if (existing) {
 		sl->res.already = true;
@@ -177,23 +128,8 @@ static enum pd_err merge_stage(struct pd_store *s, struct slot *sl,
 		e = PD_OK;
 		goto out;
 	}
-	if ((e = columns(db, "captures", false, cols, sizeof(cols), errbuf)) != PD_OK)
+	if ((e = pd_store_copy_capture(db, "stage", staged, &id, errbuf)) != PD_OK)
 		goto out;
-	snprintf(sql, sizeof(sql), "INSERT INTO main.captures(%s) SELECT %s FROM stage.captures",
-	         cols, cols);
-	if ((e = pd_store_exec(s, sql, "storing the capture", errbuf)) != PD_OK)
-		goto out;
-	id = sqlite3_last_insert_rowid(db);
-	for (t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
-		if ((e = columns(db, tables[t], true, cols, sizeof(cols), errbuf)) != PD_OK)
-			goto out;
-		snprintf(sql, sizeof(sql),
-		         "INSERT INTO main.%s(capture_id, %s) SELECT ?1, %s FROM stage.%s "
-		         "ORDER BY rowid",
-		         tables[t], cols, cols, tables[t]);
-		if ((e = exec_id(db, sql, id, "copying staged rows", errbuf)) != PD_OK)
-			goto out;
-	}
 	if ((e = pd_names_attribute(db, id, &opts->attr, errbuf)) != PD_OK)
 		goto out;
 	if ((e = pd_store_exec(s, "COMMIT", "committing the capture", errbuf)) != PD_OK)

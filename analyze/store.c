@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <pthread.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,4 +289,101 @@ void pd_store_close(struct pd_store *s)
 		return;
 	sqlite3_close_v2(s->db);
 	free(s);
+}
+
+/* "a", "b", ... the columns of main.table except id, capture_id and dns_answer_id. */
+static enum pd_err copy_columns(sqlite3 *db, const char *table, char *out, size_t len,
+                                char errbuf[PD_ERRBUF_SIZE])
+{
+	sqlite3_stmt *st = NULL;
+	char sql[128];
+	size_t used = 0;
+	int rc;
+
+	snprintf(sql, sizeof(sql), "PRAGMA main.table_info(%s)", table);
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	out[0] = 0;
+	while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+		const char *c = (const char *)sqlite3_column_text(st, 1);
+
+		if (!c || !strcmp(c, "id") || !strcmp(c, "capture_id") ||
+		    !strcmp(c, "dns_answer_id"))
+			continue;
+		used += (size_t)snprintf(out + used, used < len ? len - used : 0, "%s\"%s\"",
+		                         used ? ", " : "", c);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK || used >= len || !used)
+		return pd_errf(errbuf, PD_ERR_DB, "reading the columns of %s: %s", table,
+		               sqlite3_errmsg(db));
+	return PD_OK;
+}
+
+static enum pd_err copy_exec(sqlite3 *db, const char *sql, const char *what,
+                             char errbuf[PD_ERRBUF_SIZE])
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return PD_OK;
+	pd_errf(errbuf, PD_ERR_DB, "copying %s: %s", what, msg ? msg : sqlite3_errmsg(db));
+	sqlite3_free(msg);
+	return PD_ERR_DB;
+}
+
+enum pd_err pd_store_copy_capture(sqlite3 *db, const char *schema, int64_t id, int64_t *new_id,
+                                  char errbuf[PD_ERRBUF_SIZE])
+{
+	/* Parents before children; dns_answers before the flows that point at them. */
+	static const char *const tables[] = { "interfaces", "dns_answers", "flows",
+		                              "names",      "findings",    "counters" };
+	char cols[4096], sql[9000];
+	sqlite3_stmt *st = NULL;
+	int64_t offset = 0;
+	enum pd_err e;
+	size_t i;
+
+	if ((e = copy_columns(db, "captures", cols, sizeof(cols), errbuf)) != PD_OK)
+		return e;
+	snprintf(sql, sizeof(sql),
+	         "INSERT INTO main.captures (%s) SELECT %s FROM %s.captures WHERE id = %" PRId64,
+	         cols, cols, schema, id);
+	if ((e = copy_exec(db, sql, "a capture", errbuf)) != PD_OK)
+		return e;
+	*new_id = sqlite3_last_insert_rowid(db);
+	/* dns_answers keep their relative ids: new = old + offset, above every id in main. */
+	snprintf(sql, sizeof(sql),
+	         "SELECT coalesce((SELECT max(id) FROM main.dns_answers), 0) + 1 - "
+	         "coalesce((SELECT min(id) FROM %s.dns_answers WHERE capture_id = %" PRId64 "), 0)",
+	         schema, id);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		offset = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		const char *t = tables[i];
+
+		if ((e = copy_columns(db, t, cols, sizeof(cols), errbuf)) != PD_OK)
+			return e;
+		if (!strcmp(t, "dns_answers"))
+			snprintf(sql, sizeof(sql),
+			         "INSERT INTO main.dns_answers (id, capture_id, %s) SELECT id + "
+			         "%" PRId64 ", %" PRId64 ", %s FROM %s.dns_answers WHERE "
+			         "capture_id = %" PRId64 " ORDER BY id",
+			         cols, offset, *new_id, cols, schema, id);
+		else if (!strcmp(t, "flows"))
+			snprintf(sql, sizeof(sql),
+			         "INSERT INTO main.flows (capture_id, dns_answer_id, %s) SELECT "
+			         "%" PRId64 ", dns_answer_id + %" PRId64 ", %s FROM %s.flows "
+			         "WHERE capture_id = %" PRId64 " ORDER BY id",
+			         cols, *new_id, offset, cols, schema, id);
+		else
+			snprintf(sql, sizeof(sql),
+			         "INSERT INTO main.%s (capture_id, %s) SELECT %" PRId64 ", %s "
+			         "FROM %s.%s WHERE capture_id = %" PRId64 " ORDER BY rowid",
+			         t, cols, *new_id, cols, schema, t, id);
+		if ((e = copy_exec(db, sql, t, errbuf)) != PD_OK)
+			return e;
+	}
+	return PD_OK;
 }

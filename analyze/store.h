@@ -27,12 +27,22 @@ struct pd_store;
  * Errors (PD_ERR_DB, PD_ERR_IO) name the file in errbuf: not writable, locked, newer schema.
  */
 PD_MUST_CHECK enum pd_err pd_store_open(const char *path, bool readonly, struct pd_store **out,
-					char errbuf[PD_ERRBUF_SIZE]);
+                                        char errbuf[PD_ERRBUF_SIZE]);
 void pd_store_close(struct pd_store *s);
 sqlite3 *pd_store_db(struct pd_store *s);
 
 /* Runs SQL with no result rows; errors name the statement's purpose (what) in errbuf. */
 PD_MUST_CHECK enum pd_err pd_store_exec(struct pd_store *s, const char *sql, const char *what,
-					char errbuf[PD_ERRBUF_SIZE]);
+                                        char errbuf[PD_ERRBUF_SIZE]);
+
+/*
+ * Copies capture `id` of the attached database `schema` ("src", "stage") into main with every
+ * row that references it; *new_id is its id in main. dns_answers ids shift by one offset, so
+ * flows.dns_answer_id stays right. Column lists come from main's schema (PRAGMA table_info),
+ * so a new column needs no change here; the attached database must have the same schema.
+ * The caller holds the transaction and has checked that main lacks the content hash.
+ */
+PD_MUST_CHECK enum pd_err pd_store_copy_capture(sqlite3 *db, const char *schema, int64_t id,
+                                                int64_t *new_id, char errbuf[PD_ERRBUF_SIZE]);
 
 #endif

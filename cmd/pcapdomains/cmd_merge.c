@@ -36,37 +36,6 @@ static const char help[] =
         "fleet.html\n"
         "Exit codes: 0 ok, 2 error (the inputs merged before the failing one stay merged).\n";
 
-/* Tables copied per capture, parents before children. */
-static const char *const child_tables[] = { "interfaces", "dns_answers", "flows",
-	                                    "names",      "findings",    "counters" };
-
-/* Appends to buf (size n) the comma-separated columns of src.table except `skip`s. */
-static enum pd_err column_list(sqlite3 *db, const char *table, char *buf, size_t n,
-                               char errbuf[PD_ERRBUF_SIZE])
-{
-	char sql[128];
-	sqlite3_stmt *st;
-	size_t len = 0;
-
-	snprintf(sql, sizeof(sql), "PRAGMA src.table_info(%s)", table);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return pd_errf(errbuf, PD_ERR_DB, "reading columns of %s: %s", table,
-		               sqlite3_errmsg(db));
-	buf[0] = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *col = (const char *)sqlite3_column_text(st, 1);
-		if (!col || !strcmp(col, "id") || !strcmp(col, "capture_id") ||
-		    !strcmp(col, "dns_answer_id"))
-			continue;
-		len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s\"%s\"",
-		                        len ? "," : "", col);
-	}
-	sqlite3_finalize(st);
-	if (len >= n)
-		return pd_errf(errbuf, PD_ERR_DB, "too many columns in %s", table);
-	return PD_OK;
-}
-
 static enum pd_err exec(sqlite3 *db, const char *sql, const char *what, char errbuf[PD_ERRBUF_SIZE])
 {
 	char *msg = NULL;
@@ -91,14 +60,13 @@ static int64_t query_int(sqlite3 *db, const char *sql)
 	return v;
 }
 
-/* Copies one capture (old id in src) into main; returns the number copied (0 if present). */
+/* Copies one capture (old id in src) into main, unless main has its content hash. */
 static enum pd_err copy_capture(sqlite3 *db, int64_t old_id, int *copied,
                                 char errbuf[PD_ERRBUF_SIZE])
 {
-	char cols[4096], sql[9000];
-	int64_t new_id, offset;
+	char sql[256];
+	int64_t new_id;
 	enum pd_err err;
-	size_t i;
 
 	*copied = 0;
 	snprintf(sql, sizeof(sql),
@@ -107,45 +75,8 @@ static enum pd_err copy_capture(sqlite3 *db, int64_t old_id, int *copied,
 	         old_id);
 	if (query_int(db, sql) != 0)
 		return PD_OK;
-	if ((err = column_list(db, "captures", cols, sizeof(cols), errbuf)))
+	if ((err = pd_store_copy_capture(db, "src", old_id, &new_id, errbuf)))
 		return err;
-	snprintf(sql, sizeof(sql),
-	         "INSERT INTO main.captures (%s) SELECT %s FROM src.captures WHERE id = %" PRId64,
-	         cols, cols, old_id);
-	if ((err = exec(db, sql, "copying a capture", errbuf)))
-		return err;
-	new_id = sqlite3_last_insert_rowid(db);
-	/* dns_answers keep their relative ids: new = old + offset, above every id in main. */
-	snprintf(sql, sizeof(sql),
-	         "SELECT coalesce((SELECT max(id) FROM main.dns_answers), 0) + 1 - "
-	         "coalesce((SELECT min(id) FROM src.dns_answers WHERE capture_id = %" PRId64
-	         "), 0)",
-	         old_id);
-	offset = query_int(db, sql);
-	for (i = 0; i < sizeof(child_tables) / sizeof(child_tables[0]); i++) {
-		const char *t = child_tables[i];
-		if ((err = column_list(db, t, cols, sizeof(cols), errbuf)))
-			return err;
-		if (!strcmp(t, "dns_answers"))
-			snprintf(sql, sizeof(sql),
-			         "INSERT INTO main.dns_answers (id, capture_id, %s) SELECT id + "
-			         "%" PRId64 ", %" PRId64 ", %s FROM src.dns_answers WHERE "
-			         "capture_id = %" PRId64 " ORDER BY id",
-			         cols, offset, new_id, cols, old_id);
-		else if (!strcmp(t, "flows"))
-			snprintf(sql, sizeof(sql),
-			         "INSERT INTO main.flows (capture_id, dns_answer_id, %s) SELECT "
-			         "%" PRId64 ", dns_answer_id + %" PRId64 ", %s FROM src.flows "
-			         "WHERE capture_id = %" PRId64 " ORDER BY id",
-			         cols, new_id, offset, cols, old_id);
-		else
-			snprintf(sql, sizeof(sql),
-			         "INSERT INTO main.%s (capture_id, %s) SELECT %" PRId64 ", %s "
-			         "FROM src.%s WHERE capture_id = %" PRId64,
-			         t, cols, new_id, cols, t, old_id);
-		if ((err = exec(db, sql, t, errbuf)))
-			return err;
-	}
 	*copied = 1;
 	return PD_OK;
 }
@@ -153,7 +84,6 @@ static enum pd_err copy_capture(sqlite3 *db, int64_t old_id, int *copied,
 static enum pd_err merge_one(sqlite3 *db, const char *path, int *n_copied, int *n_skipped,
                              char errbuf[PD_ERRBUF_SIZE])
 {
-	char cols[4096], sql[9000];
 	sqlite3_stmt *st;
 	enum pd_err err = PD_OK;
 	int64_t version, *ids = NULL;
@@ -209,18 +139,13 @@ static enum pd_err merge_one(sqlite3 *db, const char *path, int *n_copied, int *
 		*n_copied += copied;
 		*n_skipped += !copied;
 	}
-	if (!err && !(err = column_list(db, "ptr_cache", cols, sizeof(cols), errbuf))) {
-		snprintf(sql, sizeof(sql),
-		         "INSERT OR IGNORE INTO main.ptr_cache (%s) SELECT %s FROM src.ptr_cache",
-		         cols, cols);
-		err = exec(db, sql, "ptr_cache", errbuf);
-	}
-	if (!err && !(err = column_list(db, "geo_cache", cols, sizeof(cols), errbuf))) {
-		snprintf(sql, sizeof(sql),
-		         "INSERT OR IGNORE INTO main.geo_cache (%s) SELECT %s FROM src.geo_cache",
-		         cols, cols);
-		err = exec(db, sql, "geo_cache", errbuf);
-	}
+	/* The caches have the same columns in the same order (same schema version). */
+	if (!err)
+		err = exec(db, "INSERT OR IGNORE INTO main.ptr_cache SELECT * FROM src.ptr_cache",
+		           "ptr_cache", errbuf);
+	if (!err)
+		err = exec(db, "INSERT OR IGNORE INTO main.geo_cache SELECT * FROM src.geo_cache",
+		           "geo_cache", errbuf);
 	if (!err)
 		err = exec(db, "COMMIT", path, errbuf);
 	if (err) {
