@@ -48,8 +48,10 @@
 #include "reasm.h"
 #include "tls.h"
 
-#define PD_MAX_FINDINGS   1024          /* distinct findings kept per capture */
-#define PD_REASM_BUDGET   (32ull << 20) /* bytes of reassembly buffers over all flows */
+#define PD_MAX_FINDINGS 1024 /* distinct findings kept per capture */
+#define PD_REASM_BUDGET                                                                            \
+	(16ull << 20) /* bytes of reassembly buffers over all flows: with a full flow table this   \
+	                 keeps the peak under 64 MiB */
 #define PD_DNS_TCP_WINDOW (65535u + 2u) /* one whole DNS/TCP message with its prefix */
 #define PD_QUIC_PROBES    4             /* client datagrams without an Initial: not QUIC */
 #define PD_PROGRESS_EVERY 4096          /* frames between progress callbacks */

@@ -448,11 +448,17 @@ static int64_t sat_add(int64_t a, int64_t b)
 
 /* ---- loading ---- */
 
+/*
+ * Only answers for addresses that carried a flow: the others cannot name a flow or make one
+ * ambiguous, and a capture full of lookups (a crawler, a hostile DNS flood) would otherwise
+ * hold every answer in memory (~145 bytes each). They stay in dns_answers for the report.
+ */
 static enum pd_err load_answers(struct ctx *c)
 {
 	static const char sql[] =
 	        "SELECT id, ts_ns, client_ip, qname, ttl, chain, answer FROM dns_answers"
 	        " WHERE capture_id = ?1 AND rr_type IN ('A', 'AAAA', 'HINT') AND answer IS NOT NULL"
+	        " AND answer IN (SELECT server_ip FROM flows WHERE capture_id = ?1)"
 	        " ORDER BY answer, ts_ns, id";
 	sqlite3_stmt *st;
 	uint32_t cur_ip = 0;

@@ -108,7 +108,8 @@ CREATE TABLE IF NOT EXISTS dns_answers (
 CREATE INDEX IF NOT EXISTS dns_answers_answer ON dns_answers(capture_id, answer, ts_ns);
 CREATE INDEX IF NOT EXISTS dns_answers_qname ON dns_answers(capture_id, qname);
 
--- Address -> name evidence, one row per (capture, address, name, source), derived at ingest.
+-- Address -> name evidence, one row per (capture, address, name, source), derived at ingest,
+-- for the addresses that carried flows.
 CREATE TABLE IF NOT EXISTS names (
 	capture_id INTEGER NOT NULL REFERENCES captures(id) ON DELETE CASCADE,
 	ip TEXT NOT NULL,

@@ -427,8 +427,12 @@ START_TEST(names_table)
 	answer(T0, "10.5.0.2", "www.bbc.co.uk", "192.0.2.40", 60);
 	answer(T0 + 5 * S, "10.5.0.3", "www.bbc.co.uk", "192.0.2.40", 60);
 	answer(T0, "10.5.0.2", "foo.github.io", "192.0.2.41", 60);
+	answer(T0, "10.5.0.2", "never.example", "192.0.2.42", 60);
 	flow("10.5.0.2", "192.0.2.40", T0 + S);
+	flow("10.5.0.2", "192.0.2.41", T0 + S);
 	attribute();
+	/* an address no flow went to has no names rows (its answer stays in dns_answers) */
+	ck_assert_int_eq(query_int("SELECT count(*) FROM names WHERE ip = '192.0.2.42'"), 0);
 	ck_assert_int_eq(query_int("SELECT count FROM names WHERE ip = '192.0.2.40' AND"
 	                           " registrable = 'bbc.co.uk' AND first_ns = 1700000000000000000"
 	                           " AND last_ns = 1700000005000000000"),
