@@ -19,8 +19,7 @@
 #
 # Environment: PD_BIN (build directory, default $PD_SRC/build), PD_SRC (source directory,
 # default two levels above this file), E2E_KEEP=1 keeps the temporary directory for inspection,
-# E2E_VERBOSE=1 prints passing checks too, E2E_IGNORE_PLACEHOLDER=1 runs even while
-# cmd_ingest.c is the skeleton's placeholder (to try the tests against another binary).
+# E2E_VERBOSE=1 prints passing checks too.
 
 E2E_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PD_SRC=${PD_SRC:-$(cd "$E2E_LIB_DIR/../.." && pwd)}
@@ -55,15 +54,10 @@ e2e_require_tools() {
 	[ ${#missing[@]} = 0 ] || e2e_skip "missing tools: ${missing[*]} (see .ci/packages)"
 }
 
-# e2e_require_pd: skip when pcapdomains is not built, or while `ingest` is still the skeleton's
-# placeholder (cmd_ingest.c marked PD_PLACEHOLDER): nothing can be checked before it exists.
+# e2e_require_pd: pcapdomains must be built (a missing binary is a failure, not a skip: the
+# suite builds it before running the tests).
 e2e_require_pd() {
-	[ -x "$PD" ] || e2e_skip "pcapdomains not built at $PD (set PD_BIN)"
-	if [ -z "${E2E_IGNORE_PLACEHOLDER:-}" ] &&
-		grep -q PD_PLACEHOLDER "$PD_SRC/cmd/pcapdomains/cmd_ingest.c" 2>/dev/null; then
-		e2e_skip "pcapdomains ingest is still a placeholder (cmd/pcapdomains/cmd_ingest.c)"
-	fi
-	return 0
+	[ -x "$PD" ] || { echo "FAIL: pcapdomains not built at $PD (set PD_BIN)"; exit 1; }
 }
 
 # e2e_init TAG OCTET: names, addresses, a temporary directory and the EXIT trap.
