@@ -10,17 +10,15 @@
  * (a device, a pipe) is written directly.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd.h"
+#include "load.h"
 #include "geo.h"
 #include "ingest.h"
 #include "model.h"
@@ -133,93 +131,18 @@ static unsigned term_width(void)
 	return 100;
 }
 
-/*
- * Writes the report to path: a temporary file next to it, renamed over it when complete.
- * Returns 0, or -1 after printing an error.
- */
-static int write_file(const struct pd_model *m, enum pd_format fmt, const struct pd_report_opts *ro,
-                      const char *path)
-{
-	struct stat sb;
-	char *tmp, *dirc, *dir;
-	mode_t um;
-	FILE *f;
-	int fd, err = 0;
+/* One report output for pd_load_write (atomic file, device or stdout, errors named). */
+struct report_out {
+	const struct pd_model *m;
+	enum pd_format fmt;
+	const struct pd_report_opts *ro;
+};
 
-	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-		f = fopen(path, "w");
-		if (!f) {
-			pd_cmd_error("cannot write %s: %s", path, strerror(errno));
-			return -1;
-		}
-		pd_report_write(m, fmt, ro, f);
-		if (fflush(f) || ferror(f))
-			err = errno ? errno : EIO;
-		if (fclose(f) && !err)
-			err = errno;
-		if (err) {
-			pd_cmd_error("cannot write %s: %s", path, strerror(err));
-			return -1;
-		}
-		return 0;
-	}
-	dirc = strdup(path);
-	if (!dirc) {
-		pd_cmd_error("out of memory");
-		return -1;
-	}
-	dir = dirname(dirc);
-	if (asprintf(&tmp, "%s/.pcapdomains-report.XXXXXX", dir) < 0) {
-		free(dirc);
-		pd_cmd_error("out of memory");
-		return -1;
-	}
-	free(dirc);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		pd_cmd_error("cannot write %s: %s", path, strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	um = umask(0);
-	umask(um);
-	(void)fchmod(fd, 0666 & ~um);
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = errno;
-		close(fd);
-	} else {
-		errno = 0;
-		pd_report_write(m, fmt, ro, f);
-		if (fflush(f) || ferror(f))
-			err = errno ? errno : EIO;
-		if (!err && fsync(fileno(f)))
-			err = errno;
-		if (fclose(f) && !err)
-			err = errno;
-	}
-	if (!err && rename(tmp, path))
-		err = errno;
-	if (err) {
-		unlink(tmp);
-		pd_cmd_error("cannot write %s: %s", path, strerror(err));
-		free(tmp);
-		return -1;
-	}
-	free(tmp);
-	return 0;
-}
-
-static int write_stdout(const struct pd_model *m, enum pd_format fmt,
-                        const struct pd_report_opts *ro)
+static void write_report(FILE *f, void *arg)
 {
-	errno = 0;
-	pd_report_write(m, fmt, ro, stdout);
-	if (fflush(stdout) || ferror(stdout)) {
-		pd_cmd_error("cannot write to stdout: %s", strerror(errno ? errno : EIO));
-		return -1;
-	}
-	return 0;
+	const struct report_out *r = arg;
+
+	pd_report_write(r->m, r->fmt, r->ro, f);
 }
 
 int pd_cmd_report(int argc, char **argv)
@@ -339,16 +262,18 @@ int pd_cmd_report(int argc, char **argv)
 		fprintf(stderr, "pcapdomains: warning: %s\n", m->notes[k]);
 	ret = PD_EXIT_OK;
 	if (!o.n_outputs) {
-		if (write_stdout(m, stdout_fmt, &ro))
+		struct report_out r = { m, stdout_fmt, &ro };
+
+		if (pd_load_write(NULL, write_report, &r))
 			ret = PD_EXIT_ERROR;
 	}
 	for (k = 0; k < o.n_outputs; k++) {
 		struct pd_report_opts fo = ro;
+		struct report_out r = { m, fmts[k], &fo };
 
 		if (strcmp(o.outputs[k], "-") || !isatty(STDOUT_FILENO))
 			fo.color = false;
-		if (!strcmp(o.outputs[k], "-") ? write_stdout(m, fmts[k], &fo)
-		                               : write_file(m, fmts[k], &fo, o.outputs[k]))
+		if (pd_load_write(o.outputs[k], write_report, &r))
 			ret = PD_EXIT_ERROR;
 	}
 out:

@@ -98,7 +98,7 @@ grep -q "cannot write /dev/full" "$work/err" && ok "message names the file" || b
 expect_rc 2 "stdout on /dev/full" sh -c "'$pd' report --db '$work/basic.db' --no-resolve >/dev/full"
 expect_rc 2 "directory that does not exist" "$pd" report --db "$work/basic.db" --no-resolve -o "$work/nodir/r.html"
 expect_rc 2 "directory that cannot hold files" "$pd" report --db "$work/basic.db" --no-resolve -o /proc/r.html
-ls -a "$work" | grep -q '^\.pcapdomains-report' && bad "temporary file left behind" || ok "no temporary file left"
+ls -a "$work" | grep -q '^\.pcapdomains-' && bad "temporary file left behind" || ok "no temporary file left"
 
 # Hostile data: nothing raw reaches the terminal, CSV stays parseable.
 expect_rc 0 "hostile database" "$pd" report --db "$work/hostile.db" --no-resolve --top 0 -o "$work/h.csv" -o -
