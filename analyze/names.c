@@ -221,6 +221,17 @@ struct nment { /* one names-table row */
 	int64_t first, last;
 };
 
+struct rectab { /* nment records hashed by (ip, name, src); record 0 is unused */
+	struct nment *e;
+	uint32_t n, cap;
+	uint32_t *slots, mask;
+};
+
+struct srvinfo {
+	uint32_t keys; /* records in ctx.pend */
+	uint32_t over; /* sightings of records past PD_MAX_NAMES_PER_ADDR */
+};
+
 struct addr {
 	uint32_t ans_first, ans_n;
 	int64_t max_window;
@@ -242,9 +253,19 @@ struct ctx {
 	uint32_t naddrs;
 	struct ans *ans;
 	size_t nans, cap_ans;
-	struct nment *nm;
-	uint32_t nnm, cap_nm;
-	uint32_t *nm_slots, nm_mask;
+	struct rectab nm; /* the names table */
+	/* pass 1 over the flows (scan_flows) */
+	struct strtab srv;    /* their server addresses */
+	struct srvinfo *srvi; /* per srv id */
+	uint32_t nsrvi;
+	struct rectab pend; /* names seen in flows per (srv id, name, source), first seen first */
+	int64_t flow_lo, flow_hi; /* rowid range of the capture's flows; lo > hi = none */
+	/* the functions SQLite calls per row (fn_*) */
+	enum pd_err fn_err; /* why one failed the statement */
+	int fn_seen;        /* a row was seen: fn_last is its id */
+	int64_t fn_last;
+	struct result *q; /* fn_flow results waiting for fn_out: [q_head, nq) */
+	uint32_t q_head, nq, capq;
 	uint32_t *reg; /* names id -> registrable id (names table), 0 = not computed */
 	uint32_t nreg;
 	uint32_t *cands;
@@ -337,76 +358,121 @@ static uint32_t nm_hash(uint32_t ip, uint32_t name, uint8_t src)
 	return (uint32_t)(k >> 32) ^ src;
 }
 
-static int nm_grow(struct ctx *c)
+static int rt_grow(struct rectab *t)
 {
-	uint32_t nmask = c->nm_mask ? c->nm_mask * 2 + 1 : 4095, i, j;
+	uint32_t nmask = t->mask ? t->mask * 2 + 1 : 4095, i, j;
 	uint32_t *ns = calloc((size_t)nmask + 1, sizeof(*ns));
 
 	if (!ns)
 		return -1;
-	for (i = 1; i < c->nnm; i++) {
-		for (j = nm_hash(c->nm[i].ip, c->nm[i].name, c->nm[i].src) & nmask; ns[j];
+	for (i = 1; i < t->n; i++) {
+		for (j = nm_hash(t->e[i].ip, t->e[i].name, t->e[i].src) & nmask; ns[j];
 		     j = (j + 1) & nmask)
 			;
 		ns[j] = i;
 	}
-	free(c->nm_slots);
-	c->nm_slots = ns;
-	c->nm_mask = nmask;
+	free(t->slots);
+	t->slots = ns;
+	t->mask = nmask;
 	return 0;
 }
 
-/* Counts one sighting of (ip, name, src) at ts. Returns -1 when out of memory; a record over
- * the per-address cap is counted in addr.dropped instead. */
-static int nm_add(struct ctx *c, uint32_t ip, uint32_t name, uint8_t src, int64_t ts)
+/* The record of (ip, name, src) in t, or 0 with *slot where a new one goes; -1 when out of
+ * memory. */
+static int64_t rt_find(struct rectab *t, uint32_t ip, uint32_t name, uint8_t src, uint32_t *slot)
 {
-	struct addr *a = addr_of(c, ip);
-	struct nment *e;
 	uint32_t j, id;
 
-	if (!a)
+	if (!t->n)
+		t->n = 1;
+	if ((uint64_t)(t->n + 1) * 2 > (uint64_t)t->mask + 1 && rt_grow(t) < 0)
 		return -1;
-	if (!c->nnm)
-		c->nnm = 1;
-	if ((uint64_t)(c->nnm + 1) * 2 > (uint64_t)c->nm_mask + 1 && nm_grow(c) < 0)
-		return -1;
-	for (j = nm_hash(ip, name, src) & c->nm_mask; (id = c->nm_slots[j]) != 0;
-	     j = (j + 1) & c->nm_mask) {
-		e = &c->nm[id];
-		if (e->ip == ip && e->name == name && e->src == src) {
-			e->count++;
-			if (ts < e->first)
-				e->first = ts;
-			if (ts > e->last)
-				e->last = ts;
-			return 0;
-		}
+	for (j = nm_hash(ip, name, src) & t->mask; (id = t->slots[j]) != 0; j = (j + 1) & t->mask) {
+		const struct nment *e = &t->e[id];
+
+		if (e->ip == ip && e->name == name && e->src == src)
+			return id;
 	}
-	if (a->nnames >= PD_MAX_NAMES_PER_ADDR) {
-		a->dropped++;
-		return 0;
-	}
-	if (c->nnm + 1 >= c->cap_nm) {
-		uint32_t ncap = c->cap_nm ? c->cap_nm * 2 : 4096;
-		struct nment *nn = realloc(c->nm, (size_t)ncap * sizeof(*nn));
+	*slot = j;
+	return 0;
+}
+
+/* A new record for (ip, name, src) at slot (from rt_find); 0 when out of memory. */
+static uint32_t rt_insert(struct rectab *t, uint32_t slot, uint32_t ip, uint32_t name, uint8_t src)
+{
+	struct nment *e;
+	uint32_t id;
+
+	if (t->n + 1 >= t->cap) {
+		uint32_t ncap = t->cap ? t->cap * 2 : 4096;
+		struct nment *nn = realloc(t->e, (size_t)ncap * sizeof(*nn));
 
 		if (!nn)
-			return -1;
-		c->nm = nn;
-		c->cap_nm = ncap;
+			return 0;
+		t->e = nn;
+		t->cap = ncap;
 	}
-	id = c->nnm++;
-	e = &c->nm[id];
+	id = t->n++;
+	e = &t->e[id];
+	memset(e, 0, sizeof(*e));
 	e->ip = ip;
 	e->name = name;
 	e->src = src;
-	e->count = 1;
-	e->first = e->last = ts;
+	t->slots[slot] = id;
+	return id;
+}
+
+static void rt_free(struct rectab *t)
+{
+	free(t->e);
+	free(t->slots);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Counts n sightings of (ip, name, src) between first and last. Returns -1 when out of memory;
+ * a record over the per-address cap is counted in addr.dropped instead. */
+static int nm_add_n(struct ctx *c, uint32_t ip, uint32_t name, uint8_t src, uint32_t n,
+                    int64_t first, int64_t last)
+{
+	struct addr *a = addr_of(c, ip);
+	struct nment *e;
+	uint32_t slot = 0;
+	int64_t id;
+
+	if (!a)
+		return -1;
+	id = rt_find(&c->nm, ip, name, src, &slot);
+	if (id < 0)
+		return -1;
+	if (id) {
+		e = &c->nm.e[id];
+		e->count += n;
+		if (first < e->first)
+			e->first = first;
+		if (last > e->last)
+			e->last = last;
+		return 0;
+	}
+	if (a->nnames >= PD_MAX_NAMES_PER_ADDR) {
+		a->dropped += n;
+		return 0;
+	}
+	id = rt_insert(&c->nm, slot, ip, name, src);
+	if (!id)
+		return -1;
+	e = &c->nm.e[id];
+	e->count = n;
+	e->first = first;
+	e->last = last;
 	e->next = a->names;
-	a->names = id;
+	a->names = (uint32_t)id;
 	a->nnames++;
-	c->nm_slots[j] = id;
 	return 0;
+}
+
+static int nm_add(struct ctx *c, uint32_t ip, uint32_t name, uint8_t src, int64_t ts)
+{
+	return nm_add_n(c, ip, name, src, 1, ts, ts);
 }
 
 /* Registrable domain of a name (interned into the names table), cached per name. */
@@ -431,8 +497,7 @@ static uint32_t reg_of(struct ctx *c, uint32_t name)
 		return c->reg[name];
 	pd_registrable(c->names.strs[name], buf, sizeof(buf));
 	r = st_intern(&c->names, buf, strlen(buf));
-	if (r && r < c->nreg)
-		c->reg[name] = r;
+	c->reg[name] = r;
 	return r;
 }
 
@@ -448,87 +513,140 @@ static int64_t sat_add(int64_t a, int64_t b)
 
 /* ---- loading ---- */
 
+/* The rowid range [lo, hi] holding the rows of capture_id in table (lo > hi when none), read
+ * through an index on capture_id. A capture's rows are written in one transaction, so the
+ * range is normally theirs alone; the scans below still check capture_id on every row. */
+static enum pd_err id_range(struct ctx *c, const char *sql, int64_t *lo, int64_t *hi)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*lo = 1;
+	*hi = 0;
+	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_err(c, "reading row ranges");
+	sqlite3_bind_int64(st, 1, c->capture_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL &&
+	    sqlite3_column_type(st, 1) != SQLITE_NULL) {
+		*lo = sqlite3_column_int64(st, 0);
+		*hi = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_err(c, "reading row ranges");
+	return PD_OK;
+}
+
+static int strp_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /*
- * Only answers for addresses that carried a flow: the others cannot name a flow or make one
- * ambiguous, and a capture full of lookups (a crawler, a hostile DNS flood) would otherwise
- * hold every answer in memory (~145 bytes each). They stay in dns_answers for the report.
+ * Only answers for addresses that carried a flow (ctx.srv, from scan_flows): the others
+ * cannot name a flow or make one ambiguous, and a capture full of lookups (a crawler, a
+ * hostile DNS flood) would otherwise hold every answer in memory (~145 bytes each). They stay
+ * in dns_answers for the report. One indexed query per address, addresses in text order and
+ * each one's answers by (ts_ns, id): the order the names table and the answer groups keep.
  */
 static enum pd_err load_answers(struct ctx *c)
 {
 	static const char sql[] =
-	        "SELECT id, ts_ns, client_ip, qname, ttl, chain, answer FROM dns_answers"
-	        " WHERE capture_id = ?1 AND rr_type IN ('A', 'AAAA', 'HINT') AND answer IS NOT NULL"
-	        " AND answer IN (SELECT server_ip FROM flows WHERE capture_id = ?1)"
-	        " ORDER BY answer, ts_ns, id";
+	        "SELECT id, ts_ns, client_ip, qname, ttl, chain FROM dns_answers"
+	        " WHERE capture_id = ?1 AND answer = ?2 AND rr_type IN ('A', 'AAAA', 'HINT')"
+	        " ORDER BY ts_ns, id";
 	sqlite3_stmt *st;
-	uint32_t cur_ip = 0;
-	int rc, oom = 0;
+	const char **order = NULL;
+	uint32_t i, nsrv = c->srv.n ? c->srv.n - 1 : 0;
+	int rc = SQLITE_DONE, oom = 0;
 
-	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (!nsrv)
+		return PD_OK;
+	order = malloc((size_t)nsrv * sizeof(*order));
+	if (!order)
+		return nomem(c);
+	for (i = 0; i < nsrv; i++)
+		order[i] = c->srv.strs[i + 1];
+	qsort(order, nsrv, sizeof(*order), strp_cmp);
+	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		free(order);
 		return db_err(c, "reading DNS answers");
+	}
 	sqlite3_bind_int64(st, 1, c->capture_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *answer = (const char *)sqlite3_column_text(st, 6);
-		const char *client = (const char *)sqlite3_column_text(st, 2);
-		const unsigned char *chain = sqlite3_column_text(st, 5);
-		int64_t ttl = sqlite3_column_int64(st, 4), ts = sqlite3_column_int64(st, 1);
-		struct ans *an;
-		struct addr *a;
-		uint32_t ip, name;
+	for (i = 0; i < nsrv; i++) {
+		const char *answer = order[i];
+		uint32_t cur_ip = 0;
 
-		if (!answer || !client)
-			continue;
-		name = intern_name(c, sqlite3_column_text(st, 3), 0, &oom);
-		ip = st_intern(&c->ips, answer, strlen(answer));
-		if (oom || !ip || !(a = addr_of(c, ip)))
-			goto oom;
-		if (!name)
-			continue;
-		if (ip != cur_ip) {
-			cur_ip = ip;
-			a->ans_first = (uint32_t)c->nans;
-			a->ans_n = 0;
-		}
-		if (c->nans == c->cap_ans) {
-			size_t ncap = c->cap_ans ? c->cap_ans * 2 : 4096;
-			struct ans *na;
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 2, answer, -1, SQLITE_STATIC);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			const char *client = (const char *)sqlite3_column_text(st, 2);
+			const unsigned char *chain = sqlite3_column_text(st, 5);
+			int64_t ttl = sqlite3_column_int64(st, 4), ts = sqlite3_column_int64(st, 1);
+			struct ans *an;
+			struct addr *a;
+			uint32_t ip, name;
 
-			if (ncap > UINT32_MAX)
+			if (!client)
+				continue;
+			name = intern_name(c, sqlite3_column_text(st, 3), 0, &oom);
+			ip = st_intern(&c->ips, answer, strlen(answer));
+			if (oom || !ip || !(a = addr_of(c, ip)))
 				goto oom;
-			na = realloc(c->ans, ncap * sizeof(*na));
-			if (!na)
+			if (!name)
+				continue;
+			if (ip != cur_ip) {
+				cur_ip = ip;
+				a->ans_first = (uint32_t)c->nans;
+				a->ans_n = 0;
+			}
+			if (c->nans == c->cap_ans) {
+				size_t ncap = c->cap_ans ? c->cap_ans * 2 : 4096;
+				struct ans *na;
+
+				if (ncap > UINT32_MAX)
+					goto oom;
+				na = realloc(c->ans, ncap * sizeof(*na));
+				if (!na)
+					goto oom;
+				c->ans = na;
+				c->cap_ans = ncap;
+			}
+			an = &c->ans[c->nans++];
+			a->ans_n++;
+			if (ttl < 0)
+				ttl = 0;
+			if (ttl > INT32_MAX)
+				ttl = INT32_MAX;
+			an->id = sqlite3_column_int64(st, 0);
+			an->ts = ts;
+			/* window = ttl + grace: at most ~68 years + the clamped grace, no overflow
+			 */
+			an->expire = sat_add(ts, ttl * NS + c->grace_ns);
+			if (ttl * NS + c->grace_ns > a->max_window)
+				a->max_window = ttl * NS + c->grace_ns;
+			an->name = name;
+			an->client = st_intern(&c->ips, client, strlen(client));
+			an->local = strncmp(client, "127.", 4) == 0 || strcmp(client, "::1") == 0 ||
+			            strncmp(client, "::ffff:127.", 11) == 0;
+			an->chain = 0;
+			if (chain && strchr((const char *)chain, '>'))
+				an->chain = intern_name(c, chain, 0, &oom);
+			if (oom || !an->client || nm_add(c, ip, name, SRC_DNS, ts) < 0)
 				goto oom;
-			c->ans = na;
-			c->cap_ans = ncap;
 		}
-		an = &c->ans[c->nans++];
-		a->ans_n++;
-		if (ttl < 0)
-			ttl = 0;
-		if (ttl > INT32_MAX)
-			ttl = INT32_MAX;
-		an->id = sqlite3_column_int64(st, 0);
-		an->ts = ts;
-		/* window = ttl + grace: at most ~68 years + the clamped grace, no overflow */
-		an->expire = sat_add(ts, ttl * NS + c->grace_ns);
-		if (ttl * NS + c->grace_ns > a->max_window)
-			a->max_window = ttl * NS + c->grace_ns;
-		an->name = name;
-		an->client = st_intern(&c->ips, client, strlen(client));
-		an->local = strncmp(client, "127.", 4) == 0 || strcmp(client, "::1") == 0 ||
-		            strncmp(client, "::ffff:127.", 11) == 0;
-		an->chain = 0;
-		if (chain && strchr((const char *)chain, '>'))
-			an->chain = intern_name(c, chain, 0, &oom);
-		if (oom || !an->client || nm_add(c, ip, name, SRC_DNS, ts) < 0)
-			goto oom;
+		if (rc != SQLITE_DONE)
+			break;
 	}
 	sqlite3_finalize(st);
+	free(order);
 	if (rc != SQLITE_DONE)
 		return db_err(c, "reading DNS answers");
 	return PD_OK;
 oom:
 	sqlite3_finalize(st);
+	free(order);
 	return nomem(c);
 }
 
@@ -597,15 +715,26 @@ int pd_names_ptr_addr(const char *qname, char *out, size_t len)
 
 static enum pd_err load_ptrs(struct ctx *c)
 {
+	/* a scan of the capture's rowid range: no index has rr_type */
+	static const char range_sql[] =
+	        "SELECT min(id), max(id) FROM dns_answers WHERE capture_id = ?1";
 	static const char sql[] =
-	        "SELECT qname, answer, ts_ns FROM dns_answers"
-	        " WHERE capture_id = ?1 AND rr_type = 'PTR' AND answer IS NOT NULL";
+	        "SELECT qname, answer, ts_ns FROM dns_answers WHERE id BETWEEN ?2 AND ?3"
+	        " AND +capture_id = ?1 AND rr_type = 'PTR' AND answer IS NOT NULL"
+	        " ORDER BY answer, ts_ns, id";
 	sqlite3_stmt *st;
+	int64_t lo, hi;
+	enum pd_err err;
 	int rc, oom = 0;
 
+	err = id_range(c, range_sql, &lo, &hi);
+	if (err || lo > hi)
+		return err;
 	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return db_err(c, "reading PTR answers");
 	sqlite3_bind_int64(st, 1, c->capture_id);
+	sqlite3_bind_int64(st, 2, lo);
+	sqlite3_bind_int64(st, 3, hi);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *qname = (const char *)sqlite3_column_text(st, 0);
 		int64_t ts = sqlite3_column_int64(st, 2);
@@ -637,8 +766,8 @@ oom:
 	return nomem(c);
 }
 
-/* Column order shared by the two flow queries, from col 0: server_ip, sni, ech, http_host,
- * http_connect, app_proto, quic_version, first_ns. */
+/* A flow's own names, from its columns sni, ech, http_host, http_connect, app_proto,
+ * quic_version (v[0..5]). */
 struct inflow {
 	uint32_t name; /* the flow's own name, 0 = none */
 	uint8_t src;
@@ -646,15 +775,15 @@ struct inflow {
 	uint8_t outer_src;
 };
 
-static struct inflow inflow_of(struct ctx *c, sqlite3_stmt *st, int col, int *oom)
+static struct inflow inflow_of(struct ctx *c, sqlite3_value **v, int *oom)
 {
 	struct inflow f = { 0, 0, 0, 0 };
-	const unsigned char *app = sqlite3_column_text(st, col + 5);
+	const unsigned char *app = sqlite3_value_text(v[4]);
 	int quic = (app && strcmp((const char *)app, "quic") == 0) ||
-	           sqlite3_column_type(st, col + 6) != SQLITE_NULL;
-	uint32_t sni = intern_name(c, sqlite3_column_text(st, col + 1), 0, oom);
+	           sqlite3_value_type(v[5]) != SQLITE_NULL;
+	uint32_t sni = intern_name(c, sqlite3_value_text(v[0]), 0, oom);
 
-	if (sni && sqlite3_column_int(st, col + 2)) {
+	if (sni && sqlite3_value_int(v[1])) {
 		f.outer = sni;
 		f.outer_src = quic ? SRC_QUIC : SRC_SNI;
 		sni = 0;
@@ -664,45 +793,214 @@ static struct inflow inflow_of(struct ctx *c, sqlite3_stmt *st, int col, int *oo
 		f.src = quic ? SRC_QUIC : SRC_SNI;
 		return f;
 	}
-	f.name = intern_name(c, sqlite3_column_text(st, col + 4), 1, oom);
+	f.name = intern_name(c, sqlite3_value_text(v[3]), 1, oom);
 	if (!f.name)
-		f.name = intern_name(c, sqlite3_column_text(st, col + 3), 1, oom);
+		f.name = intern_name(c, sqlite3_value_text(v[2]), 1, oom);
 	f.src = SRC_HTTP;
 	return f;
 }
 
-static enum pd_err load_inflow_names(struct ctx *c)
+/* Counts one sighting of name (from src) in a flow to server srv at ts, for apply_inflow. */
+static int pend_add(struct ctx *c, uint32_t srv, uint32_t name, uint8_t src, int64_t ts)
 {
-	static const char sql[] =
-	        "SELECT server_ip, sni, ech, http_host, http_connect, app_proto, quic_version,"
-	        " first_ns FROM flows WHERE capture_id = ?1 AND (sni IS NOT NULL OR"
-	        " http_host IS NOT NULL OR http_connect IS NOT NULL)";
+	struct srvinfo *si;
+	struct nment *e;
+	uint32_t slot = 0;
+	int64_t id;
+
+	if (srv >= c->nsrvi) {
+		uint32_t n = c->nsrvi ? c->nsrvi : 1024;
+		struct srvinfo *ns;
+
+		while (n <= srv)
+			n *= 2;
+		ns = realloc(c->srvi, (size_t)n * sizeof(*ns));
+		if (!ns)
+			return -1;
+		memset(ns + c->nsrvi, 0, (size_t)(n - c->nsrvi) * sizeof(*ns));
+		c->srvi = ns;
+		c->nsrvi = n;
+	}
+	si = &c->srvi[srv];
+	id = rt_find(&c->pend, srv, name, src, &slot);
+	if (id < 0)
+		return -1;
+	if (!id) {
+		if (si->keys >= PD_MAX_NAMES_PER_ADDR) {
+			/* the address already has this many names: never kept (nm_add_n) */
+			si->over++;
+			return 0;
+		}
+		id = rt_insert(&c->pend, slot, srv, name, src);
+		if (!id)
+			return -1;
+		si->keys++;
+		e = &c->pend.e[id];
+		e->first = e->last = ts;
+	}
+	e = &c->pend.e[id];
+	e->count++;
+	if (ts < e->first)
+		e->first = ts;
+	if (ts > e->last)
+		e->last = ts;
+	return 0;
+}
+
+/*
+ * The flow passes run inside one SQL statement each: SQLite calls these functions per row
+ * (no statement step, column fetch or bind per row through the API, which costs several
+ * times the work done here). The ctx travels as a bound pointer (sqlite3_bind_pointer), so
+ * the functions carry no state of their own and are harmless if left registered.
+ */
+#define PD_ATTR_PTR "pd_attr_ctx"
+
+static struct ctx *fn_ctx(sqlite3_context *fc, sqlite3_value *v)
+{
+	struct ctx *c = sqlite3_value_pointer(v, PD_ATTR_PTR);
+
+	if (!c)
+		sqlite3_result_error(fc, "attribution function called outside attribution", -1);
+	return c;
+}
+
+/* Fails the running statement; the reason is in c->fn_err (a PD_ERR_*). */
+static void fn_fail(sqlite3_context *fc, struct ctx *c, enum pd_err e, const char *msg)
+{
+	c->fn_err = e;
+	if (e == PD_ERR_NOMEM)
+		sqlite3_result_error_nomem(fc);
+	else
+		sqlite3_result_error(fc, msg, -1);
+}
+
+/* A failed statement that ran our functions: their reason first, else SQLite's. */
+static enum pd_err fn_err(struct ctx *c, const char *what)
+{
+	if (c->fn_err == PD_ERR_NOMEM)
+		return nomem(c);
+	return db_err(c, what);
+}
+
+/*
+ * pd_attr_scan(ctx, id, capture_id, server_ip, sni, ech, http_host, http_connect, app_proto,
+ * quic_version, first_ns), pass 1 over the capture's flows in id order: their distinct
+ * server addresses (ctx.srv: only these addresses' answers are loaded) and the names seen in
+ * them (TLS/QUIC SNI, HTTP Host, CONNECT authority) counted per (server, name, source) in
+ * order of first sighting (ctx.pend). apply_inflow adds these to the names table after the
+ * DNS and PTR evidence, as one sighting at a time in flow order would: records past the first
+ * PD_MAX_NAMES_PER_ADDR of a server can never fit under the per-address cap, so only their
+ * sightings are counted.
+ */
+static void fn_scan(sqlite3_context *fc, int argc, sqlite3_value **v)
+{
+	struct ctx *c = fn_ctx(fc, v[0]);
+	const char *server;
+	int64_t id;
+	struct inflow f;
+	uint32_t srv;
+	int oom = 0;
+
+	if (!c)
+		return;
+	id = sqlite3_value_int64(v[1]);
+	if (c->fn_seen && id <= c->fn_last) {
+		fn_fail(fc, c, PD_ERR_DB, "flows not read in id order");
+		return;
+	}
+	c->fn_seen = 1;
+	c->fn_last = id;
+	server = (const char *)sqlite3_value_text(v[3]);
+	if (sqlite3_value_int64(v[2]) != c->capture_id || !server)
+		return;
+	srv = st_intern(&c->srv, server, strlen(server));
+	if (!srv)
+		goto oom;
+	f = inflow_of(c, v + 4, &oom);
+	if (oom)
+		goto oom;
+	if (f.name && pend_add(c, srv, f.name, f.src, sqlite3_value_int64(v[10])) < 0)
+		goto oom;
+	sqlite3_result_int(fc, 1);
+	return;
+oom:
+	fn_fail(fc, c, PD_ERR_NOMEM, NULL);
+}
+
+/* Runs sql (one statement, ?1 = the ctx pointer, then the int64 parameters args[0..nargs))
+ * to completion. */
+static enum pd_err run_fn_sql(struct ctx *c, const char *sql, const int64_t *args, int nargs,
+                              const char *what)
+{
 	sqlite3_stmt *st;
-	int rc, oom = 0;
+	int rc, i;
 
+	c->fn_err = PD_OK;
+	c->fn_seen = 0;
 	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return db_err(c, "reading flow names");
-	sqlite3_bind_int64(st, 1, c->capture_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *server = (const char *)sqlite3_column_text(st, 0);
-		struct inflow f = inflow_of(c, st, 0, &oom);
-		uint32_t ip;
+		return db_err(c, what);
+	sqlite3_bind_pointer(st, 1, c, PD_ATTR_PTR, NULL);
+	for (i = 0; i < nargs; i++)
+		sqlite3_bind_int64(st, i + 2, args[i]);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	if (rc != SQLITE_DONE) {
+		enum pd_err e = fn_err(c, what);
 
-		if (oom)
-			goto oom;
-		if (!f.name || !server)
-			continue;
-		ip = st_intern(&c->ips, server, strlen(server));
-		if (!ip || nm_add(c, ip, f.name, f.src, sqlite3_column_int64(st, 7)) < 0)
-			goto oom;
+		sqlite3_finalize(st);
+		return e;
 	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return db_err(c, "reading flow names");
 	return PD_OK;
-oom:
-	sqlite3_finalize(st);
-	return nomem(c);
+}
+
+static enum pd_err scan_flows(struct ctx *c)
+{
+	static const char range_sql[] =
+	        "SELECT (SELECT id FROM flows WHERE capture_id = ?1 ORDER BY id LIMIT 1),"
+	        " (SELECT id FROM flows WHERE capture_id = ?1 ORDER BY id DESC LIMIT 1)";
+	static const char sql[] =
+	        "SELECT count(pd_attr_scan(?1, id, capture_id, server_ip, sni, ech, http_host,"
+	        " http_connect, app_proto, quic_version, first_ns)) FROM flows"
+	        " WHERE id BETWEEN ?2 AND ?3";
+	enum pd_err err;
+	int64_t args[2];
+
+	err = id_range(c, range_sql, &c->flow_lo, &c->flow_hi);
+	if (err || c->flow_lo > c->flow_hi)
+		return err;
+	args[0] = c->flow_lo;
+	args[1] = c->flow_hi;
+	return run_fn_sql(c, sql, args, 2, "reading flows");
+}
+
+/* Adds the names seen in flows (scan_flows) to the names table, after the DNS and PTR
+ * evidence. */
+static enum pd_err apply_inflow(struct ctx *c)
+{
+	uint32_t i;
+
+	for (i = 1; i < c->pend.n; i++) {
+		const struct nment *e = &c->pend.e[i];
+		const char *server = c->srv.strs[e->ip];
+		uint32_t ip = st_intern(&c->ips, server, strlen(server));
+
+		if (!ip || nm_add_n(c, ip, e->name, e->src, e->count, e->first, e->last) < 0)
+			return nomem(c);
+	}
+	for (i = 1; i < c->srv.n && i < c->nsrvi; i++) {
+		const char *server = c->srv.strs[i];
+		struct addr *a;
+
+		if (!c->srvi[i].over)
+			continue;
+		/* interned above: it has PD_MAX_NAMES_PER_ADDR records */
+		a = addr_of(c, st_find(&c->ips, server, strlen(server)));
+		if (!a)
+			return nomem(c);
+		a->dropped += c->srvi[i].over;
+	}
+	return PD_OK;
 }
 
 /* ---- shared addresses ---- */
@@ -737,8 +1035,8 @@ static enum pd_err find_shared(struct ctx *c)
 		if (a->nnames < 2)
 			continue;
 		n = 0;
-		for (e = a->names; e; e = c->nm[e].next) {
-			const struct nment *m = &c->nm[e];
+		for (e = a->names; e; e = c->nm.e[e].next) {
+			const struct nment *m = &c->nm.e[e];
 			uint32_t r;
 
 			if (m->src == SRC_PTR)
@@ -796,6 +1094,7 @@ struct result {
 	int64_t ans_id; /* 0 = none */
 	uint32_t cands[PD_MAX_CANDIDATES];
 	unsigned ncands;
+	unsigned served; /* pd_attr_out: bit k = column k read */
 };
 
 static void add_cand(struct ctx *c, struct result *r, uint32_t name, int *cut)
@@ -966,124 +1265,158 @@ static void attribute_one(struct ctx *c, const struct frow *fr, struct result *r
 		c->cand_cut++;
 }
 
-static enum pd_err write_flow(struct ctx *c, sqlite3_stmt *up, const struct result *r)
+/*
+ * pd_attr_flow(ctx, id, capture_id, server_ip, sni, ech, http_host, http_connect, app_proto,
+ * quic_version, first_ns, client_ip, pristine), the WHERE of the UPDATE in attribute_flows:
+ * attributes one flow (in id order) and returns 1 when its row must be written, with the
+ * result queued for pd_attr_out. SQLite updates each row right after its WHERE (one pass), so
+ * the queue holds one result; were the rows collected first, it would hold them all, which
+ * is slower but still right.
+ */
+static void fn_flow(sqlite3_context *fc, int argc, sqlite3_value **v)
 {
-	char cand[PD_ATTR_CAND_BYTES];
+	struct ctx *c = fn_ctx(fc, v[0]);
+	const char *server, *client;
+	struct frow fr;
+	struct result *r;
+	int oom = 0;
 
-	sqlite3_reset(up);
-	if (r->name)
-		sqlite3_bind_text(up, 1, c->names.strs[r->name], -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(up, 1);
-	sqlite3_bind_text(up, 2, r->evidence, -1, SQLITE_STATIC);
-	sqlite3_bind_text(up, 3, conf_names[r->conf], -1, SQLITE_STATIC);
-	if (r->chain)
-		sqlite3_bind_text(up, 4, c->names.strs[r->chain], -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(up, 4);
-	if (r->ncands) {
-		size_t n = cands_str(c, r, cand, sizeof(cand));
-
-		sqlite3_bind_text(up, 5, cand, (int)n, SQLITE_TRANSIENT);
-	} else {
-		sqlite3_bind_null(up, 5);
+	if (!c)
+		return;
+	fr.id = sqlite3_value_int64(v[1]);
+	if (c->fn_seen && fr.id <= c->fn_last) {
+		fn_fail(fc, c, PD_ERR_DB, "flows not read in id order");
+		return;
 	}
-	sqlite3_bind_int(up, 6, r->ambiguous);
-	if (r->ans_id)
-		sqlite3_bind_int64(up, 7, r->ans_id);
-	else
-		sqlite3_bind_null(up, 7);
-	sqlite3_bind_int64(up, 8, r->id);
-	if (sqlite3_step(up) != SQLITE_DONE)
-		return db_err(c, "updating flows");
-	return PD_OK;
+	c->fn_seen = 1;
+	c->fn_last = fr.id;
+	sqlite3_result_int(fc, 0);
+	if (sqlite3_value_int64(v[2]) != c->capture_id)
+		return;
+	server = (const char *)sqlite3_value_text(v[3]);
+	fr.f = inflow_of(c, v + 4, &oom);
+	if (oom)
+		goto oom;
+	fr.first = sqlite3_value_int64(v[10]);
+	client = (const char *)sqlite3_value_text(v[11]);
+	fr.server = server ? st_find(&c->ips, server, strlen(server)) : 0;
+	if (!fr.server && server && fr.f.outer) {
+		/* an ECH outer name may end up in the names table */
+		fr.server = st_intern(&c->ips, server, strlen(server));
+		if (!fr.server)
+			goto oom;
+	}
+	fr.client = client ? st_find(&c->ips, client, strlen(client)) : 0;
+	fr.pristine = sqlite3_value_int(v[12]);
+	if (c->nq == c->capq) {
+		uint32_t ncap = c->capq ? c->capq * 2 : 16;
+		struct result *nq = realloc(c->q, (size_t)ncap * sizeof(*nq));
+
+		if (!nq)
+			goto oom;
+		c->q = nq;
+		c->capq = ncap;
+	}
+	r = &c->q[c->nq];
+	attribute_one(c, &fr, r);
+	if (r->name == fr.f.outer && r->name && fr.server &&
+	    nm_add(c, fr.server, r->name, fr.f.outer_src, fr.first) < 0)
+		goto oom;
+	if (fr.pristine && !r->name && !r->ncands && !r->ambiguous)
+		return; /* the row already says none */
+	r->served = 0;
+	c->nq++;
+	sqlite3_result_int(fc, 1);
+	return;
+oom:
+	fn_fail(fc, c, PD_ERR_NOMEM, NULL);
 }
 
+#define PD_ATTR_OUT_COLS 7
+
+/* pd_attr_out(ctx, id, k), the SET of that UPDATE: column k of flow id's queued result (name,
+ * evidence, confidence, cname_chain, candidates, ambiguous, dns_answer_id). */
+static void fn_out(sqlite3_context *fc, int argc, sqlite3_value **v)
+{
+	struct ctx *c = fn_ctx(fc, v[0]);
+	int64_t id = sqlite3_value_int64(v[1]);
+	int k = sqlite3_value_int(v[2]);
+	struct result *r = NULL;
+	uint32_t i;
+
+	if (!c)
+		return;
+	for (i = c->q_head; i < c->nq; i++)
+		if (c->q[i].id == id) {
+			r = &c->q[i];
+			break;
+		}
+	if (!r || k < 0 || k >= PD_ATTR_OUT_COLS) {
+		fn_fail(fc, c, PD_ERR_DB, "no attribution result for this flow");
+		return;
+	}
+	switch (k) {
+	case 0:
+		if (r->name)
+			sqlite3_result_text(fc, c->names.strs[r->name], -1, SQLITE_STATIC);
+		break;
+	case 1:
+		sqlite3_result_text(fc, r->evidence, -1, SQLITE_STATIC);
+		break;
+	case 2:
+		sqlite3_result_text(fc, conf_names[r->conf], -1, SQLITE_STATIC);
+		break;
+	case 3:
+		if (r->chain)
+			sqlite3_result_text(fc, c->names.strs[r->chain], -1, SQLITE_STATIC);
+		break;
+	case 4:
+		if (r->ncands) {
+			char cand[PD_ATTR_CAND_BYTES];
+			size_t n = cands_str(c, r, cand, sizeof(cand));
+
+			sqlite3_result_text(fc, cand, (int)n, SQLITE_TRANSIENT);
+		}
+		break;
+	case 5:
+		sqlite3_result_int(fc, r->ambiguous);
+		break;
+	default:
+		if (r->ans_id)
+			sqlite3_result_int64(fc, r->ans_id);
+		break;
+	}
+	r->served |= 1u << k;
+	/* every column read: drop the results done from the head */
+	while (c->q_head < c->nq && c->q[c->q_head].served == (1u << PD_ATTR_OUT_COLS) - 1)
+		c->q_head++;
+	if (c->q_head == c->nq)
+		c->q_head = c->nq = 0;
+}
+
+/* Pass 2: attributes every flow of the capture in one UPDATE (fn_flow, fn_out). */
 static enum pd_err attribute_flows(struct ctx *c)
 {
-	static const char sel_sql[] =
-	        "SELECT server_ip, sni, ech, http_host, http_connect, app_proto, quic_version,"
-	        " first_ns, id, client_ip, (name IS NULL AND evidence = 'none' AND"
-	        " confidence = 'low' AND cname_chain IS NULL AND candidates IS NULL AND"
-	        " ambiguous = 0 AND dns_answer_id IS NULL) FROM flows"
-	        " WHERE capture_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3";
-	static const char up_sql[] =
-	        "UPDATE flows SET name = ?1, evidence = ?2, confidence = ?3, cname_chain = ?4,"
-	        " candidates = ?5, ambiguous = ?6, dns_answer_id = ?7 WHERE id = ?8";
-	sqlite3_stmt *sel = NULL, *up = NULL;
-	struct frow *rows;
-	int64_t last = INT64_MIN;
-	enum pd_err err = PD_OK;
-	int rc, oom = 0;
+	static const char sql[] =
+	        "UPDATE flows SET name = pd_attr_out(?1, id, 0), evidence = pd_attr_out(?1, id, 1),"
+	        " confidence = pd_attr_out(?1, id, 2), cname_chain = pd_attr_out(?1, id, 3),"
+	        " candidates = pd_attr_out(?1, id, 4), ambiguous = pd_attr_out(?1, id, 5),"
+	        " dns_answer_id = pd_attr_out(?1, id, 6)"
+	        " WHERE id BETWEEN ?2 AND ?3 AND pd_attr_flow(?1, id, capture_id, server_ip, sni,"
+	        " ech, http_host, http_connect, app_proto, quic_version, first_ns, client_ip,"
+	        " (name IS NULL AND evidence = 'none' AND confidence = 'low' AND cname_chain IS "
+	        "NULL"
+	        " AND candidates IS NULL AND ambiguous = 0 AND dns_answer_id IS NULL))";
+	int64_t args[2] = { c->flow_lo, c->flow_hi };
+	enum pd_err err;
 
-	rows = malloc(PD_ATTR_BATCH * sizeof(*rows));
-	if (!rows)
-		return nomem(c);
-	if (sqlite3_prepare_v2(c->db, sel_sql, -1, &sel, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(c->db, up_sql, -1, &up, NULL) != SQLITE_OK) {
-		err = db_err(c, "preparing flow attribution");
-		goto out;
-	}
-	for (;;) {
-		size_t n = 0, i;
-
-		sqlite3_reset(sel);
-		sqlite3_bind_int64(sel, 1, c->capture_id);
-		sqlite3_bind_int64(sel, 2, last);
-		sqlite3_bind_int(sel, 3, PD_ATTR_BATCH);
-		while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
-			struct frow *fr = &rows[n++];
-			const char *server = (const char *)sqlite3_column_text(sel, 0);
-			const char *client = (const char *)sqlite3_column_text(sel, 9);
-
-			fr->f = inflow_of(c, sel, 0, &oom);
-			if (oom) {
-				err = nomem(c);
-				goto out;
-			}
-			fr->first = sqlite3_column_int64(sel, 7);
-			fr->id = sqlite3_column_int64(sel, 8);
-			fr->server = server ? st_find(&c->ips, server, strlen(server)) : 0;
-			if (!fr->server && server && fr->f.outer) {
-				/* an ECH outer name may end up in the names table */
-				fr->server = st_intern(&c->ips, server, strlen(server));
-				if (!fr->server) {
-					err = nomem(c);
-					goto out;
-				}
-			}
-			fr->client = client ? st_find(&c->ips, client, strlen(client)) : 0;
-			fr->pristine = sqlite3_column_int(sel, 10);
-			last = fr->id;
-		}
-		if (rc != SQLITE_DONE) {
-			err = db_err(c, "reading flows");
-			goto out;
-		}
-		sqlite3_reset(sel);
-		for (i = 0; i < n; i++) {
-			struct result r;
-
-			attribute_one(c, &rows[i], &r);
-			if (r.name == rows[i].f.outer && r.name && rows[i].server &&
-			    nm_add(c, rows[i].server, r.name, rows[i].f.outer_src, rows[i].first) <
-			            0) {
-				err = nomem(c);
-				goto out;
-			}
-			if (rows[i].pristine && !r.name && !r.ncands && !r.ambiguous)
-				continue; /* the row already says none */
-			err = write_flow(c, up, &r);
-			if (err)
-				goto out;
-		}
-		if (n < PD_ATTR_BATCH)
-			break;
-	}
-out:
-	sqlite3_finalize(sel);
-	sqlite3_finalize(up);
-	free(rows);
+	if (c->flow_lo > c->flow_hi)
+		return PD_OK;
+	c->q_head = c->nq = 0;
+	err = run_fn_sql(c, sql, args, 2, "updating flows");
+	if (!err && c->nq)
+		err = pd_errf(c->errbuf, PD_ERR_DB, "attribution: %u flow results not written",
+		              (unsigned)(c->nq - c->q_head));
 	return err;
 }
 
@@ -1105,45 +1438,76 @@ static enum pd_err add_finding(struct ctx *c, sqlite3_stmt *st, const char *subj
 	return PD_OK;
 }
 
+/* pd_attr_name(ctx, i, k): column k of names record i (ip, name, registrable, source, count,
+ * first_ns, last_ns), for the INSERT in write_names. */
+static void fn_name(sqlite3_context *fc, int argc, sqlite3_value **v)
+{
+	struct ctx *c = fn_ctx(fc, v[0]);
+	int64_t i = sqlite3_value_int64(v[1]);
+	const struct nment *e;
+
+	if (!c)
+		return;
+	if (i < 1 || i >= c->nm.n || c->nm.e[i].name >= c->nreg || !c->reg[c->nm.e[i].name]) {
+		fn_fail(fc, c, PD_ERR_DB, "no such names record");
+		return;
+	}
+	e = &c->nm.e[i];
+	switch (sqlite3_value_int(v[2])) {
+	case 0:
+		sqlite3_result_text(fc, c->ips.strs[e->ip], -1, SQLITE_STATIC);
+		break;
+	case 1:
+		sqlite3_result_text(fc, c->names.strs[e->name], -1, SQLITE_STATIC);
+		break;
+	case 2:
+		sqlite3_result_text(fc, c->names.strs[c->reg[e->name]], -1, SQLITE_STATIC);
+		break;
+	case 3:
+		sqlite3_result_text(fc, src_names[e->src], -1, SQLITE_STATIC);
+		break;
+	case 4:
+		sqlite3_result_int64(fc, e->count);
+		break;
+	case 5:
+		sqlite3_result_int64(fc, e->first);
+		break;
+	default:
+		sqlite3_result_int64(fc, e->last);
+		break;
+	}
+}
+
+/* The names table (records in the order first seen) in one INSERT, then the limit findings. */
 static enum pd_err write_names(struct ctx *c)
 {
 	static const char ins_sql[] =
 	        "INSERT INTO names (capture_id, ip, name, registrable, source, count, first_ns,"
-	        " last_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+	        " last_ns) WITH RECURSIVE r(i) AS (VALUES (1) UNION ALL SELECT i + 1 FROM r"
+	        " WHERE i < ?3) SELECT ?2, pd_attr_name(?1, i, 0), pd_attr_name(?1, i, 1),"
+	        " pd_attr_name(?1, i, 2), pd_attr_name(?1, i, 3), pd_attr_name(?1, i, 4),"
+	        " pd_attr_name(?1, i, 5), pd_attr_name(?1, i, 6) FROM r";
 	static const char find_sql[] =
 	        "INSERT INTO findings (capture_id, kind, severity, subject, detail, count)"
 	        " VALUES (?1, 'limit', 'warning', ?2, ?3, ?4)";
-	sqlite3_stmt *ins = NULL, *fnd = NULL;
+	sqlite3_stmt *fnd = NULL;
 	enum pd_err err = PD_OK;
 	char detail[256];
 	uint32_t i, ip;
 
-	if (sqlite3_prepare_v2(c->db, ins_sql, -1, &ins, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(c->db, find_sql, -1, &fnd, NULL) != SQLITE_OK) {
+	for (i = 1; i < c->nm.n; i++)
+		if (!reg_of(c, c->nm.e[i].name))
+			return nomem(c);
+	if (c->nm.n > 1) {
+		int64_t args[2] = { c->capture_id, (int64_t)c->nm.n - 1 };
+
+		err = run_fn_sql(c, ins_sql, args, 2, "writing names");
+		if (err)
+			return err;
+	}
+	if (sqlite3_prepare_v2(c->db, find_sql, -1, &fnd, NULL) != SQLITE_OK) {
 		err = db_err(c, "preparing names");
 		goto out;
-	}
-	for (i = 1; i < c->nnm; i++) {
-		const struct nment *e = &c->nm[i];
-		uint32_t r = reg_of(c, e->name);
-
-		if (!r) {
-			err = nomem(c);
-			goto out;
-		}
-		sqlite3_reset(ins);
-		sqlite3_bind_int64(ins, 1, c->capture_id);
-		sqlite3_bind_text(ins, 2, c->ips.strs[e->ip], -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 3, c->names.strs[e->name], -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 4, c->names.strs[r], -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 5, src_names[e->src], -1, SQLITE_STATIC);
-		sqlite3_bind_int64(ins, 6, e->count);
-		sqlite3_bind_int64(ins, 7, e->first);
-		sqlite3_bind_int64(ins, 8, e->last);
-		if (sqlite3_step(ins) != SQLITE_DONE) {
-			err = db_err(c, "writing names");
-			goto out;
-		}
 	}
 	for (ip = 1; ip < c->ips.n && ip < c->naddrs; ip++) {
 		if (!c->addrs[ip].dropped)
@@ -1170,7 +1534,6 @@ static enum pd_err write_names(struct ctx *c)
 		err = add_finding(c, fnd, NULL, detail, c->scan_cut);
 	}
 out:
-	sqlite3_finalize(ins);
 	sqlite3_finalize(fnd);
 	return err;
 }
@@ -1199,6 +1562,46 @@ static enum pd_err clear_previous(struct ctx *c)
 	return PD_OK;
 }
 
+static const struct {
+	const char *name;
+	int nargs;
+	void (*fn)(sqlite3_context *, int, sqlite3_value **);
+} fns[] = {
+	{ "pd_attr_scan", 11, fn_scan },
+	{ "pd_attr_flow", 13, fn_flow },
+	{ "pd_attr_out", 3, fn_out },
+	{ "pd_attr_name", 3, fn_name },
+};
+
+/* Registers the per-row functions on the connection (already there is fine: an earlier
+ * removal may have been refused while another statement was running). */
+static enum pd_err register_fns(struct ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
+		int rc = sqlite3_create_function_v2(c->db, fns[i].name, fns[i].nargs,
+		                                    SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL,
+		                                    fns[i].fn, NULL, NULL, NULL);
+
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+			return PD_ERR_DB;
+	}
+	return PD_OK;
+}
+
+/* Removes them again, leaving the connection as it was; a refusal (SQLITE_BUSY while the
+ * caller has a statement running) leaves them registered, which is harmless: they need the
+ * ctx pointer only attribution binds. */
+static void unregister_fns(struct ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
+		sqlite3_create_function_v2(c->db, fns[i].name, fns[i].nargs, SQLITE_UTF8, NULL,
+		                           NULL, NULL, NULL, NULL);
+}
+
 /*
  * Re-running on the same capture recomputes everything (names rows and this module's
  * findings are replaced). Runs inside a savepoint so a failure leaves the rows as they were,
@@ -1213,6 +1616,7 @@ enum pd_err pd_names_attribute(sqlite3 *db, int64_t capture_id, const struct pd_
 	memset(&c, 0, sizeof(c));
 	c.db = db;
 	c.capture_id = capture_id;
+	c.flow_lo = 1; /* no flows until scan_flows finds some */
 	c.errbuf = errbuf;
 	c.grace_ns = PD_DNS_GRACE_DEFAULT_S * NS;
 	if (opts && opts->dns_grace_ns > 0)
@@ -1221,15 +1625,21 @@ enum pd_err pd_names_attribute(sqlite3 *db, int64_t capture_id, const struct pd_
 	else if (opts && opts->dns_grace_ns < 0)
 		c.grace_ns = 0; /* an explicit "no grace" */
 
-	if (sqlite3_exec(db, "SAVEPOINT pd_names", NULL, NULL, NULL) != SQLITE_OK)
+	if (register_fns(&c) != PD_OK)
+		return db_err(&c, "registering functions");
+	if (sqlite3_exec(db, "SAVEPOINT pd_names", NULL, NULL, NULL) != SQLITE_OK) {
+		unregister_fns(&c);
 		return db_err(&c, "starting");
+	}
 	err = clear_previous(&c);
+	if (!err)
+		err = scan_flows(&c);
 	if (!err)
 		err = load_answers(&c);
 	if (!err)
 		err = load_ptrs(&c);
 	if (!err)
-		err = load_inflow_names(&c);
+		err = apply_inflow(&c);
 	if (!err)
 		err = find_shared(&c);
 	if (!err)
@@ -1242,13 +1652,17 @@ enum pd_err pd_names_attribute(sqlite3 *db, int64_t capture_id, const struct pd_
 	} else if (sqlite3_exec(db, "RELEASE pd_names", NULL, NULL, NULL) != SQLITE_OK) {
 		err = db_err(&c, "committing");
 	}
+	unregister_fns(&c);
 	st_free(&c.ips);
 	st_free(&c.names);
 	free(c.addrs);
 	free(c.ans);
-	free(c.nm);
-	free(c.nm_slots);
+	rt_free(&c.nm);
+	rt_free(&c.pend);
+	st_free(&c.srv);
+	free(c.srvi);
 	free(c.reg);
 	free(c.cands);
+	free(c.q);
 	return err;
 }
