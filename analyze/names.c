@@ -264,7 +264,10 @@ struct ctx {
 	enum pd_err fn_err; /* why one failed the statement */
 	int fn_seen;        /* a row was seen: fn_last is its id */
 	int64_t fn_last;
-	struct result *q; /* fn_flow results waiting for fn_out: [q_head, nq) */
+	struct rawans *raw; /* fn_ans: the answers of one address */
+	size_t nraw, cap_raw;
+	struct strtab tmp; /* their clients */
+	struct result *q;  /* fn_flow results waiting for fn_out: [q_head, nq) */
 	uint32_t q_head, nq, capq;
 	uint32_t *reg; /* names id -> registrable id (names table), 0 = not computed */
 	uint32_t nreg;
@@ -513,6 +516,69 @@ static int64_t sat_add(int64_t a, int64_t b)
 
 /* ---- loading ---- */
 
+/*
+ * The passes over flows and answers run inside one SQL statement each: SQLite calls these
+ * functions per row
+ * (no statement step, column fetch or bind per row through the API, which costs several
+ * times the work done here). The ctx travels as a bound pointer (sqlite3_bind_pointer), so
+ * the functions carry no state of their own and are harmless if left registered.
+ */
+#define PD_ATTR_PTR "pd_attr_ctx"
+
+static struct ctx *fn_ctx(sqlite3_context *fc, sqlite3_value *v)
+{
+	struct ctx *c = sqlite3_value_pointer(v, PD_ATTR_PTR);
+
+	if (!c)
+		sqlite3_result_error(fc, "attribution function called outside attribution", -1);
+	return c;
+}
+
+/* Fails the running statement; the reason is in c->fn_err (a PD_ERR_*). */
+static void fn_fail(sqlite3_context *fc, struct ctx *c, enum pd_err e, const char *msg)
+{
+	c->fn_err = e;
+	if (e == PD_ERR_NOMEM)
+		sqlite3_result_error_nomem(fc);
+	else
+		sqlite3_result_error(fc, msg, -1);
+}
+
+/* A failed statement that ran our functions: their reason first, else SQLite's. */
+static enum pd_err fn_err(struct ctx *c, const char *what)
+{
+	if (c->fn_err == PD_ERR_NOMEM)
+		return nomem(c);
+	return db_err(c, what);
+}
+
+/* Runs sql (one statement, ?1 = the ctx pointer, then the int64 parameters args[0..nargs))
+ * to completion. */
+static enum pd_err run_fn_sql(struct ctx *c, const char *sql, const int64_t *args, int nargs,
+                              const char *what)
+{
+	sqlite3_stmt *st;
+	int rc, i;
+
+	c->fn_err = PD_OK;
+	c->fn_seen = 0;
+	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_err(c, what);
+	sqlite3_bind_pointer(st, 1, c, PD_ATTR_PTR, NULL);
+	for (i = 0; i < nargs; i++)
+		sqlite3_bind_int64(st, i + 2, args[i]);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	if (rc != SQLITE_DONE) {
+		enum pd_err e = fn_err(c, what);
+
+		sqlite3_finalize(st);
+		return e;
+	}
+	sqlite3_finalize(st);
+	return PD_OK;
+}
+
 /* The rowid range [lo, hi] holding the rows of capture_id in table (lo > hi when none), read
  * through an index on capture_id. A capture's rows are written in one transaction, so the
  * range is normally theirs alone; the scans below still check capture_id on every row. */
@@ -538,116 +604,170 @@ static enum pd_err id_range(struct ctx *c, const char *sql, int64_t *lo, int64_t
 	return PD_OK;
 }
 
-static int strp_cmp(const void *a, const void *b)
+/* One address answer as read (fn_ans), before load_answers puts it in ctx.ans. */
+struct rawans {
+	int64_t id, ts, ttl;
+	uint32_t answer, client; /* ids in ctx.tmp */
+	uint32_t name, chain;
+};
+
+/* By (answer, ts_ns, id): the order of the dns_answers_answer index. arg: ctx.tmp. */
+static int rawans_cmp(const void *a, const void *b, void *arg)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	const struct rawans *x = a, *y = b;
+	const struct strtab *tmp = arg;
+
+	if (x->answer != y->answer) {
+		int d = strcmp(tmp->strs[x->answer], tmp->strs[y->answer]);
+
+		if (d)
+			return d;
+	}
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* pd_attr_ans(ctx, id, ts_ns, client_ip, qname, ttl, chain, answer): one address answer for
+ * load_answers, kept in ctx.raw. */
+static void fn_ans(sqlite3_context *fc, int argc, sqlite3_value **v)
+{
+	struct ctx *c = fn_ctx(fc, v[0]);
+	const char *client, *answer;
+	const unsigned char *chain;
+	struct rawans *r;
+	int oom = 0;
+
+	if (!c)
+		return;
+	client = (const char *)sqlite3_value_text(v[3]);
+	answer = (const char *)sqlite3_value_text(v[7]);
+	if (!client || !answer)
+		return;
+	if (c->nraw == c->cap_raw) {
+		size_t ncap = c->cap_raw ? c->cap_raw * 2 : 256;
+		struct rawans *nr = realloc(c->raw, ncap * sizeof(*nr));
+
+		if (!nr)
+			goto oom;
+		c->raw = nr;
+		c->cap_raw = ncap;
+	}
+	r = &c->raw[c->nraw];
+	r->id = sqlite3_value_int64(v[1]);
+	r->ts = sqlite3_value_int64(v[2]);
+	r->ttl = sqlite3_value_int64(v[5]);
+	r->name = intern_name(c, sqlite3_value_text(v[4]), 0, &oom);
+	r->chain = 0;
+	chain = sqlite3_value_text(v[6]);
+	if (r->name && chain && strchr((const char *)chain, '>'))
+		r->chain = intern_name(c, chain, 0, &oom);
+	r->client = st_intern(&c->tmp, client, strlen(client));
+	r->answer = st_intern(&c->tmp, answer, strlen(answer));
+	if (oom || !r->client || !r->answer)
+		goto oom;
+	c->nraw++;
+	return;
+oom:
+	fn_fail(fc, c, PD_ERR_NOMEM, NULL);
+}
+
+/* Puts the answers of one address, raw[from, to), into ctx.ans. */
+static int add_answers(struct ctx *c, size_t from, size_t to)
+{
+	const char *answer = c->tmp.strs[c->raw[from].answer];
+	struct addr *a;
+	uint32_t ip;
+	size_t i;
+
+	ip = st_intern(&c->ips, answer, strlen(answer));
+	if (!ip || !(a = addr_of(c, ip)))
+		return -1;
+	a->ans_first = (uint32_t)c->nans;
+	a->ans_n = 0;
+	for (i = from; i < to; i++) {
+		const struct rawans *r = &c->raw[i];
+		const char *client = c->tmp.strs[r->client];
+		int64_t ttl = r->ttl;
+		struct ans *an;
+
+		if (!r->name)
+			continue;
+		if (c->nans == c->cap_ans) {
+			size_t ncap = c->cap_ans ? c->cap_ans * 2 : 4096;
+			struct ans *na;
+
+			if (ncap > UINT32_MAX)
+				return -1;
+			na = realloc(c->ans, ncap * sizeof(*na));
+			if (!na)
+				return -1;
+			c->ans = na;
+			c->cap_ans = ncap;
+		}
+		an = &c->ans[c->nans++];
+		a->ans_n++;
+		if (ttl < 0)
+			ttl = 0;
+		if (ttl > INT32_MAX)
+			ttl = INT32_MAX;
+		an->id = r->id;
+		an->ts = r->ts;
+		/* window = ttl + grace: at most ~68 years + the clamped grace, no overflow */
+		an->expire = sat_add(r->ts, ttl * NS + c->grace_ns);
+		if (ttl * NS + c->grace_ns > a->max_window)
+			a->max_window = ttl * NS + c->grace_ns;
+		an->name = r->name;
+		an->client = st_intern(&c->ips, client, strlen(client));
+		an->local = strncmp(client, "127.", 4) == 0 || strcmp(client, "::1") == 0 ||
+		            strncmp(client, "::ffff:127.", 11) == 0;
+		an->chain = r->chain;
+		if (!an->client || nm_add(c, ip, r->name, SRC_DNS, r->ts) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /*
- * Only answers for addresses that carried a flow (ctx.srv, from scan_flows): the others
- * cannot name a flow or make one ambiguous, and a capture full of lookups (a crawler, a
- * hostile DNS flood) would otherwise hold every answer in memory (~145 bytes each). They stay
- * in dns_answers for the report. One indexed query per address, addresses in text order and
- * each one's answers by (ts_ns, id): the order the names table and the answer groups keep.
+ * Only answers for addresses that carried a flow: the others cannot name a flow or make one
+ * ambiguous, and a capture full of lookups (a crawler, a hostile DNS flood) would otherwise
+ * hold every answer in memory (~145 bytes each). They stay in dns_answers for the report.
+ * The flow addresses are a subquery (SQLite keeps the set, spilling to a temporary file when
+ * large: a scan of a million addresses costs no memory here). Answers are taken in the order
+ * (answer, ts_ns, id) the names table and the answer groups keep: the order SQLite reads them
+ * in through dns_answers_answer, sorted here only if it did not.
  */
 static enum pd_err load_answers(struct ctx *c)
 {
 	static const char sql[] =
-	        "SELECT id, ts_ns, client_ip, qname, ttl, chain FROM dns_answers"
-	        " WHERE capture_id = ?1 AND answer = ?2 AND rr_type IN ('A', 'AAAA', 'HINT')"
-	        " ORDER BY ts_ns, id";
-	sqlite3_stmt *st;
-	const char **order = NULL;
-	uint32_t i, nsrv = c->srv.n ? c->srv.n - 1 : 0;
-	int rc = SQLITE_DONE, oom = 0;
+	        "SELECT count(pd_attr_ans(?1, id, ts_ns, client_ip, qname, ttl, chain, answer))"
+	        " FROM dns_answers WHERE capture_id = ?2 AND rr_type IN ('A', 'AAAA', 'HINT')"
+	        " AND answer IN (SELECT server_ip FROM flows WHERE id BETWEEN ?3 AND ?4"
+	        " AND +capture_id = ?2)";
+	int64_t args[3] = { c->capture_id, c->flow_lo, c->flow_hi };
+	enum pd_err err;
+	size_t i, j, sorted = 1;
 
-	if (!nsrv)
+	if (c->flow_lo > c->flow_hi)
 		return PD_OK;
-	order = malloc((size_t)nsrv * sizeof(*order));
-	if (!order)
-		return nomem(c);
-	for (i = 0; i < nsrv; i++)
-		order[i] = c->srv.strs[i + 1];
-	qsort(order, nsrv, sizeof(*order), strp_cmp);
-	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		free(order);
-		return db_err(c, "reading DNS answers");
+	c->nraw = 0;
+	err = run_fn_sql(c, sql, args, 3, "reading DNS answers");
+	if (err)
+		return err;
+	for (i = 1; i < c->nraw && sorted; i++)
+		sorted = rawans_cmp(&c->raw[i - 1], &c->raw[i], &c->tmp) <= 0;
+	if (!sorted)
+		qsort_r(c->raw, c->nraw, sizeof(*c->raw), rawans_cmp, &c->tmp);
+	for (i = 0; i < c->nraw; i = j) {
+		for (j = i + 1; j < c->nraw && c->raw[j].answer == c->raw[i].answer; j++)
+			;
+		if (add_answers(c, i, j) < 0)
+			return nomem(c);
 	}
-	sqlite3_bind_int64(st, 1, c->capture_id);
-	for (i = 0; i < nsrv; i++) {
-		const char *answer = order[i];
-		uint32_t cur_ip = 0;
-
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 2, answer, -1, SQLITE_STATIC);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			const char *client = (const char *)sqlite3_column_text(st, 2);
-			const unsigned char *chain = sqlite3_column_text(st, 5);
-			int64_t ttl = sqlite3_column_int64(st, 4), ts = sqlite3_column_int64(st, 1);
-			struct ans *an;
-			struct addr *a;
-			uint32_t ip, name;
-
-			if (!client)
-				continue;
-			name = intern_name(c, sqlite3_column_text(st, 3), 0, &oom);
-			ip = st_intern(&c->ips, answer, strlen(answer));
-			if (oom || !ip || !(a = addr_of(c, ip)))
-				goto oom;
-			if (!name)
-				continue;
-			if (ip != cur_ip) {
-				cur_ip = ip;
-				a->ans_first = (uint32_t)c->nans;
-				a->ans_n = 0;
-			}
-			if (c->nans == c->cap_ans) {
-				size_t ncap = c->cap_ans ? c->cap_ans * 2 : 4096;
-				struct ans *na;
-
-				if (ncap > UINT32_MAX)
-					goto oom;
-				na = realloc(c->ans, ncap * sizeof(*na));
-				if (!na)
-					goto oom;
-				c->ans = na;
-				c->cap_ans = ncap;
-			}
-			an = &c->ans[c->nans++];
-			a->ans_n++;
-			if (ttl < 0)
-				ttl = 0;
-			if (ttl > INT32_MAX)
-				ttl = INT32_MAX;
-			an->id = sqlite3_column_int64(st, 0);
-			an->ts = ts;
-			/* window = ttl + grace: at most ~68 years + the clamped grace, no overflow
-			 */
-			an->expire = sat_add(ts, ttl * NS + c->grace_ns);
-			if (ttl * NS + c->grace_ns > a->max_window)
-				a->max_window = ttl * NS + c->grace_ns;
-			an->name = name;
-			an->client = st_intern(&c->ips, client, strlen(client));
-			an->local = strncmp(client, "127.", 4) == 0 || strcmp(client, "::1") == 0 ||
-			            strncmp(client, "::ffff:127.", 11) == 0;
-			an->chain = 0;
-			if (chain && strchr((const char *)chain, '>'))
-				an->chain = intern_name(c, chain, 0, &oom);
-			if (oom || !an->client || nm_add(c, ip, name, SRC_DNS, ts) < 0)
-				goto oom;
-		}
-		if (rc != SQLITE_DONE)
-			break;
-	}
-	sqlite3_finalize(st);
-	free(order);
-	if (rc != SQLITE_DONE)
-		return db_err(c, "reading DNS answers");
+	free(c->raw);
+	c->raw = NULL;
+	c->nraw = c->cap_raw = 0;
 	return PD_OK;
-oom:
-	sqlite3_finalize(st);
-	free(order);
-	return nomem(c);
 }
 
 static int hexval(char ch)
@@ -715,26 +835,18 @@ int pd_names_ptr_addr(const char *qname, char *out, size_t len)
 
 static enum pd_err load_ptrs(struct ctx *c)
 {
-	/* a scan of the capture's rowid range: no index has rr_type */
-	static const char range_sql[] =
-	        "SELECT min(id), max(id) FROM dns_answers WHERE capture_id = ?1";
+	/* through the partial index dns_answers_ptr (without it, as the order is the same,
+	 * through dns_answers_answer) */
 	static const char sql[] =
-	        "SELECT qname, answer, ts_ns FROM dns_answers WHERE id BETWEEN ?2 AND ?3"
-	        " AND +capture_id = ?1 AND rr_type = 'PTR' AND answer IS NOT NULL"
+	        "SELECT qname, answer, ts_ns FROM dns_answers"
+	        " WHERE capture_id = ?1 AND rr_type = 'PTR' AND answer IS NOT NULL"
 	        " ORDER BY answer, ts_ns, id";
 	sqlite3_stmt *st;
-	int64_t lo, hi;
-	enum pd_err err;
 	int rc, oom = 0;
 
-	err = id_range(c, range_sql, &lo, &hi);
-	if (err || lo > hi)
-		return err;
 	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return db_err(c, "reading PTR answers");
 	sqlite3_bind_int64(st, 1, c->capture_id);
-	sqlite3_bind_int64(st, 2, lo);
-	sqlite3_bind_int64(st, 3, hi);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *qname = (const char *)sqlite3_column_text(st, 0);
 		int64_t ts = sqlite3_column_int64(st, 2);
@@ -848,49 +960,13 @@ static int pend_add(struct ctx *c, uint32_t srv, uint32_t name, uint8_t src, int
 }
 
 /*
- * The flow passes run inside one SQL statement each: SQLite calls these functions per row
- * (no statement step, column fetch or bind per row through the API, which costs several
- * times the work done here). The ctx travels as a bound pointer (sqlite3_bind_pointer), so
- * the functions carry no state of their own and are harmless if left registered.
- */
-#define PD_ATTR_PTR "pd_attr_ctx"
-
-static struct ctx *fn_ctx(sqlite3_context *fc, sqlite3_value *v)
-{
-	struct ctx *c = sqlite3_value_pointer(v, PD_ATTR_PTR);
-
-	if (!c)
-		sqlite3_result_error(fc, "attribution function called outside attribution", -1);
-	return c;
-}
-
-/* Fails the running statement; the reason is in c->fn_err (a PD_ERR_*). */
-static void fn_fail(sqlite3_context *fc, struct ctx *c, enum pd_err e, const char *msg)
-{
-	c->fn_err = e;
-	if (e == PD_ERR_NOMEM)
-		sqlite3_result_error_nomem(fc);
-	else
-		sqlite3_result_error(fc, msg, -1);
-}
-
-/* A failed statement that ran our functions: their reason first, else SQLite's. */
-static enum pd_err fn_err(struct ctx *c, const char *what)
-{
-	if (c->fn_err == PD_ERR_NOMEM)
-		return nomem(c);
-	return db_err(c, what);
-}
-
-/*
  * pd_attr_scan(ctx, id, capture_id, server_ip, sni, ech, http_host, http_connect, app_proto,
- * quic_version, first_ns), pass 1 over the capture's flows in id order: their distinct
- * server addresses (ctx.srv: only these addresses' answers are loaded) and the names seen in
+ * quic_version, first_ns), pass 1 over the capture's flows in id order: the names seen in
  * them (TLS/QUIC SNI, HTTP Host, CONNECT authority) counted per (server, name, source) in
- * order of first sighting (ctx.pend). apply_inflow adds these to the names table after the
- * DNS and PTR evidence, as one sighting at a time in flow order would: records past the first
- * PD_MAX_NAMES_PER_ADDR of a server can never fit under the per-address cap, so only their
- * sightings are counted.
+ * order of first sighting (ctx.pend; ctx.srv holds those servers). apply_inflow adds these to the
+ * names table after the DNS and PTR evidence, as one sighting at a time in flow order would:
+ * records past the first PD_MAX_NAMES_PER_ADDR of a server can never fit under the per-address cap,
+ * so only their sightings are counted.
  */
 static void fn_scan(sqlite3_context *fc, int argc, sqlite3_value **v)
 {
@@ -913,45 +989,18 @@ static void fn_scan(sqlite3_context *fc, int argc, sqlite3_value **v)
 	server = (const char *)sqlite3_value_text(v[3]);
 	if (sqlite3_value_int64(v[2]) != c->capture_id || !server)
 		return;
-	srv = st_intern(&c->srv, server, strlen(server));
-	if (!srv)
-		goto oom;
 	f = inflow_of(c, v + 4, &oom);
 	if (oom)
 		goto oom;
-	if (f.name && pend_add(c, srv, f.name, f.src, sqlite3_value_int64(v[10])) < 0)
+	if (!f.name)
+		return;
+	srv = st_intern(&c->srv, server, strlen(server));
+	if (!srv || pend_add(c, srv, f.name, f.src, sqlite3_value_int64(v[10])) < 0)
 		goto oom;
 	sqlite3_result_int(fc, 1);
 	return;
 oom:
 	fn_fail(fc, c, PD_ERR_NOMEM, NULL);
-}
-
-/* Runs sql (one statement, ?1 = the ctx pointer, then the int64 parameters args[0..nargs))
- * to completion. */
-static enum pd_err run_fn_sql(struct ctx *c, const char *sql, const int64_t *args, int nargs,
-                              const char *what)
-{
-	sqlite3_stmt *st;
-	int rc, i;
-
-	c->fn_err = PD_OK;
-	c->fn_seen = 0;
-	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return db_err(c, what);
-	sqlite3_bind_pointer(st, 1, c, PD_ATTR_PTR, NULL);
-	for (i = 0; i < nargs; i++)
-		sqlite3_bind_int64(st, i + 2, args[i]);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		;
-	if (rc != SQLITE_DONE) {
-		enum pd_err e = fn_err(c, what);
-
-		sqlite3_finalize(st);
-		return e;
-	}
-	sqlite3_finalize(st);
-	return PD_OK;
 }
 
 static enum pd_err scan_flows(struct ctx *c)
@@ -1567,10 +1616,9 @@ static const struct {
 	int nargs;
 	void (*fn)(sqlite3_context *, int, sqlite3_value **);
 } fns[] = {
-	{ "pd_attr_scan", 11, fn_scan },
-	{ "pd_attr_flow", 13, fn_flow },
-	{ "pd_attr_out", 3, fn_out },
-	{ "pd_attr_name", 3, fn_name },
+	{ "pd_attr_scan", 11, fn_scan }, { "pd_attr_flow", 13, fn_flow },
+	{ "pd_attr_out", 3, fn_out },    { "pd_attr_name", 3, fn_name },
+	{ "pd_attr_ans", 8, fn_ans },
 };
 
 /* Registers the per-row functions on the connection (already there is fine: an earlier
@@ -1664,5 +1712,7 @@ enum pd_err pd_names_attribute(sqlite3 *db, int64_t capture_id, const struct pd_
 	free(c.reg);
 	free(c.cands);
 	free(c.q);
+	free(c.raw);
+	st_free(&c.tmp);
 	return err;
 }

@@ -107,6 +107,11 @@ CREATE TABLE IF NOT EXISTS dns_answers (
 );
 CREATE INDEX IF NOT EXISTS dns_answers_answer ON dns_answers(capture_id, answer, ts_ns);
 CREATE INDEX IF NOT EXISTS dns_answers_qname ON dns_answers(capture_id, qname);
+-- Attribution (analyze/names.c) reads a capture's PTR answers through this partial index: it
+-- holds the PTR rows only. Indexes added within schema version 1 reach older databases when
+-- they are opened for writing (store.c).
+CREATE INDEX IF NOT EXISTS dns_answers_ptr ON dns_answers(capture_id, answer, ts_ns)
+	WHERE rr_type = 'PTR';
 
 -- Address -> name evidence, one row per (capture, address, name, source), derived at ingest,
 -- for the addresses that carried flows.

@@ -153,6 +153,40 @@ static enum pd_err check_path(const char *path, bool readonly, char errbuf[PD_ER
 	return PD_OK;
 }
 
+/*
+ * Indexes added to schema.sql within a schema version (speed only, no change to what is
+ * stored): a database made before them gets every `CREATE INDEX IF NOT EXISTS` of schema.sql
+ * when opened for writing. One that exists costs a read of the schema; a failure (read-only
+ * file, locked database) only leaves the database as fast as it was.
+ */
+static void add_missing_indexes(struct pd_store *s)
+{
+	static const char create[] = "CREATE INDEX IF NOT EXISTS";
+	const char *p = pd_schema_sql, *tail, *q;
+	sqlite3_stmt *st;
+
+	while (*p) {
+		if (sqlite3_prepare_v2(s->db, p, -1, &st, &tail) != SQLITE_OK)
+			break;
+		if (!st)
+			break; /* only comments left */
+		q = sqlite3_sql(st);
+		for (;;) { /* the statement's text starts after the previous ';' */
+			while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r')
+				q++;
+			if (q[0] != '-' || q[1] != '-')
+				break;
+			while (*q && *q != '\n')
+				q++;
+		}
+		if (strncmp(q, create, sizeof(create) - 1) == 0)
+			while (sqlite3_step(st) == SQLITE_ROW)
+				;
+		sqlite3_finalize(st);
+		p = tail;
+	}
+}
+
 /* Creates or migrates the schema; refuses a newer one. */
 static enum pd_err apply_schema(struct pd_store *s, char errbuf[PD_ERRBUF_SIZE])
 {
@@ -167,8 +201,11 @@ static enum pd_err apply_schema(struct pd_store *s, char errbuf[PD_ERRBUF_SIZE])
 		               "%s: database schema version %lld is newer than this pcapdomains "
 		               "understands (%d): use a newer pcapdomains",
 		               store_name(s), (long long)version, PD_SCHEMA_VERSION);
-	if (version == PD_SCHEMA_VERSION)
+	if (version == PD_SCHEMA_VERSION) {
+		if (!s->readonly)
+			add_missing_indexes(s);
 		return PD_OK;
+	}
 	if (s->readonly)
 		return pd_errf(errbuf, PD_ERR_DB,
 		               "%s: database schema version %lld needs migrating to %d, which a "
