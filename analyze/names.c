@@ -4,17 +4,18 @@
  * Also fills the names table (address -> name evidence) with registrable domains (psl.c).
  *
  * Works only on database rows (schema.sql): the ingest pipeline has filled flows and
- * dns_answers and calls pd_names_attribute() inside its transaction. One pass in memory:
- *   1. address answers (A, AAAA, HTTPS/SVCB hints) are loaded ordered by (answer, ts_ns)
- *      through the dns_answers_answer index, grouped per address;
- *   2. PTR answers seen in the capture are mapped back to their address (in-addr.arpa,
- *      ip6.arpa nibbles);
- *   3. names seen in flows (TLS/QUIC SNI, HTTP Host, CONNECT authority) are counted per
- *      server address; an address that carried names of several registrable domains is
- *      shared (CDN ambiguity);
- *   4. flows are read in id order in batches and updated; each flow's lookup is a binary
- *      search in its address's answers plus a backward scan bounded by the address's
- *      longest TTL window and by PD_ATTR_MAX_SCAN.
+ * dns_answers and calls pd_names_attribute() inside its transaction. Two passes over the
+ * capture's flows (its rowid range), each one SQL statement calling a function of ours per row
+ * (the per-row API cost of step/column/bind was most of the time):
+ *   1. flows: the names seen in them (TLS/QUIC SNI, HTTP Host, CONNECT authority) per server
+ *      address, and the flow addresses;
+ *   2. address answers (A, AAAA, HTTPS/SVCB hints) of those addresses, by (answer, ts_ns),
+ *      grouped per address; PTR answers seen in the capture, mapped back to their address
+ *      (in-addr.arpa, ip6.arpa nibbles); an address whose names span several registrable
+ *      domains (libpsl, asked once per distinct suffix) is shared (CDN ambiguity);
+ *   3. one UPDATE attributes every flow in id order: a binary search in its address's answers
+ *      plus a backward scan bounded by the address's longest TTL window and PD_ATTR_MAX_SCAN;
+ *   4. one INSERT writes the names table.
  * Memory grows with distinct addresses, names and address answers, not with flows.
  *
  * Evidence, strongest first, and confidence (README "Attribution"):
@@ -50,12 +51,12 @@
 
 #include "names.h"
 
-#define PD_ATTR_MAX_NAME   1024 /* longer strings are not names */
-#define PD_ATTR_MAX_SCAN   1024 /* answers of one address scanned per flow */
-#define PD_ATTR_BATCH      2048 /* flows read per query */
-#define PD_ATTR_CAND_BYTES 4096 /* candidates string */
-#define NS                 1000000000LL
-#define PD_ATTR_MAX_GRACE  (10LL * 366 * 86400 * NS) /* a longer --dns-grace is this */
+#define PD_ATTR_MAX_NAME       1024  /* longer strings are not names */
+#define PD_ATTR_MAX_SCAN       1024  /* answers of one address scanned per flow */
+#define PD_ATTR_CAND_BYTES     4096  /* candidates string */
+#define PD_ATTR_MAX_FLOW_ADDRS 65536 /* flow addresses kept for load_answers (~40 bytes each) */
+#define NS                     1000000000LL
+#define PD_ATTR_MAX_GRACE      (10LL * 366 * 86400 * NS) /* a longer --dns-grace is this */
 
 enum src { SRC_DNS, SRC_SNI, SRC_QUIC, SRC_HTTP, SRC_PTR, SRC__N };
 static const char *const src_names[SRC__N] = { "dns", "sni", "quic-sni", "http-host",
@@ -255,7 +256,9 @@ struct ctx {
 	size_t nans, cap_ans;
 	struct rectab nm; /* the names table */
 	/* pass 1 over the flows (scan_flows) */
-	struct strtab srv;    /* their server addresses */
+	struct strtab srv;    /* servers of flows that carried names */
+	struct strtab fsrv;   /* servers of all flows, up to PD_ATTR_MAX_FLOW_ADDRS */
+	int fsrv_over;        /* ... there were more */
 	struct srvinfo *srvi; /* per srv id */
 	uint32_t nsrvi;
 	struct rectab pend; /* names seen in flows per (srv id, name, source), first seen first */
@@ -270,6 +273,7 @@ struct ctx {
 	struct result *q;  /* fn_flow results waiting for fn_out: [q_head, nq) */
 	uint32_t q_head, nq, capq;
 	uint32_t *reg; /* names id -> registrable id (names table), 0 = not computed */
+	struct pd_psl_memo *psl;
 	uint32_t nreg;
 	uint32_t *cands;
 	uint32_t ncands, cap_cands;
@@ -498,7 +502,10 @@ static uint32_t reg_of(struct ctx *c, uint32_t name)
 	}
 	if (c->reg[name])
 		return c->reg[name];
-	pd_registrable(c->names.strs[name], buf, sizeof(buf));
+	if (!c->psl && !(c->psl = pd_psl_memo_new()))
+		return 0;
+	if (!pd_registrable_memo(c->psl, c->names.strs[name], buf, sizeof(buf)))
+		return 0;
 	r = st_intern(&c->names, buf, strlen(buf));
 	c->reg[name] = r;
 	return r;
@@ -728,30 +735,70 @@ static int add_answers(struct ctx *c, size_t from, size_t to)
 	return 0;
 }
 
+static int strp_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /*
  * Only answers for addresses that carried a flow: the others cannot name a flow or make one
  * ambiguous, and a capture full of lookups (a crawler, a hostile DNS flood) would otherwise
  * hold every answer in memory (~145 bytes each). They stay in dns_answers for the report.
- * The flow addresses are a subquery (SQLite keeps the set, spilling to a temporary file when
- * large: a scan of a million addresses costs no memory here). Answers are taken in the order
+ * The flow addresses come from scan_flows, one indexed query each in text order; past
+ * PD_ATTR_MAX_FLOW_ADDRS of them (a scan), from an SQL subquery instead (SQLite keeps that
+ * set, spilling to a temporary file: no memory here). Answers are taken in the order
  * (answer, ts_ns, id) the names table and the answer groups keep: the order SQLite reads them
  * in through dns_answers_answer, sorted here only if it did not.
  */
 static enum pd_err load_answers(struct ctx *c)
 {
-	static const char sql[] =
+	static const char all_sql[] =
 	        "SELECT count(pd_attr_ans(?1, id, ts_ns, client_ip, qname, ttl, chain, answer))"
 	        " FROM dns_answers WHERE capture_id = ?2 AND rr_type IN ('A', 'AAAA', 'HINT')"
 	        " AND answer IN (SELECT server_ip FROM flows WHERE id BETWEEN ?3 AND ?4"
 	        " AND +capture_id = ?2)";
+	static const char one_sql[] =
+	        "SELECT count(pd_attr_ans(?1, id, ts_ns, client_ip, qname, ttl, chain, answer))"
+	        " FROM dns_answers WHERE capture_id = ?2 AND answer = ?3"
+	        " AND rr_type IN ('A', 'AAAA', 'HINT')";
 	int64_t args[3] = { c->capture_id, c->flow_lo, c->flow_hi };
-	enum pd_err err;
+	enum pd_err err = PD_OK;
 	size_t i, j, sorted = 1;
 
 	if (c->flow_lo > c->flow_hi)
 		return PD_OK;
 	c->nraw = 0;
-	err = run_fn_sql(c, sql, args, 3, "reading DNS answers");
+	if (c->fsrv_over) {
+		err = run_fn_sql(c, all_sql, args, 3, "reading DNS answers");
+	} else if (c->fsrv.n > 1) {
+		uint32_t n = c->fsrv.n - 1;
+		const char **order = malloc((size_t)n * sizeof(*order));
+		sqlite3_stmt *st;
+		int rc = SQLITE_DONE;
+
+		if (!order)
+			return nomem(c);
+		for (i = 0; i < n; i++)
+			order[i] = c->fsrv.strs[i + 1];
+		qsort(order, n, sizeof(*order), strp_cmp);
+		if (sqlite3_prepare_v2(c->db, one_sql, -1, &st, NULL) != SQLITE_OK) {
+			free(order);
+			return db_err(c, "reading DNS answers");
+		}
+		sqlite3_bind_pointer(st, 1, c, PD_ATTR_PTR, NULL);
+		sqlite3_bind_int64(st, 2, c->capture_id);
+		c->fn_err = PD_OK;
+		for (i = 0; i < n && rc == SQLITE_DONE; i++) {
+			sqlite3_reset(st);
+			sqlite3_bind_text(st, 3, order[i], -1, SQLITE_STATIC);
+			while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+				;
+		}
+		if (rc != SQLITE_DONE)
+			err = fn_err(c, "reading DNS answers");
+		sqlite3_finalize(st);
+		free(order);
+	}
 	if (err)
 		return err;
 	for (i = 1; i < c->nraw && sorted; i++)
@@ -989,6 +1036,12 @@ static void fn_scan(sqlite3_context *fc, int argc, sqlite3_value **v)
 	server = (const char *)sqlite3_value_text(v[3]);
 	if (sqlite3_value_int64(v[2]) != c->capture_id || !server)
 		return;
+	if (!c->fsrv_over && c->fsrv.n < PD_ATTR_MAX_FLOW_ADDRS) {
+		if (!st_intern(&c->fsrv, server, strlen(server)))
+			goto oom;
+	} else if (!c->fsrv_over && !st_find(&c->fsrv, server, strlen(server))) {
+		c->fsrv_over = 1; /* load_answers asks SQL for the addresses instead */
+	}
 	f = inflow_of(c, v + 4, &oom);
 	if (oom)
 		goto oom;
@@ -1708,8 +1761,10 @@ enum pd_err pd_names_attribute(sqlite3 *db, int64_t capture_id, const struct pd_
 	rt_free(&c.nm);
 	rt_free(&c.pend);
 	st_free(&c.srv);
+	st_free(&c.fsrv);
 	free(c.srvi);
 	free(c.reg);
+	pd_psl_memo_free(c.psl);
 	free(c.cands);
 	free(c.q);
 	free(c.raw);

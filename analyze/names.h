@@ -42,6 +42,13 @@ int pd_names_ptr_addr(const char *qname, char *out, size_t len);
  */
 char *pd_registrable(const char *name, char *out, size_t len);
 
+/* pd_registrable() for many names: the Public Suffix List is asked once per distinct suffix
+ * (libpsl walks every suffix of a name). Same result; NULL when out of memory. */
+struct pd_psl_memo;
+struct pd_psl_memo *pd_psl_memo_new(void);
+void pd_psl_memo_free(struct pd_psl_memo *m);
+char *pd_registrable_memo(struct pd_psl_memo *m, const char *name, char *out, size_t len);
+
 /* CDN operator for a CNAME target or final name ("Amazon CloudFront", "Akamai", ...) or NULL;
  * name may be a '>'-joined CNAME chain (the last element naming a CDN wins). */
 const char *pd_cdn_from_name(const char *name);

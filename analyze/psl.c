@@ -156,3 +156,150 @@ char *pd_registrable(const char *name, char *out, size_t len)
 	}
 	return out;
 }
+
+/*
+ * The memo: whether a suffix is public, asked of libpsl once per distinct suffix. libpsl's
+ * psl_registrable_domain() walks a name's suffixes from the left, asking
+ * _psl_is_public_suffix(type 0) of each until one is public (0.21; psl_is_public_suffix2 with
+ * type 0 is that question), and returns the suffix one label longer. Names of a capture share
+ * most suffixes ("x.cdn.example.com", "y.cdn.example.com"), so all but the first question per
+ * name are answered here. tests/test_names.c compares the results with pd_registrable().
+ */
+struct pd_psl_memo {
+	struct memo_ent *ents; /* open addressing, a power of two */
+	uint32_t mask, n;
+	char **blocks; /* suffix strings */
+	size_t nblocks, left;
+	char *cur;
+};
+
+struct memo_ent {
+	const char *s; /* NULL = empty */
+	uint32_t hash, len;
+	bool ps;
+};
+
+struct pd_psl_memo *pd_psl_memo_new(void)
+{
+	return calloc(1, sizeof(struct pd_psl_memo));
+}
+
+void pd_psl_memo_free(struct pd_psl_memo *m)
+{
+	size_t i;
+
+	if (!m)
+		return;
+	for (i = 0; i < m->nblocks; i++)
+		free(m->blocks[i]);
+	free(m->blocks);
+	free(m->ents);
+	free(m);
+}
+
+static char *memo_copy(struct pd_psl_memo *m, const char *s, size_t n)
+{
+	size_t bs = n + 1 > 16384 ? n + 1 : 16384;
+	char *p, **nb;
+
+	if (n + 1 > m->left) {
+		p = malloc(bs);
+		nb = realloc(m->blocks, (m->nblocks + 1) * sizeof(*nb));
+		if (!p || !nb) {
+			free(p);
+			if (nb)
+				m->blocks = nb;
+			return NULL;
+		}
+		m->blocks = nb;
+		m->blocks[m->nblocks++] = p;
+		m->cur = p;
+		m->left = bs;
+	}
+	p = m->cur;
+	memcpy(p, s, n);
+	p[n] = 0;
+	m->cur += n + 1;
+	m->left -= n + 1;
+	return p;
+}
+
+static int memo_grow(struct pd_psl_memo *m)
+{
+	uint32_t nmask = m->mask ? m->mask * 2 + 1 : 1023, i, j;
+	struct memo_ent *ne = calloc((size_t)nmask + 1, sizeof(*ne));
+
+	if (!ne)
+		return -1;
+	for (i = 0; m->ents && i <= m->mask; i++) {
+		if (!m->ents[i].s)
+			continue;
+		for (j = m->ents[i].hash & nmask; ne[j].s; j = (j + 1) & nmask)
+			;
+		ne[j] = m->ents[i];
+	}
+	free(m->ents);
+	m->ents = ne;
+	m->mask = nmask;
+	return 0;
+}
+
+/* Whether suffix s is public (1, 0), -1 when out of memory. */
+static int memo_ps(struct pd_psl_memo *m, const char *s)
+{
+	uint32_t h = 2166136261u, j;
+	size_t n = strlen(s), i;
+	struct memo_ent *e;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 16777619u;
+	if ((uint64_t)(m->n + 1) * 2 > (uint64_t)m->mask + 1 && memo_grow(m) < 0)
+		return -1;
+	for (j = h & m->mask; (e = &m->ents[j])->s; j = (j + 1) & m->mask)
+		if (e->hash == h && e->len == n && !memcmp(e->s, s, n))
+			return e->ps;
+	e->s = memo_copy(m, s, n);
+	if (!e->s)
+		return -1;
+	e->hash = h;
+	e->len = (uint32_t)n;
+	e->ps = psl_is_public_suffix2(psl_ctx, s, 0) != 0;
+	m->n++;
+	return e->ps;
+}
+
+char *pd_registrable_memo(struct pd_psl_memo *m, const char *name, char *out, size_t len)
+{
+	const char *d, *p, *regdom = NULL;
+	size_t n, i;
+	int ps;
+
+	if (!len)
+		return out;
+	n = strlen(name);
+	if (n >= len)
+		n = len - 1;
+	for (i = 0; i < n; i++) {
+		char c = name[i];
+
+		out[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+	}
+	out[n] = 0;
+	if (n > 1 && out[n - 1] == '.')
+		out[n - 1] = 0;
+	pthread_once(&psl_once, psl_init);
+	if (!psl_ctx || !is_ldh_name(out) || is_addr_literal(out))
+		return pd_registrable(name, out, len);
+	for (d = out;;) {
+		ps = memo_ps(m, d);
+		if (ps < 0)
+			return NULL;
+		if (ps || !(p = strchr(d, '.')))
+			break;
+		regdom = d;
+		d = p + 1;
+	}
+	if (regdom && regdom > out)
+		memmove(out, regdom, strlen(regdom) + 1);
+	return out;
+}

@@ -491,6 +491,118 @@ START_TEST(registrable)
 }
 END_TEST
 
+/* pd_registrable_memo (one libpsl question per distinct suffix) against pd_registrable, on
+ * names built from every rule of the system's Public Suffix List (wildcards and exceptions
+ * included) when the file is there, and on fixed cases. */
+static void memo_check(struct pd_psl_memo *m, const char *name)
+{
+	char want[1100], got[1100];
+
+	pd_registrable(name, want, sizeof(want));
+	ck_assert_ptr_nonnull(pd_registrable_memo(m, name, got, sizeof(got)));
+	ck_assert_msg(strcmp(want, got) == 0, "%s: memo %s, libpsl %s", name, got, want);
+}
+
+START_TEST(registrable_memo)
+{
+	static const char *const fixed[] = {
+		"www.bbc.co.uk",
+		"WWW.Example.COM.",
+		"a.b.c.example.org",
+		"example.com",
+		"co.uk",
+		"uk",
+		"localhost",
+		"foo.github.io",
+		"github.io",
+		"d111.cloudfront.net",
+		"192.0.2.1",
+		"2001:db8::1",
+		"x.y.example.co.jp",
+		"www.ck",
+		"a.www.ck",
+		"b.a.ck",
+		"ck",
+		"a.b.c.kawasaki.jp",
+		"city.kawasaki.jp",
+		"x.city.kawasaki.jp",
+		"'=HYPERLINK(\"x\")",
+		"a..b.com",
+		".a.com",
+		"a.com.",
+		"x_y.example.com",
+		"-.-",
+		"svc0.bench0.example",
+		"svc1.bench0.example",
+		"bench0.example",
+		"example",
+		"",
+	};
+	struct pd_psl_memo *m = pd_psl_memo_new();
+	char line[512], name[600];
+	FILE *f;
+	size_t i;
+	int rules = 0;
+
+	ck_assert_ptr_nonnull(m);
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		memo_check(m, fixed[i]);
+	f = fopen("/usr/share/publicsuffix/public_suffix_list.dat", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *r = line, *e = line + strcspn(line, " \t\r\n");
+
+		*e = 0;
+		if (!*r || (r[0] == '/' && r[1] == '/'))
+			continue;
+		if (*r == '!')
+			r++;
+		if (r[0] == '*' && r[1] == '.')
+			r += 2;
+		memo_check(m, r);
+		snprintf(name, sizeof(name), "a.%s", r);
+		memo_check(m, name);
+		snprintf(name, sizeof(name), "b.a.%s", r);
+		memo_check(m, name);
+		snprintf(name, sizeof(name), "c.b.a.%s", r);
+		memo_check(m, name);
+		rules++;
+	}
+	if (f)
+		fclose(f);
+	/* repeated: answered from the memo this time */
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		memo_check(m, fixed[i]);
+	pd_psl_memo_free(m);
+	if (!rules)
+		fprintf(stderr, "registrable_memo: no Public Suffix List file, fixed cases only\n");
+}
+END_TEST
+
+/* More flow addresses than load_answers keeps (PD_ATTR_MAX_FLOW_ADDRS, 65536): their answers
+ * come through the SQL subquery instead, with the same results. */
+START_TEST(many_flow_addresses)
+{
+	char ip[64];
+	int i;
+
+	exec("BEGIN");
+	for (i = 0; i < 66000; i++) {
+		snprintf(ip, sizeof(ip), "10.%d.%d.%d", 100 + i / 65536, (i / 256) % 256, i % 256);
+		if (i % 1000 == 7)
+			answer(T0, "10.5.0.2", "far.example", ip, 300);
+		flow("10.5.0.2", ip, T0 + S);
+	}
+	exec("COMMIT");
+	attribute();
+	ck_assert_int_eq(query_int("SELECT count(*) FROM flows WHERE evidence = 'dns' AND"
+	                           " name = 'far.example'"),
+	                 66);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM flows WHERE evidence = 'none'"),
+	                 66000 - 66);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM names WHERE name = 'far.example'"), 66);
+}
+END_TEST
+
 START_TEST(cdn_table)
 {
 	const char *suffix, *cdn;
@@ -690,6 +802,8 @@ int main(void)
 	tcase_add_test(v, cdn_table);
 	tcase_add_test(v, ptr_names);
 	tcase_add_test(v, many_flows);
+	tcase_add_test(v, registrable_memo);
+	tcase_add_test(v, many_flow_addresses);
 	tcase_add_test(t, truncated);
 	tcase_add_test(h, hostile);
 	suite_add_tcase(s, v);
