@@ -185,7 +185,6 @@ enum pd_err pd_ingest_batch(struct pd_store *s, char *const *paths, size_t n, un
 	b.n = n;
 	b.opts = o;
 	b.opts.no_attribute = true;
-	b.opts.several_parsers = true;
 	b.opts.progress = NULL;
 	b.ahead = 2 * (size_t)jobs;
 	b.slots = calloc(n, sizeof(*b.slots));

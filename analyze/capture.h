@@ -102,16 +102,6 @@ const struct pd_capinfo *pd_reader_info(const struct pd_reader *r);
 /* Bytes of the file consumed so far (progress bars). */
 uint64_t pd_reader_tell(const struct pd_reader *r);
 
-/*
- * From now on, calls fn(arg, offset, bytes, n) with each run of file bytes the reader reads
- * from the file itself, in file order, on the thread calling pd_reader_next(), before the
- * bytes are parsed. For a second consumer of the same bytes (the content hash) that then need
- * not read the file again. Runs may leave gaps (bytes read before the tap was set, bytes libpcap
- * reads on the filtered path): the consumer reads those itself. fn NULL removes the tap.
- */
-typedef void (*pd_reader_tap_fn)(void *arg, uint64_t offset, const uint8_t *p, size_t n);
-void pd_reader_set_tap(struct pd_reader *r, pd_reader_tap_fn fn, void *arg);
-
 void pd_reader_free(struct pd_reader *r);
 
 /* "ether", "linux-sll2", ... for a LINKTYPE_* (a static string; "linktype-N" for others). */

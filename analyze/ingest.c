@@ -2,9 +2,9 @@
  * ingest.c - one capture file into the database (SPEC 2.1, 2.2, 2.5, 3):
  *   reader -> pd_decode -> flow table -> evidence (DNS, TLS, QUIC, HTTP) -> rows -> SQLite,
  * then attribution (names.c), all inside one BEGIN IMMEDIATE ... COMMIT: a capture is in or
- * out. The file's SHA-256 is computed on a second thread reading the file through its own
- * descriptor while this thread parses; a hash already in captures rolls the work back and the
- * capture is reported as `already` (re-ingesting the same bytes is a no-op).
+ * out. The file's SHA-256 is computed on a second thread (filehash.c) while this thread parses
+ * and attributes; a hash already in captures rolls the work back and the capture is reported
+ * as `already` (re-ingesting the same bytes is a no-op).
  *
  * Evidence per flow (struct pd_flow_ev, allocated only for flows that need it):
  *  - DNS over UDP (53, 5353 mDNS, 5355 LLMNR): every response is parsed; a response's
@@ -26,7 +26,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,12 +33,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "capture.h"
 #include "decode.h"
 #include "dns.h"
 #include "encdns.h"
+#include "filehash.h"
 #include "flow.h"
 #include "http.h"
 #include "ingest.h"
@@ -879,220 +877,6 @@ static void flow_emit(void *arg, struct pd_flow *f)
 	}
 }
 
-/* ---- the content hash thread ------------------------------------------------------------ */
-
-/*
- * The parser's reader hands over, through its tap, every run of bytes it reads (copied into a
- * ring of HASH_SLOTS slots), so the hasher does not read the file a second time: that read cost
- * the hasher ~20% of its time, and the hasher is the longer of the two threads on a bulk
- * capture (perf, 540 MB). A copy from the cache-hot run is cheaper than a second read(2).
- * Whatever the tap did not deliver (gaps, and everything after the parser stopped, early on a
- * cut file) the hasher reads from its own descriptor, so the hash always covers the whole file.
- */
-#define HASH_SLOTS     8
-#define HASH_SLOT_SIZE (256u << 10)
-#define HASH_READ_SIZE (1u << 20)
-
-struct hasher {
-	pthread_t thread;
-	int fd;
-	unsigned char md[32];
-	char hex[65];
-	int err;  /* errno of a failed read, or -1 for a libcrypto failure */
-	int stop; /* set (atomically, and under mu) to abandon the hash after a failure */
-	/* the ring filled by hash_tap(); all below under mu */
-	bool sync; /* mu and the conditions are initialized */
-	pthread_mutex_t mu;
-	pthread_cond_t more, room;
-	uint8_t *slot[HASH_SLOTS];
-	size_t slot_n[HASH_SLOTS];
-	uint64_t slot_off[HASH_SLOTS];
-	unsigned head, count; /* oldest full slot, full slots */
-	bool tap_end;         /* no more runs will come: the hasher reads the rest itself */
-	bool dead;            /* the hasher has stopped: runs are dropped */
-	bool may_lag; /* a full ring skips runs (the hasher reads them) instead of waiting */
-};
-
-/* Hashes the file from *done up to until (or its end) with our own reads. */
-static bool hash_read(struct hasher *h, EVP_MD_CTX *ctx, unsigned char *buf, uint64_t *done,
-                      uint64_t until)
-{
-	ssize_t n;
-	size_t want;
-
-	while (*done < until) {
-		if (__atomic_load_n(&h->stop, __ATOMIC_RELAXED)) {
-			h->err = ECANCELED;
-			return false;
-		}
-		want = until - *done < HASH_READ_SIZE ? (size_t)(until - *done) : HASH_READ_SIZE;
-		n = pread(h->fd, buf, want, (off_t)*done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			h->err = errno;
-			return false;
-		}
-		if (n == 0)
-			break;
-		if (!EVP_DigestUpdate(ctx, buf, (size_t)n)) {
-			h->err = -1;
-			return false;
-		}
-		*done += (uint64_t)n;
-	}
-	return true;
-}
-
-static void *hash_main(void *arg)
-{
-	struct hasher *h = arg;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned char *buf = malloc(HASH_READ_SIZE);
-	unsigned mdlen = 0, i, k;
-	uint64_t done = 0, off;
-	size_t n, skip;
-
-	if (!ctx || !buf || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
-		h->err = -1;
-		goto out;
-	}
-	for (;;) {
-		pthread_mutex_lock(&h->mu);
-		while (!h->count && !h->tap_end && !h->stop)
-			pthread_cond_wait(&h->more, &h->mu);
-		if (h->stop || !h->count) {
-			pthread_mutex_unlock(&h->mu);
-			break;
-		}
-		k = h->head % HASH_SLOTS;
-		off = h->slot_off[k];
-		n = h->slot_n[k];
-		pthread_mutex_unlock(&h->mu);
-		/* a gap before this run: read it ourselves; a run we already have: skip it */
-		if (off > done && !hash_read(h, ctx, buf, &done, off))
-			goto out;
-		skip = off < done ? (done - off < n ? (size_t)(done - off) : n) : 0;
-		if (off <= done && n > skip) {
-			if (!EVP_DigestUpdate(ctx, h->slot[k] + skip, n - skip)) {
-				h->err = -1;
-				goto out;
-			}
-			done += n - skip;
-		}
-		pthread_mutex_lock(&h->mu);
-		h->head++;
-		h->count--;
-		pthread_cond_signal(&h->room);
-		pthread_mutex_unlock(&h->mu);
-	}
-	/* everything the tap did not bring, to the end of the file */
-	if (!hash_read(h, ctx, buf, &done, UINT64_MAX))
-		goto out;
-	if (!EVP_DigestFinal_ex(ctx, h->md, &mdlen) || mdlen != 32) {
-		h->err = -1;
-		goto out;
-	}
-	for (i = 0; i < 32; i++)
-		snprintf(h->hex + 2 * i, 3, "%02x", h->md[i]);
-out:
-	pthread_mutex_lock(&h->mu);
-	h->dead = true;
-	pthread_cond_broadcast(&h->room);
-	pthread_mutex_unlock(&h->mu);
-	EVP_MD_CTX_free(ctx);
-	free(buf);
-	return NULL;
-}
-
-/* The reader's tap (parser thread): copies a run of file bytes into the ring. */
-static void hash_tap(void *arg, uint64_t off, const uint8_t *p, size_t n)
-{
-	struct hasher *h = arg;
-	unsigned k;
-	size_t m;
-
-	while (n) {
-		m = n < HASH_SLOT_SIZE ? n : HASH_SLOT_SIZE;
-		pthread_mutex_lock(&h->mu);
-		/* A full ring. With one parser (report, ingest -j 1) the second core is the
-		 * hasher's alone: leave the run for it to read itself, so the parser runs ahead
-		 * and its attribution overlaps the hash. With several parsers (ingest -j N) every
-		 * core is busy and that read is pure cost (bench -j 2: 1.32x -> 0.97x): wait. */
-		if (h->count == HASH_SLOTS && h->may_lag) {
-			pthread_mutex_unlock(&h->mu);
-			p += m;
-			off += m;
-			n -= m;
-			continue;
-		}
-		while (h->count == HASH_SLOTS && !h->dead)
-			pthread_cond_wait(&h->room, &h->mu);
-		if (h->dead) {
-			pthread_mutex_unlock(&h->mu);
-			return;
-		}
-		k = (h->head + h->count) % HASH_SLOTS; /* not the hasher's until counted */
-		pthread_mutex_unlock(&h->mu);
-		memcpy(h->slot[k], p, m);
-		h->slot_off[k] = off;
-		h->slot_n[k] = m;
-		pthread_mutex_lock(&h->mu);
-		h->count++;
-		pthread_cond_signal(&h->more);
-		pthread_mutex_unlock(&h->mu);
-		p += m;
-		off += m;
-		n -= m;
-	}
-}
-
-/* No more runs (tap_end) or abandon the hash (stop); wakes the hasher either way. */
-static void hash_signal(struct hasher *h, bool stop)
-{
-	pthread_mutex_lock(&h->mu);
-	if (stop)
-		__atomic_store_n(&h->stop, 1, __ATOMIC_RELAXED);
-	h->tap_end = true;
-	pthread_cond_broadcast(&h->more);
-	pthread_mutex_unlock(&h->mu);
-}
-
-static bool hash_sync_init(struct hasher *h)
-{
-	unsigned i;
-
-	for (i = 0; i < HASH_SLOTS; i++)
-		if (!(h->slot[i] = malloc(HASH_SLOT_SIZE)))
-			return false;
-	if (pthread_mutex_init(&h->mu, NULL) != 0)
-		return false;
-	if (pthread_cond_init(&h->more, NULL) != 0) {
-		pthread_mutex_destroy(&h->mu);
-		return false;
-	}
-	if (pthread_cond_init(&h->room, NULL) != 0) {
-		pthread_cond_destroy(&h->more);
-		pthread_mutex_destroy(&h->mu);
-		return false;
-	}
-	h->sync = true;
-	return true;
-}
-
-static void hash_sync_clear(struct hasher *h)
-{
-	unsigned i;
-
-	if (h->sync) {
-		pthread_cond_destroy(&h->room);
-		pthread_cond_destroy(&h->more);
-		pthread_mutex_destroy(&h->mu);
-	}
-	for (i = 0; i < HASH_SLOTS; i++)
-		free(h->slot[i]);
-}
-
 /* ---- the capture row ------------------------------------------------------------------ */
 
 static int64_t query_id(sqlite3 *db, const char *sql, const char *arg, int64_t other)
@@ -1358,7 +1142,7 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
                            struct pd_ingest_result *res, char errbuf[PD_ERRBUF_SIZE])
 {
 	struct ictx x;
-	struct hasher h;
+	struct pd_filehash *fh = NULL;
 	struct capinfo_row c;
 	struct pd_reader *rd = NULL;
 	struct pd_decoder *dec = NULL;
@@ -1367,17 +1151,15 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 	struct stat sb;
 	sqlite3 *db = pd_store_db(s);
 	const char *dbname = db ? sqlite3_db_filename(db, "main") : NULL;
-	char pending[96], rerr[PD_ERRBUF_SIZE] = "";
-	bool hashing = false, in_tx = false;
+	char pending[96], hex[65], rerr[PD_ERRBUF_SIZE] = "";
+	bool in_tx = false;
+	int fd = -1;
 	enum pd_err e = PD_OK, re;
 	int64_t id, existing;
 
 	memset(res, 0, sizeof(*res));
 	memset(&x, 0, sizeof(x));
 	memset(&c, 0, sizeof(c));
-	memset(&h, 0, sizeof(h));
-	h.fd = -1;
-	h.may_lag = !opts->several_parsers;
 	if (!dbname || !*dbname)
 		dbname = ":memory:";
 	x.path = path;
@@ -1386,8 +1168,8 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 	rd = pd_reader_open(path, opts ? opts->bpf : NULL, &e, errbuf);
 	if (!rd)
 		return e ? e : PD_ERR_IO;
-	h.fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (h.fd < 0 || fstat(h.fd, &sb) != 0) {
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &sb) != 0) {
 		e = pd_errf(errbuf, PD_ERR_IO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
@@ -1397,17 +1179,8 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 		goto out;
 	}
 	c.size = (uint64_t)sb.st_size;
-	posix_fadvise(h.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	if (!hash_sync_init(&h)) {
-		e = pd_errf(errbuf, PD_ERR_NOMEM, "%s: out of memory", path);
+	if ((e = pd_filehash_start(&fh, fd, path, errbuf)) != PD_OK)
 		goto out;
-	}
-	if (pthread_create(&h.thread, NULL, hash_main, &h) != 0) {
-		e = pd_errf(errbuf, PD_ERR_NOMEM, "%s: cannot start the hashing thread", path);
-		goto out;
-	}
-	hashing = true;
-	pd_reader_set_tap(rd, hash_tap, &h);
 
 	x.dns = malloc(sizeof(*x.dns));
 	x.findings = calloc(PD_MAX_FINDINGS, sizeof(*x.findings));
@@ -1470,9 +1243,6 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 		if (x.sink.err)
 			break;
 	}
-	/* The parser is done with the file: the hasher reads whatever is left itself. */
-	pd_reader_set_tap(rd, NULL, NULL);
-	hash_signal(&h, false);
 	if (re != PD_OK && re != PD_ERR_NOTFOUND && !x.sink.err) {
 		if (re == PD_ERR_IO) {
 			e = pd_errf(errbuf, PD_ERR_IO, "%s", rerr[0] ? rerr : path);
@@ -1511,19 +1281,15 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 	}
 
 	/* The hash decides whether this capture is new. */
-	pthread_join(h.thread, NULL);
-	hashing = false;
-	if (h.err) {
-		e = pd_errf(errbuf, PD_ERR_IO, "%s: hashing: %s", path,
-		            h.err > 0 ? strerror(h.err) : "libcrypto failure");
+	e = pd_filehash_finish(fh, hex, &c.size, errbuf);
+	fh = NULL;
+	if (e != PD_OK)
 		goto out;
-	}
 	if (x.sink.err) {
 		e = pd_errf(errbuf, x.sink.err, "%s", x.sink.errbuf);
 		goto out;
 	}
-	existing =
-	        query_id(db, "SELECT id FROM captures WHERE sha256 = ?1 AND id != ?2", h.hex, id);
+	existing = query_id(db, "SELECT id FROM captures WHERE sha256 = ?1 AND id != ?2", hex, id);
 	if (existing < 0) {
 		e = pd_errf(errbuf, PD_ERR_DB, "%s: %s while looking up the content hash", dbname,
 		            sqlite3_errmsg(db));
@@ -1547,7 +1313,7 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 		for (i = 0; ci && i < ci->n_ifaces && i < PD_MAX_IFACES; i++)
 			add_linktype(&c, ci->ifaces[i].linktype);
 	}
-	write_capture(&x, pd_reader_info(rd), &c, h.hex);
+	write_capture(&x, pd_reader_info(rd), &c, hex);
 	write_counters(&x, dec, c.packets);
 	write_findings(&x);
 	sink_close(&x.sink);
@@ -1573,13 +1339,9 @@ out:
 	sink_close(&x.sink);
 	if (in_tx)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	if (hashing) {
-		hash_signal(&h, true);
-		pthread_join(h.thread, NULL);
-	}
-	hash_sync_clear(&h);
-	if (h.fd >= 0)
-		close(h.fd);
+	pd_filehash_cancel(fh);
+	if (fd >= 0)
+		close(fd);
 	pd_decoder_free(dec);
 	pd_reader_free(rd);
 	free(x.dns);

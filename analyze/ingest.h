@@ -23,7 +23,6 @@ struct pd_ingest_opts {
 	struct pd_attr_opts attr; /* attribution options */
 	bool quiet;
 	bool no_attribute;    /* skip attribution (batch staging: it runs at merge) */
-	bool several_parsers; /* other captures are parsed at the same time (ingest -j N) */
 	/* Progress callback (bytes read so far, file size); may be NULL. */
 	void (*progress)(void *arg, uint64_t done, uint64_t total);
 	void *progress_arg;

@@ -136,12 +136,6 @@ uint64_t pd_reader_tell(const struct pd_reader *r)
 	return r->kind == PD_READER_PCAP ? r->off : r->buf_off + r->pos;
 }
 
-void pd_reader_set_tap(struct pd_reader *r, pd_reader_tap_fn fn, void *arg)
-{
-	r->tap = fn;
-	r->tap_arg = fn ? arg : NULL;
-}
-
 void pd_reader_free(struct pd_reader *r)
 {
 	if (!r)
@@ -196,8 +190,6 @@ enum pd_err pd_reader_fill(struct pd_reader *r, size_t n, size_t *have, char err
 			r->eof = true;
 			break;
 		}
-		if (r->tap)
-			r->tap(r->tap_arg, r->buf_off + r->len, r->buf + r->len, (size_t)got);
 		r->len += (size_t)got;
 	}
 	*have = r->len - r->pos;

@@ -29,8 +29,6 @@ struct pd_reader {
 	char *path;           /* as given to pd_reader_open (owned) */
 	char *bpf;            /* filter expression (owned) or NULL */
 	bool done;            /* an error or the end was reached */
-	pd_reader_tap_fn tap; /* pd_reader_set_tap */
-	void *tap_arg;
 	struct pd_capinfo info;
 
 	/* classic pcap */

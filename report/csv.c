@@ -22,9 +22,20 @@ static void cell(FILE *f, const char *s)
 	fputc(',', f);
 }
 
+/* v and a comma, without printf (two thirds of the cells are numbers) */
 static void num(FILE *f, int64_t v)
 {
-	fprintf(f, "%" PRId64 ",", v);
+	char b[24], *p = b + sizeof(b);
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	*--p = ',';
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	fwrite(p, 1, (size_t)(b + sizeof(b) - p), f);
 }
 
 /* capture ids "1,2" as "1|2" (they are ours: digits and commas) */

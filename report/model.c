@@ -2,12 +2,13 @@
  * model.c - database (analyze/schema.sql) -> one in-memory report model (model.h), plus the
  * format dispatch of report.h.
  *
- * How it works: the selected capture ids go into a temporary table; flows are aggregated in
- * SQL (GROUP BY name, server address, port, protocol) so a million flows cost one scan, and
- * only the aggregated rows come into C. Per distinct address (rows sorted by address) GeoIP is
- * looked up once (geo_cache first), PTR results come from ptr_cache (after an optional
- * pd_rdns_resolve), policy status from pd_policy_allows. Rows are then grouped by registrable
- * domain (pd_registrable) into destinations. SPEC 2.3 (evidence order), 2.4, 2.6.
+ * How it works: the selected capture ids go into a temporary table; flows are aggregated per
+ * (name, server address, port, protocol) in one scan into a hash table (load_rows), strings
+ * interned. Registrable domains and CDNs are computed once per distinct name. Per distinct address
+ * (rows sorted by address) GeoIP is looked up once (geo_cache first), PTR results come from
+ * ptr_cache (after an optional pd_rdns_resolve), policy status from pd_policy_allows. Rows are then
+ * grouped by registrable domain (pd_registrable) into destinations. SPEC 2.3 (evidence
+ * order), 2.4, 2.6.
  *
  * Assumes: the database has the current schema; every string in it is untrusted (it came from
  * a packet or a file) and is stored as is: escaping happens in the writers only.
@@ -49,6 +50,16 @@ static void *arena_alloc(struct pd_model *m, size_t n)
 	}
 	a->used += n;
 	return a->data + a->used - n;
+}
+
+static void arena_free(struct pd_arena *a)
+{
+	struct pd_arena *n;
+
+	for (; a; a = n) {
+		n = a->next;
+		free(a);
+	}
 }
 
 /* Copies s (NULL stays NULL); an allocation failure also yields NULL, checked by callers
@@ -261,18 +272,117 @@ static void sb_free(struct sb *s)
 	free(s->slot);
 }
 
+/* ---- a string-keyed hash map (keys are not copied: they must outlive the map) ---- */
+
+struct smap_ent {
+	const char *key; /* NULL: empty slot */
+	uint32_t hash;
+	void *val;
+};
+
+struct smap {
+	struct smap_ent *e;
+	size_t n, cap; /* cap: 0 or a power of two */
+};
+
+/* The value slot of key, inserted (value NULL) when insert and missing; NULL when missing (or
+ * out of memory: *oom is set). */
+static void **smap_get(struct smap *m, const char *key, bool insert, bool *oom)
+{
+	uint32_t h = sb_hash(key, strlen(key));
+	struct smap_ent *e, *ne;
+	size_t i, j, nc;
+
+	if (insert && 2 * (m->n + 1) > m->cap) {
+		nc = m->cap ? 2 * m->cap : 64;
+		ne = calloc(nc, sizeof(*ne));
+		if (!ne) {
+			*oom = true;
+			return NULL;
+		}
+		for (i = 0; i < m->cap; i++) {
+			if (!m->e[i].key)
+				continue;
+			for (j = m->e[i].hash & (nc - 1); ne[j].key; j = (j + 1) & (nc - 1))
+				;
+			ne[j] = m->e[i];
+		}
+		free(m->e);
+		m->e = ne;
+		m->cap = nc;
+	}
+	if (!m->cap)
+		return NULL;
+	for (i = h & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		e = &m->e[i];
+		if (!e->key)
+			break;
+		if (e->hash == h && !strcmp(e->key, key))
+			return &e->val;
+	}
+	if (!insert)
+		return NULL;
+	e->key = key;
+	e->hash = h;
+	e->val = NULL;
+	m->n++;
+	return &e->val;
+}
+
+static void smap_free(struct smap *m)
+{
+	free(m->e);
+	memset(m, 0, sizeof(*m));
+}
+
 /* ---- time and byte formatting ---- */
+
+/* Writes v as exactly n decimal digits (zero-padded) at p. */
+static void put_digits(char *p, unsigned v, int n)
+{
+	while (n--) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
 
 const char *pd_rm_time(int64_t ns, char buf[32])
 {
 	struct tm tm;
 	time_t t;
-	int64_t ms;
+	int64_t ms, days, secs, z, era, doe, yoe, doy, mp, y;
 	char tmp[96];
 
 	buf[0] = 0;
 	if (ns == PD_NS_NONE)
 		return buf;
+	/* Times from 1970 (any ns >= 0: up to 2262) by hand, days to civil date (proleptic
+	 * Gregorian); the writers call this twice a row and gmtime_r plus two snprintf were a
+	 * fifth of writing a CSV file. Earlier times take the gmtime_r path below. */
+	if (ns >= 0) {
+		secs = ns / 1000000000LL;
+		ms = (ns % 1000000000LL) / 1000000;
+		days = secs / 86400;
+		secs %= 86400;
+		z = days + 719468;
+		era = z / 146097;
+		doe = z - era * 146097;
+		yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+		y = yoe + era * 400;
+		doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+		mp = (5 * doy + 2) / 153;
+		if (mp >= 10)
+			y++;
+		memcpy(buf, "0000-00-00T00:00:00.000Z", 25);
+		put_digits(buf, (unsigned)y, 4);
+		put_digits(buf + 5, (unsigned)(mp < 10 ? mp + 3 : mp - 9), 2);
+		put_digits(buf + 8, (unsigned)(doy - (153 * mp + 2) / 5 + 1), 2);
+		put_digits(buf + 11, (unsigned)(secs / 3600), 2);
+		put_digits(buf + 14, (unsigned)(secs / 60 % 60), 2);
+		put_digits(buf + 17, (unsigned)(secs % 60), 2);
+		put_digits(buf + 20, (unsigned)ms, 3);
+		return buf;
+	}
 	t = (time_t)(ns / 1000000000LL);
 	ms = (ns % 1000000000LL) / 1000000;
 	if (ms < 0) {
@@ -338,7 +448,82 @@ struct build {
 	struct pd_model *m;
 	char *errbuf;
 	size_t cap_caps, cap_rows, cap_dests, cap_unres, cap_shared, cap_unused, cap_find, cap_cnt;
+	/* Per distinct name (and AS organisation): its registrable domain and CDN, computed once
+	 * (Public Suffix List and CDN table lookups were a quarter of a report's time). */
+	struct smap names, orgs;
+	bool map_oom;
 };
+
+struct nameinfo {
+	char *reg;       /* pd_registrable, in the arena */
+	const char *cdn; /* pd_cdn_from_name or pd_cdn_from_as_org */
+	bool has_reg, has_cdn;
+};
+
+/* The cache entry of name in map (created on first use); NULL when out of memory. */
+static struct nameinfo *name_info(struct build *b, struct smap *map, const char *name)
+{
+	void **slot = smap_get(map, name, false, &b->map_oom);
+	char *key;
+
+	if (!slot) {
+		key = sdup(b->m, name);
+		if (!key || !(slot = smap_get(map, key, true, &b->map_oom)))
+			return NULL;
+		*slot = arena_alloc(b->m, sizeof(struct nameinfo));
+		if (!*slot)
+			return NULL;
+		memset(*slot, 0, sizeof(struct nameinfo));
+	}
+	return *slot;
+}
+
+/* Registrable domain of name (arena; cached), NULL when out of memory. */
+static char *reg_of(struct build *b, const char *name)
+{
+	struct nameinfo *ni = name_info(b, &b->names, name);
+	char reg[512];
+
+	if (ni && !ni->has_reg) {
+		ni->reg = sdup(b->m, pd_registrable(name, reg, sizeof(reg)));
+		if (!ni->reg)
+			return NULL;
+		ni->has_reg = true;
+	}
+	return ni ? ni->reg : NULL;
+}
+
+/* pd_cdn_from_name(name), cached; *oom set when out of memory. */
+static const char *cdn_of_name(struct build *b, const char *name, bool *oom)
+{
+	struct nameinfo *ni = name_info(b, &b->names, name);
+
+	if (!ni) {
+		*oom = true;
+		return NULL;
+	}
+	if (!ni->has_cdn) {
+		ni->cdn = pd_cdn_from_name(name);
+		ni->has_cdn = true;
+	}
+	return ni->cdn;
+}
+
+/* pd_cdn_from_as_org(org), cached; *oom set when out of memory. */
+static const char *cdn_of_org(struct build *b, const char *org, bool *oom)
+{
+	struct nameinfo *ni = name_info(b, &b->orgs, org);
+
+	if (!ni) {
+		*oom = true;
+		return NULL;
+	}
+	if (!ni->has_cdn) {
+		ni->cdn = pd_cdn_from_as_org(org);
+		ni->has_cdn = true;
+	}
+	return ni->cdn;
+}
 
 static enum pd_err db_err(struct build *b, const char *what)
 {
@@ -513,74 +698,370 @@ static void add_concat(struct sb *set, const char *s, bool split_pipe, const cha
 	}
 }
 
+/*
+ * Flows aggregated per (name, server address, port, protocol) in C: one scan of the selected
+ * flows and a hash table of groups. The GROUP BY this replaces sorted every flow in SQLite
+ * (half of a report's time) and fed DISTINCT aggregates through temporary b-trees. The
+ * results are the same: groups keep the order SQLite fed rows to the aggregates (the scan
+ * order), and the distinct lists are rebuilt as the group_concat(DISTINCT ...) strings were.
+ */
+
+/* A distinct value of a group's list (candidates, app_proto, capture ids), in first-seen order;
+ * strings are interned, so equal values are equal pointers. */
+struct vnode {
+	struct vnode *next;
+	const char *s;
+	int64_t v;
+};
+
+struct vlist {
+	struct vnode *head, *tail;
+	size_t n;
+};
+
+/* The aggregation side of a row. */
+struct agg {
+	int64_t port; /* as grouped; the row has it as unsigned (sqlite3_column_int) */
+	uint32_t hash;
+	int ev, conf;
+	struct vlist cands, apps, caps;
+};
+
+/* (group, list, value) triples of the lists longer than VLIST_SCAN: their dedup index. */
+struct vkey {
+	uint64_t gk; /* group << 2 | list; UINT64_MAX: empty */
+	uint64_t v;
+};
+
+#define VLIST_SCAN 8
+
+struct rows_build {
+	struct pd_model tmp; /* its arena holds the vnodes, freed after the scan */
+	struct smap strs;    /* interned strings (keys are arena copies, values the keys) */
+	struct vkey *vk;
+	size_t n_vk, cap_vk;
+	bool oom;
+};
+
+static uint64_t vkey_hash(uint64_t a, uint64_t b)
+{
+	uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
+
+	return h ^ (h >> 32);
+}
+
+/* Looks (gk, v) up; inserts it when missing. Returns whether it was there. */
+static bool vkey_add(struct rows_build *rb, uint64_t gk, uint64_t v)
+{
+	struct vkey *nv;
+	size_t i, j, nc;
+
+	if (2 * (rb->n_vk + 1) > rb->cap_vk) {
+		nc = rb->cap_vk ? 2 * rb->cap_vk : 256;
+		nv = malloc(nc * sizeof(*nv));
+		if (!nv) {
+			rb->oom = true;
+			return true;
+		}
+		memset(nv, 0xff, nc * sizeof(*nv));
+		for (i = 0; i < rb->cap_vk; i++) {
+			if (rb->vk[i].gk == UINT64_MAX)
+				continue;
+			for (j = vkey_hash(rb->vk[i].gk, rb->vk[i].v) & (nc - 1);
+			     nv[j].gk != UINT64_MAX; j = (j + 1) & (nc - 1))
+				;
+			nv[j] = rb->vk[i];
+		}
+		free(rb->vk);
+		rb->vk = nv;
+		rb->cap_vk = nc;
+	}
+	for (i = vkey_hash(gk, v) & (rb->cap_vk - 1); rb->vk[i].gk != UINT64_MAX;
+	     i = (i + 1) & (rb->cap_vk - 1))
+		if (rb->vk[i].gk == gk && rb->vk[i].v == v)
+			return true;
+	rb->vk[i].gk = gk;
+	rb->vk[i].v = v;
+	rb->n_vk++;
+	return false;
+}
+
+/* Adds a value (string s, or integer v when s is NULL) to list `which` of group g unless it is
+ * there (group_concat(DISTINCT)). */
+static void vlist_add(struct rows_build *rb, struct vlist *l, size_t g, unsigned which,
+                      const char *s, int64_t v)
+{
+	uint64_t gk = (uint64_t)g << 2 | which, key = s ? (uint64_t)(uintptr_t)s : (uint64_t)v;
+	struct vnode *n;
+
+	if (l->n <= VLIST_SCAN) {
+		for (n = l->head; n; n = n->next)
+			if (s ? n->s == s : n->v == v)
+				return;
+		if (l->n == VLIST_SCAN) /* from now on the index answers */
+			for (n = l->head; n; n = n->next)
+				(void)vkey_add(rb, gk,
+				               n->s ? (uint64_t)(uintptr_t)n->s : (uint64_t)n->v);
+	}
+	if (l->n >= VLIST_SCAN && vkey_add(rb, gk, key))
+		return;
+	n = arena_alloc(&rb->tmp, sizeof(*n));
+	if (!n) {
+		rb->oom = true;
+		return;
+	}
+	n->next = NULL;
+	n->s = s;
+	n->v = v;
+	if (l->tail)
+		l->tail->next = n;
+	else
+		l->head = n;
+	l->tail = n;
+	l->n++;
+}
+
+/* s as an interned model string (NULL stays NULL, as does an allocation failure: rb->oom). */
+static char *intern(struct build *b, struct rows_build *rb, const char *s)
+{
+	void **slot;
+	char *key;
+
+	if (!s)
+		return NULL;
+	slot = smap_get(&rb->strs, s, false, &rb->oom);
+	if (slot)
+		return *slot;
+	key = sdup(b->m, s);
+	if (!key || !(slot = smap_get(&rb->strs, key, true, &rb->oom))) {
+		rb->oom = true;
+		return NULL;
+	}
+	*slot = key;
+	return key;
+}
+
+/* Column i as an interned model string. */
+static char *col_intern(struct build *b, struct rows_build *rb, sqlite3_stmt *st, int i)
+{
+	return intern(b, rb, (const char *)sqlite3_column_text(st, i));
+}
+
+/* The list as its group_concat(DISTINCT x || char(30)) text, split again by add_concat. */
+static void vlist_concat(struct sb *set, struct sb *tmp, const struct vlist *l, bool split_pipe,
+                         const char *sep)
+{
+	const struct vnode *n;
+
+	set->len = 0;
+	if (set->s)
+		set->s[0] = 0;
+	if (!l->head)
+		return;
+	tmp->len = 0;
+	for (n = l->head; n; n = n->next) {
+		if (tmp->len)
+			sb_add(tmp, ",", 1);
+		sb_str(tmp, n->s);
+		sb_add(tmp, "\x1e", 1);
+	}
+	if (!tmp->oom)
+		add_concat(set, tmp->s, split_pipe, sep);
+}
+
+/* Rows by (server address, name, port, protocol): the GROUP BY order (name, address, port,
+ * protocol) followed by the stable sort by address enrich_addresses did. NULL names first. */
+static int cmp_row_key(const void *a, const void *b)
+{
+	const struct pd_rm_row *x = a, *y = b;
+	int c = strcmp(x->server_ip, y->server_ip);
+
+	if (c)
+		return c;
+	if (!x->domain != !y->domain)
+		return x->domain ? 1 : -1;
+	if (x->domain && (c = strcmp(x->domain, y->domain)))
+		return c;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	return strcmp(x->proto, y->proto);
+}
+
+static int evidence_rank(const char *s)
+{
+	int i;
+
+	for (i = 0; s && i < 7; i++)
+		if (!strcmp(s, evidence_names[i]))
+			return i;
+	return 8;
+}
+
 static enum pd_err load_rows(struct build *b)
 {
 	struct pd_model *m = b->m;
+	struct rows_build rb = { 0 };
 	sqlite3_stmt *st = NULL;
 	struct pd_rm_row *r;
-	struct sb set = { 0 };
+	struct agg *ag = NULL, *a;
+	uint32_t *slot = NULL, h; /* group index + 1; 0: empty */
+	size_t n_slots = 0, cap_ag = 0, i, g, k, nc;
+	struct sb set = { 0 }, tmp = { 0 };
+	char *name, *ip, *proto;
+	const char *s;
+	int64_t port, capid;
 	enum pd_err e;
 	int rc, rank;
+	char num[24];
+	bool overflow = false;
 
 	e = prep(b,
-	         "SELECT name, server_ip, server_port, proto, MIN(" SQL_EVIDENCE_RANK "), "
-	         "MIN(" SQL_CONFIDENCE_RANK "), group_concat(DISTINCT candidates || char(30)), "
-	         "group_concat(DISTINCT app_proto || char(30)), COUNT(*), SUM(packets_out), "
-	         "SUM(bytes_out), SUM(packets_in), SUM(bytes_in), MIN(first_ns), MAX(last_ns), "
-	         "MAX(cname_chain), SUM(ech), MAX(ambiguous), group_concat(DISTINCT capture_id) "
-	         "FROM flows WHERE " SQL_SEL " GROUP BY name, server_ip, server_port, proto",
+	         "SELECT name, server_ip, server_port, proto, evidence, confidence, candidates, "
+	         "app_proto, packets_out, bytes_out, packets_in, bytes_in, first_ns, last_ns, "
+	         "cname_chain, ech, ambiguous, capture_id FROM flows WHERE " SQL_SEL,
 	         &st, "aggregating flows");
 	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		r = grow((void **)&m->rows, &b->cap_rows, m->n_rows, sizeof(*r));
-		if (!r) {
+		name = col_intern(b, &rb, st, 0);
+		ip = col_intern(b, &rb, st, 1);
+		port = sqlite3_column_int64(st, 2);
+		proto = col_intern(b, &rb, st, 3);
+		if (rb.oom || !ip || !proto) {
 			e = oom(b);
 			break;
 		}
-		m->n_rows++;
-		r->domain = col_str(m, st, 0);
-		r->server_ip = col_str(m, st, 1);
-		r->port = (unsigned)sqlite3_column_int(st, 2);
-		r->proto = col_str(m, st, 3);
-		/* ranks from SQL_EVIDENCE_RANK / SQL_CONFIDENCE_RANK: 0..6 or 8 (none); 0..2 */
-		rank = sqlite3_column_int(st, 4);
-		r->evidence = evidence_names[rank >= 0 && rank < 7 ? rank : 8];
-		rank = sqlite3_column_int(st, 5);
-		r->confidence = confidence_names[rank >= 0 && rank < 3 ? rank : 2];
+		/* interned: equal strings are equal pointers */
+		h = (uint32_t)vkey_hash((uint64_t)(uintptr_t)name ^ (uint64_t)port << 48,
+		                        (uint64_t)(uintptr_t)ip * 31 + (uint64_t)(uintptr_t)proto);
+		for (k = n_slots ? h & (n_slots - 1) : 0; n_slots && slot[k];
+		     k = (k + 1) & (n_slots - 1)) {
+			r = &m->rows[slot[k] - 1];
+			if (ag[slot[k] - 1].hash == h && ag[slot[k] - 1].port == port &&
+			    r->domain == name && r->server_ip == ip && r->proto == proto)
+				break;
+		}
+		if (n_slots && slot[k]) {
+			g = slot[k] - 1;
+		} else {
+			if (m->n_rows >= UINT32_MAX - 1) {
+				e = oom(b);
+				break;
+			}
+			/* a new group; the table grows at half full */
+			r = grow((void **)&m->rows, &b->cap_rows, m->n_rows, sizeof(*r));
+			a = r ? grow((void **)&ag, &cap_ag, m->n_rows, sizeof(*a)) : NULL;
+			if (!a) {
+				e = oom(b);
+				break;
+			}
+			g = m->n_rows++;
+			r->domain = name;
+			r->server_ip = ip;
+			r->port = (unsigned)port;
+			r->proto = proto;
+			r->policy = "unchecked";
+			r->first_ns = INT64_MAX;
+			r->last_ns = INT64_MIN;
+			a->hash = h;
+			a->port = port;
+			a->ev = 8;
+			a->conf = 2;
+			if (2 * m->n_rows > n_slots) {
+				nc = n_slots ? 2 * n_slots : 1024;
+				free(slot);
+				slot = calloc(nc, sizeof(*slot));
+				if (!slot) {
+					e = oom(b);
+					break;
+				}
+				n_slots = nc;
+				for (i = 0; i < m->n_rows; i++) {
+					for (k = ag[i].hash & (nc - 1); slot[k];
+					     k = (k + 1) & (nc - 1))
+						;
+					slot[k] = (uint32_t)i + 1;
+				}
+			} else {
+				slot[k] = (uint32_t)g + 1;
+			}
+		}
+		r = &m->rows[g];
+		a = &ag[g];
+		rank = evidence_rank((const char *)sqlite3_column_text(st, 4));
+		a->ev = rank < a->ev ? rank : a->ev;
+		s = (const char *)sqlite3_column_text(st, 5);
+		rank = s && !strcmp(s, "high") ? 0 : s && !strcmp(s, "medium") ? 1 : 2;
+		a->conf = rank < a->conf ? rank : a->conf;
+		if ((s = col_intern(b, &rb, st, 6)))
+			vlist_add(&rb, &a->cands, g, 0, s, 0);
+		if ((s = col_intern(b, &rb, st, 7)))
+			vlist_add(&rb, &a->apps, g, 1, s, 0);
+		r->flows++;
+		overflow |= __builtin_add_overflow(r->packets_out, sqlite3_column_int64(st, 8),
+		                                   &r->packets_out);
+		overflow |= __builtin_add_overflow(r->bytes_out, sqlite3_column_int64(st, 9),
+		                                   &r->bytes_out);
+		overflow |= __builtin_add_overflow(r->packets_in, sqlite3_column_int64(st, 10),
+		                                   &r->packets_in);
+		overflow |= __builtin_add_overflow(r->bytes_in, sqlite3_column_int64(st, 11),
+		                                   &r->bytes_in);
+		if (sqlite3_column_int64(st, 12) < r->first_ns)
+			r->first_ns = sqlite3_column_int64(st, 12);
+		if (sqlite3_column_int64(st, 13) > r->last_ns)
+			r->last_ns = sqlite3_column_int64(st, 13);
+		s = (const char *)sqlite3_column_text(st, 14);
+		if (s && (!r->cname_chain || strcmp(s, r->cname_chain) > 0))
+			r->cname_chain = col_intern(b, &rb, st, 14);
+		overflow |= __builtin_add_overflow(r->ech_flows, sqlite3_column_int64(st, 15),
+		                                   &r->ech_flows);
+		r->ambiguous |= sqlite3_column_int64(st, 16) != 0;
+		capid = sqlite3_column_int64(st, 17);
+		vlist_add(&rb, &a->caps, g, 2, NULL, capid);
+		if (rb.oom)
+			e = oom(b);
+		else if (overflow)
+			e = pd_errf(b->errbuf, PD_ERR_DB,
+			            "report: aggregating flows: integer overflow");
+	}
+	if (!e && rc != SQLITE_DONE)
+		e = db_err(b, "aggregating flows");
+	sqlite3_finalize(st);
+	free(slot);
+	for (g = 0; !e && g < m->n_rows; g++) {
+		r = &m->rows[g];
+		a = &ag[g];
+		/* ranks as SQL_EVIDENCE_RANK / SQL_CONFIDENCE_RANK gave them: 0..6 or 8; 0..2 */
+		r->evidence = evidence_names[a->ev < 7 ? a->ev : 8];
+		r->confidence = confidence_names[a->conf];
 		if (!r->domain) {
 			r->evidence = "none";
 			r->confidence = "low";
 		}
-		set.len = 0;
-		if (set.s)
-			set.s[0] = 0;
-		add_concat(&set, (const char *)sqlite3_column_text(st, 6), true, "|");
+		vlist_concat(&set, &tmp, &a->cands, true, "|");
 		r->candidates = set.len ? sdup(m, set.s) : NULL;
-		set.len = 0;
-		if (set.s)
-			set.s[0] = 0;
-		add_concat(&set, (const char *)sqlite3_column_text(st, 7), false, ",");
+		vlist_concat(&set, &tmp, &a->apps, false, ",");
 		r->app_proto = set.len ? sdup(m, set.s) : NULL;
-		r->flows = sqlite3_column_int64(st, 8);
-		r->packets_out = sqlite3_column_int64(st, 9);
-		r->bytes_out = sqlite3_column_int64(st, 10);
-		r->packets_in = sqlite3_column_int64(st, 11);
-		r->bytes_in = sqlite3_column_int64(st, 12);
-		r->first_ns = col_i64(st, 13);
-		r->last_ns = col_i64(st, 14);
-		r->cname_chain = col_str(m, st, 15);
-		r->ech_flows = sqlite3_column_int64(st, 16);
-		r->ambiguous = sqlite3_column_int(st, 17) != 0;
-		r->captures = col_str(m, st, 18);
-		r->policy = "unchecked";
-		if (!r->server_ip || !r->proto)
+		if (a->caps.head && !a->caps.head->next) {
+			snprintf(num, sizeof(num), "%" PRId64, a->caps.head->v);
+			r->captures = intern(b, &rb, num);
+		} else {
+			tmp.len = 0;
+			for (const struct vnode *n = a->caps.head; n; n = n->next) {
+				snprintf(num, sizeof(num), "%s%" PRId64, tmp.len ? "," : "", n->v);
+				sb_str(&tmp, num);
+			}
+			r->captures = tmp.oom ? NULL : intern(b, &rb, tmp.s);
+		}
+		if (set.oom || tmp.oom || rb.oom || (set.len && !r->app_proto) || !r->captures)
 			e = oom(b);
 	}
-	if (!e && rc != SQLITE_DONE)
-		e = db_err(b, "aggregating flows");
-	if (!e && set.oom)
-		e = oom(b);
 	sb_free(&set);
-	sqlite3_finalize(st);
+	sb_free(&tmp);
+	free(ag);
+	free(rb.vk);
+	smap_free(&rb.strs);
+	arena_free(rb.tmp.arena);
+	if (!e && m->n_rows)
+		qsort(m->rows, m->n_rows, sizeof(*m->rows), cmp_row_key);
 	return e;
 }
 
@@ -789,15 +1270,16 @@ static const char *policy_worst(const char *a, const char *b)
 static enum pd_err name_rows(struct build *b)
 {
 	struct pd_model *m = b->m;
-	char reg[512], hop[512];
+	char hop[512];
 	const char *p, *e;
 	struct pd_rm_row *r;
 	size_t i, n;
+	bool no_mem = false;
 
 	for (i = 0; i < m->n_rows; i++) {
 		r = &m->rows[i];
 		if (r->domain) {
-			r->registrable = sdup(m, pd_registrable(r->domain, reg, sizeof(reg)));
+			r->registrable = reg_of(b, r->domain);
 			if (!r->registrable)
 				return oom(b);
 		}
@@ -808,12 +1290,14 @@ static enum pd_err name_rows(struct build *b)
 				continue;
 			memcpy(hop, p, n);
 			hop[n] = 0;
-			r->cdn = pd_cdn_from_name(hop);
+			r->cdn = cdn_of_name(b, hop, &no_mem);
 		}
 		if (!r->cdn && r->domain)
-			r->cdn = pd_cdn_from_name(r->domain);
+			r->cdn = cdn_of_name(b, r->domain, &no_mem);
 		if (!r->cdn && r->as_org)
-			r->cdn = pd_cdn_from_as_org(r->as_org);
+			r->cdn = cdn_of_org(b, r->as_org, &no_mem);
+		if (no_mem)
+			return oom(b);
 	}
 	return PD_OK;
 }
@@ -850,7 +1334,7 @@ static enum pd_err find_shared(struct build *b)
 	struct pd_model *m = b->m;
 	struct ipname *v = NULL, *x;
 	size_t n = 0, cap = 0, i, j, k, nreg, ndist, cap_regs = 0;
-	char **regs = NULL, reg[512], **tmp;
+	char **regs = NULL, **tmp;
 	sqlite3_stmt *st = NULL;
 	struct pd_rm_shared *sh;
 	enum pd_err e;
@@ -903,7 +1387,7 @@ static enum pd_err find_shared(struct build *b)
 				}
 				regs = tmp;
 			}
-			regs[nreg++] = sdup(m, pd_registrable(v[k].name, reg, sizeof(reg)));
+			regs[nreg++] = reg_of(b, v[k].name);
 			if (!regs[nreg - 1]) {
 				e = oom(b);
 				break;
@@ -935,6 +1419,11 @@ static enum pd_err find_shared(struct build *b)
 			if (k > i && !strcmp(v[k].name, v[k - 1].name))
 				continue;
 			sh->names[sh->n_names].name = v[k].name;
+			sh->names[sh->n_names].registrable = reg_of(b, v[k].name);
+			if (!sh->names[sh->n_names].registrable) {
+				e = oom(b);
+				break;
+			}
 			sh->names[sh->n_names++].count = v[k].count < 0 ? -v[k].count : v[k].count;
 		}
 	}
@@ -1053,24 +1542,29 @@ static enum pd_err group_dests(struct build *b)
 	struct sb names = { 0 }, addrs = { 0 }, ports = { 0 }, ctry = { 0 }, asns = { 0 },
 	          cands = { 0 }, caps = { 0 }, others = { 0 };
 	struct pd_rm_shared key, *sh;
-	char reg[512];
 	struct pd_rm_dest *d;
 	struct pd_rm_row *r;
-	size_t i, j, k;
+	size_t i, j, k, *seen;
 	char buf[64];
 	enum pd_err e = PD_OK;
 	int ev, conf;
 
 	if (m->n_rows)
 		qsort(m->rows, m->n_rows, sizeof(*m->rows), cmp_row_dest);
+	/* seen[k]: the destination count when shared address k was last added to others */
+	seen = calloc(m->n_shared ? m->n_shared : 1, sizeof(*seen));
+	if (!seen)
+		return oom(b);
 	for (i = 0; i < m->n_rows && m->rows[i].domain; i = j) {
 		for (j = i; j < m->n_rows && m->rows[j].domain &&
 		            !strcmp(m->rows[j].registrable, m->rows[i].registrable);
 		     j++)
 			;
 		d = grow((void **)&m->dests, &b->cap_dests, m->n_dests, sizeof(*d));
-		if (!d)
+		if (!d) {
+			free(seen);
 			return oom(b);
+		}
 		m->n_dests++;
 		d->registrable = m->rows[i].registrable;
 		d->first = i;
@@ -1128,9 +1622,13 @@ static enum pd_err group_dests(struct build *b)
 			sh = r->shared ? bsearch(&key, m->shared, m->n_shared, sizeof(*m->shared),
 			                         cmp_shared)
 			               : NULL;
+			/* an address met again in this destination adds no new name */
+			if (sh && seen[sh - m->shared] == m->n_dests)
+				sh = NULL;
+			else if (sh)
+				seen[sh - m->shared] = m->n_dests;
 			for (size_t q = 0; sh && q < sh->n_names; q++)
-				if (strcmp(pd_registrable(sh->names[q].name, reg, sizeof(reg)),
-				           d->registrable))
+				if (strcmp(sh->names[q].registrable, d->registrable))
 					sb_addset(&others, sh->names[q].name, ", ");
 			d->policy = policy_worst(d->policy, r->policy);
 		}
@@ -1153,6 +1651,7 @@ static enum pd_err group_dests(struct build *b)
 	if (names.oom || addrs.oom || ports.oom || ctry.oom || asns.oom || cands.oom || caps.oom ||
 	    others.oom)
 		e = oom(b);
+	free(seen);
 	sb_free(&others);
 	sb_free(&names);
 	sb_free(&addrs);
@@ -1255,25 +1754,64 @@ static enum pd_err group_unresolved(struct build *b)
 	return e;
 }
 
-/* DNS names asked for whose answers no flow of the selection went to (PTR queries aside). */
+/* pd_report_in(set, x): 1 when text x is in sets[set] (0: flow names, 1: server addresses),
+ * else 0 (also for a NULL x: the CASE WHEN x IN (...) THEN 1 ELSE 0 it replaces). */
+static void sql_in_set(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct smap *sets = sqlite3_user_data(ctx);
+	const char *x = (const char *)sqlite3_value_text(argv[1]);
+	int which = sqlite3_value_int(argv[0]);
+	bool oom = false;
+
+	(void)argc;
+	if (!x || which < 0 || which > 1)
+		sqlite3_result_int(ctx, 0);
+	else
+		sqlite3_result_int(ctx, smap_get(&sets[which], x, false, &oom) != NULL);
+}
+
+/*
+ * DNS names asked for whose answers no flow of the selection went to (PTR queries aside).
+ * The flow names and addresses are the rows' (hash sets behind an SQL function): the NOT IN
+ * subqueries over flows they replace built a temporary b-tree of every flow (15% of a report).
+ */
 static enum pd_err load_unused(struct build *b)
 {
 	struct pd_model *m = b->m;
 	sqlite3_stmt *st = NULL;
 	struct pd_rm_unused *u;
+	struct smap sets[2] = { { 0 } };
+	bool no_mem = false;
 	enum pd_err e;
+	size_t i;
 	int rc;
 
-	e = prep(b,
-	         "SELECT qname, group_concat(DISTINCT qtype), group_concat(DISTINCT rcode), "
-	         "COUNT(DISTINCT ts_ns), MIN(ts_ns), "
-	         "group_concat(DISTINCT CASE WHEN rr_type IN ('A','AAAA','HINT') THEN answer END), "
-	         "group_concat(DISTINCT capture_id) FROM dns_answers WHERE " SQL_SEL
-	         " AND qtype <> 'PTR' AND qname NOT IN (SELECT name FROM flows WHERE " SQL_SEL
-	         " AND name IS NOT NULL) GROUP BY qname HAVING SUM(CASE WHEN answer IN "
-	         "(SELECT server_ip FROM flows WHERE " SQL_SEL ") THEN 1 ELSE 0 END) = 0 "
-	         "ORDER BY qname",
-	         &st, "reading DNS names");
+	for (i = 0; i < m->n_rows; i++) {
+		/* names of flows (a PTR lookup's name is not a flow's) and every server address */
+		if (m->rows[i].domain && !m->rows[i].looked_up)
+			(void)smap_get(&sets[0], m->rows[i].domain, true, &no_mem);
+		(void)smap_get(&sets[1], m->rows[i].server_ip, true, &no_mem);
+	}
+	if (no_mem) {
+		smap_free(&sets[0]);
+		smap_free(&sets[1]);
+		return oom(b);
+	}
+	if (sqlite3_create_function(b->db, "pd_report_in", 2,
+	                            SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, sets,
+	                            sql_in_set, NULL, NULL) != SQLITE_OK)
+		e = db_err(b, "reading DNS names");
+	else
+		e = prep(
+		        b,
+		        "SELECT qname, group_concat(DISTINCT qtype), group_concat(DISTINCT rcode), "
+		        "COUNT(DISTINCT ts_ns), MIN(ts_ns), "
+		        "group_concat(DISTINCT CASE WHEN rr_type IN ('A','AAAA','HINT') THEN "
+		        "answer "
+		        "END), group_concat(DISTINCT capture_id) FROM dns_answers WHERE " SQL_SEL
+		        " AND qtype <> 'PTR' AND NOT pd_report_in(0, qname) GROUP BY qname "
+		        "HAVING SUM(pd_report_in(1, answer)) = 0 ORDER BY qname",
+		        &st, "reading DNS names");
 	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		u = grow((void **)&m->unused, &b->cap_unused, m->n_unused, sizeof(*u));
 		if (!u) {
@@ -1292,6 +1830,10 @@ static enum pd_err load_unused(struct build *b)
 	if (!e && rc != SQLITE_DONE)
 		e = db_err(b, "reading DNS names");
 	sqlite3_finalize(st);
+	(void)sqlite3_create_function(b->db, "pd_report_in", 2, SQLITE_UTF8, NULL, NULL, NULL,
+	                              NULL);
+	smap_free(&sets[0]);
+	smap_free(&sets[1]);
 	return e;
 }
 
@@ -1491,6 +2033,8 @@ enum pd_err pd_model_build(sqlite3 *db, const struct pd_report_opts *o, struct p
 		e = geo_info(&b);
 	if (!e)
 		e = summarise(&b);
+	smap_free(&b.names);
+	smap_free(&b.orgs);
 	if (e) {
 		pd_model_free(b.m);
 		return e;

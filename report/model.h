@@ -85,7 +85,8 @@ struct pd_rm_unres {
 
 struct pd_rm_namecount {
 	char *name;
-	int64_t count; /* DNS answers and flows that showed the name for the address */
+	char *registrable; /* of name */
+	int64_t count;     /* DNS answers and flows that showed the name for the address */
 };
 
 struct pd_rm_shared {

@@ -1029,10 +1029,9 @@ static void check_hash(const char *path, const char *bpf, const char *db, bool c
 }
 
 /*
- * The content hash is the whole file's, however its bytes reach the hasher: through the
- * reader's tap (a 6 MB capture, several times the hasher's ring), with gaps (the pcap file
- * header, the first pcapng block, which are read before the tap is set), read by the hasher
- * alone (with a filter, libpcap reads), and when the parser stops early (cut and corrupt files).
+ * The content hash is the whole file's (a 6 MB capture: two mapping windows of the hasher),
+ * whatever the parser does: with a filter (libpcap reads), and when the parser stops early
+ * (cut and corrupt files) while the hasher goes on to the end.
  */
 START_TEST(content_hash)
 {
