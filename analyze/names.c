@@ -1247,7 +1247,6 @@ struct frow {
 	int64_t id, first;
 	uint32_t client, server;
 	struct inflow f;
-	int pristine;
 };
 
 static void attribute_one(struct ctx *c, const struct frow *fr, struct result *r)
@@ -1369,11 +1368,12 @@ static void attribute_one(struct ctx *c, const struct frow *fr, struct result *r
 
 /*
  * pd_attr_flow(ctx, id, capture_id, server_ip, sni, ech, http_host, http_connect, app_proto,
- * quic_version, first_ns, client_ip, pristine), the WHERE of the UPDATE in attribute_flows:
- * attributes one flow (in id order) and returns 1 when its row must be written, with the
- * result queued for pd_attr_out. SQLite updates each row right after its WHERE (one pass), so
- * the queue holds one result; were the rows collected first, it would hold them all, which
- * is slower but still right.
+ * quic_version, first_ns, client_ip), in the WHERE of the UPDATE in attribute_flows:
+ * attributes one flow (in id order). Returns 2 when the flow has a name, candidates or
+ * ambiguity, its result queued for pd_attr_out; 1 when it has none (the row is written only
+ * if it does not say so already: the WHERE reads those columns only then); 0 for a row of
+ * another capture. SQLite updates each row right after its WHERE (one pass), so the queue
+ * holds one result; were the rows collected first, it would hold them all, slower but right.
  */
 static void fn_flow(sqlite3_context *fc, int argc, sqlite3_value **v)
 {
@@ -1409,7 +1409,6 @@ static void fn_flow(sqlite3_context *fc, int argc, sqlite3_value **v)
 			goto oom;
 	}
 	fr.client = client ? st_find(&c->ips, client, strlen(client)) : 0;
-	fr.pristine = sqlite3_value_int(v[12]);
 	if (c->nq == c->capq) {
 		uint32_t ncap = c->capq ? c->capq * 2 : 16;
 		struct result *nq = realloc(c->q, (size_t)ncap * sizeof(*nq));
@@ -1424,11 +1423,13 @@ static void fn_flow(sqlite3_context *fc, int argc, sqlite3_value **v)
 	if (r->name == fr.f.outer && r->name && fr.server &&
 	    nm_add(c, fr.server, r->name, fr.f.outer_src, fr.first) < 0)
 		goto oom;
-	if (fr.pristine && !r->name && !r->ncands && !r->ambiguous)
-		return; /* the row already says none */
+	if (!r->name && !r->ncands && !r->ambiguous) {
+		sqlite3_result_int(fc, 1); /* none: pd_attr_out finds no result */
+		return;
+	}
 	r->served = 0;
 	c->nq++;
-	sqlite3_result_int(fc, 1);
+	sqlite3_result_int(fc, 2);
 	return;
 oom:
 	fn_fail(fc, c, PD_ERR_NOMEM, NULL);
@@ -1437,26 +1438,35 @@ oom:
 #define PD_ATTR_OUT_COLS 7
 
 /* pd_attr_out(ctx, id, k), the SET of that UPDATE: column k of flow id's queued result (name,
- * evidence, confidence, cname_chain, candidates, ambiguous, dns_answer_id). */
+ * evidence, confidence, cname_chain, candidates, ambiguous, dns_answer_id); a flow with no
+ * queued result (pd_attr_flow returned 1) gets the none values. */
 static void fn_out(sqlite3_context *fc, int argc, sqlite3_value **v)
 {
+	static const struct result none = { .evidence = "none", .conf = CONF_LOW };
 	struct ctx *c = fn_ctx(fc, v[0]);
 	int64_t id = sqlite3_value_int64(v[1]);
 	int k = sqlite3_value_int(v[2]);
-	struct result *r = NULL;
-	uint32_t i;
+	const struct result *r = &none;
+	struct result *q = NULL;
+	uint32_t lo, hi;
 
 	if (!c)
 		return;
-	for (i = c->q_head; i < c->nq; i++)
-		if (c->q[i].id == id) {
-			r = &c->q[i];
-			break;
-		}
-	if (!r || k < 0 || k >= PD_ATTR_OUT_COLS) {
-		fn_fail(fc, c, PD_ERR_DB, "no attribution result for this flow");
+	if (k < 0 || k >= PD_ATTR_OUT_COLS) {
+		fn_fail(fc, c, PD_ERR_DB, "no such attribution column");
 		return;
 	}
+	/* the queue is in id order (pd_attr_flow checks): binary search */
+	for (lo = c->q_head, hi = c->nq; lo < hi;) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (c->q[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < c->nq && c->q[lo].id == id)
+		r = q = &c->q[lo];
 	switch (k) {
 	case 0:
 		if (r->name)
@@ -1488,7 +1498,9 @@ static void fn_out(sqlite3_context *fc, int argc, sqlite3_value **v)
 			sqlite3_result_int64(fc, r->ans_id);
 		break;
 	}
-	r->served |= 1u << k;
+	if (!q)
+		return;
+	q->served |= 1u << k;
 	/* every column read: drop the results done from the head */
 	while (c->q_head < c->nq && c->q[c->q_head].served == (1u << PD_ATTR_OUT_COLS) - 1)
 		c->q_head++;
@@ -1504,11 +1516,12 @@ static enum pd_err attribute_flows(struct ctx *c)
 	        " confidence = pd_attr_out(?1, id, 2), cname_chain = pd_attr_out(?1, id, 3),"
 	        " candidates = pd_attr_out(?1, id, 4), ambiguous = pd_attr_out(?1, id, 5),"
 	        " dns_answer_id = pd_attr_out(?1, id, 6)"
-	        " WHERE id BETWEEN ?2 AND ?3 AND pd_attr_flow(?1, id, capture_id, server_ip, sni,"
-	        " ech, http_host, http_connect, app_proto, quic_version, first_ns, client_ip,"
-	        " (name IS NULL AND evidence = 'none' AND confidence = 'low' AND cname_chain IS "
-	        "NULL"
-	        " AND candidates IS NULL AND ambiguous = 0 AND dns_answer_id IS NULL))";
+	        " WHERE id BETWEEN ?2 AND ?3 AND CASE pd_attr_flow(?1, id, capture_id, server_ip, "
+	        "sni,"
+	        " ech, http_host, http_connect, app_proto, quic_version, first_ns, client_ip)"
+	        " WHEN 2 THEN 1 WHEN 1 THEN NOT (name IS NULL AND evidence = 'none' AND"
+	        " confidence = 'low' AND cname_chain IS NULL AND candidates IS NULL AND"
+	        " ambiguous = 0 AND dns_answer_id IS NULL) ELSE 0 END";
 	int64_t args[2] = { c->flow_lo, c->flow_hi };
 	enum pd_err err;
 
@@ -1669,7 +1682,7 @@ static const struct {
 	int nargs;
 	void (*fn)(sqlite3_context *, int, sqlite3_value **);
 } fns[] = {
-	{ "pd_attr_scan", 11, fn_scan }, { "pd_attr_flow", 13, fn_flow },
+	{ "pd_attr_scan", 11, fn_scan }, { "pd_attr_flow", 12, fn_flow },
 	{ "pd_attr_out", 3, fn_out },    { "pd_attr_name", 3, fn_name },
 	{ "pd_attr_ans", 8, fn_ans },
 };
