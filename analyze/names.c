@@ -1553,55 +1553,162 @@ static enum pd_err add_finding(struct ctx *c, sqlite3_stmt *st, const char *subj
 	return PD_OK;
 }
 
-/* pd_attr_name(ctx, i, k): column k of names record i (ip, name, registrable, source, count,
- * first_ns, last_ns), for the INSERT in write_names. */
-static void fn_name(sqlite3_context *fc, int argc, sqlite3_value **v)
-{
-	struct ctx *c = fn_ctx(fc, v[0]);
-	int64_t i = sqlite3_value_int64(v[1]);
-	const struct nment *e;
+/*
+ * pd_attr_names(ctx): the names records as a table-valued function (an eponymous virtual
+ * table) in the order first seen, for the INSERT in write_names: SQLite reads each value
+ * straight from ctx.nm. ctx is the bound pointer, so the module keeps no state.
+ */
+struct nm_cursor {
+	sqlite3_vtab_cursor base;
+	const struct ctx *c;
+	uint32_t i; /* current record */
+};
 
-	if (!c)
-		return;
-	if (i < 1 || i >= c->nm.n || c->nm.e[i].name >= c->nreg || !c->reg[c->nm.e[i].name]) {
-		fn_fail(fc, c, PD_ERR_DB, "no such names record");
-		return;
+enum { NMV_IP, NMV_NAME, NMV_REG, NMV_SOURCE, NMV_COUNT, NMV_FIRST, NMV_LAST, NMV_CTX };
+
+static int nmv_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+                       sqlite3_vtab **out, char **err)
+{
+	sqlite3_vtab *t;
+	int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(ip, name, registrable, source, count,"
+	                                  " first_ns, last_ns, ctx HIDDEN)");
+
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY); /* not from triggers or views */
+	t = sqlite3_malloc(sizeof(*t));
+	if (!t)
+		return SQLITE_NOMEM;
+	memset(t, 0, sizeof(*t));
+	*out = t;
+	return SQLITE_OK;
+}
+
+static int nmv_disconnect(sqlite3_vtab *t)
+{
+	sqlite3_free(t);
+	return SQLITE_OK;
+}
+
+/* Usable only with ctx = ? (the pointer attribution binds). */
+static int nmv_best_index(sqlite3_vtab *t, sqlite3_index_info *info)
+{
+	int i;
+
+	for (i = 0; i < info->nConstraint; i++) {
+		const struct sqlite3_index_constraint *k = &info->aConstraint[i];
+
+		if (k->iColumn == NMV_CTX && k->op == SQLITE_INDEX_CONSTRAINT_EQ && k->usable) {
+			info->aConstraintUsage[i].argvIndex = 1;
+			info->aConstraintUsage[i].omit = 1;
+			info->estimatedCost = 1000;
+			info->estimatedRows = 1000;
+			return SQLITE_OK;
+		}
 	}
-	e = &c->nm.e[i];
-	switch (sqlite3_value_int(v[2])) {
-	case 0:
+	return SQLITE_CONSTRAINT;
+}
+
+static int nmv_open(sqlite3_vtab *t, sqlite3_vtab_cursor **out)
+{
+	struct nm_cursor *cur = sqlite3_malloc(sizeof(*cur));
+
+	if (!cur)
+		return SQLITE_NOMEM;
+	memset(cur, 0, sizeof(*cur));
+	*out = &cur->base;
+	return SQLITE_OK;
+}
+
+static int nmv_close(sqlite3_vtab_cursor *cur)
+{
+	sqlite3_free(cur);
+	return SQLITE_OK;
+}
+
+static int nmv_filter(sqlite3_vtab_cursor *vc, int idx, const char *idxs, int argc,
+                      sqlite3_value **argv)
+{
+	struct nm_cursor *cur = (struct nm_cursor *)vc;
+
+	cur->c = argc > 0 ? sqlite3_value_pointer(argv[0], PD_ATTR_PTR) : NULL;
+	cur->i = 1;
+	return SQLITE_OK;
+}
+
+static int nmv_next(sqlite3_vtab_cursor *vc)
+{
+	((struct nm_cursor *)vc)->i++;
+	return SQLITE_OK;
+}
+
+static int nmv_eof(sqlite3_vtab_cursor *vc)
+{
+	const struct nm_cursor *cur = (const struct nm_cursor *)vc;
+
+	return !cur->c || cur->i >= cur->c->nm.n;
+}
+
+static int nmv_column(sqlite3_vtab_cursor *vc, sqlite3_context *fc, int col)
+{
+	const struct nm_cursor *cur = (const struct nm_cursor *)vc;
+	const struct ctx *c = cur->c;
+	const struct nment *e = &c->nm.e[cur->i];
+
+	switch (col) {
+	case NMV_IP:
 		sqlite3_result_text(fc, c->ips.strs[e->ip], -1, SQLITE_STATIC);
 		break;
-	case 1:
+	case NMV_NAME:
 		sqlite3_result_text(fc, c->names.strs[e->name], -1, SQLITE_STATIC);
 		break;
-	case 2:
+	case NMV_REG: /* computed for every record before the INSERT (write_names) */
 		sqlite3_result_text(fc, c->names.strs[c->reg[e->name]], -1, SQLITE_STATIC);
 		break;
-	case 3:
+	case NMV_SOURCE:
 		sqlite3_result_text(fc, src_names[e->src], -1, SQLITE_STATIC);
 		break;
-	case 4:
+	case NMV_COUNT:
 		sqlite3_result_int64(fc, e->count);
 		break;
-	case 5:
+	case NMV_FIRST:
 		sqlite3_result_int64(fc, e->first);
 		break;
-	default:
+	case NMV_LAST:
 		sqlite3_result_int64(fc, e->last);
 		break;
+	default:
+		break;
 	}
+	return SQLITE_OK;
 }
+
+static int nmv_rowid(sqlite3_vtab_cursor *vc, sqlite3_int64 *rowid)
+{
+	*rowid = ((const struct nm_cursor *)vc)->i;
+	return SQLITE_OK;
+}
+
+static const sqlite3_module nm_module = {
+	.xConnect = nmv_connect,
+	.xBestIndex = nmv_best_index,
+	.xDisconnect = nmv_disconnect,
+	.xOpen = nmv_open,
+	.xClose = nmv_close,
+	.xFilter = nmv_filter,
+	.xNext = nmv_next,
+	.xEof = nmv_eof,
+	.xColumn = nmv_column,
+	.xRowid = nmv_rowid,
+};
 
 /* The names table (records in the order first seen) in one INSERT, then the limit findings. */
 static enum pd_err write_names(struct ctx *c)
 {
 	static const char ins_sql[] =
 	        "INSERT INTO names (capture_id, ip, name, registrable, source, count, first_ns,"
-	        " last_ns) WITH RECURSIVE r(i) AS (VALUES (1) UNION ALL SELECT i + 1 FROM r"
-	        " WHERE i < ?3) SELECT ?2, pd_attr_name(?1, i, 0), pd_attr_name(?1, i, 1),"
-	        " pd_attr_name(?1, i, 2), pd_attr_name(?1, i, 3), pd_attr_name(?1, i, 4),"
-	        " pd_attr_name(?1, i, 5), pd_attr_name(?1, i, 6) FROM r";
+	        " last_ns) SELECT ?2, ip, name, registrable, source, count, first_ns, last_ns"
+	        " FROM pd_attr_names WHERE ctx = ?1";
 	static const char find_sql[] =
 	        "INSERT INTO findings (capture_id, kind, severity, subject, detail, count)"
 	        " VALUES (?1, 'limit', 'warning', ?2, ?3, ?4)";
@@ -1614,9 +1721,9 @@ static enum pd_err write_names(struct ctx *c)
 		if (!reg_of(c, c->nm.e[i].name))
 			return nomem(c);
 	if (c->nm.n > 1) {
-		int64_t args[2] = { c->capture_id, (int64_t)c->nm.n - 1 };
+		int64_t args[1] = { c->capture_id };
 
-		err = run_fn_sql(c, ins_sql, args, 2, "writing names");
+		err = run_fn_sql(c, ins_sql, args, 1, "writing names");
 		if (err)
 			return err;
 	}
@@ -1682,8 +1789,9 @@ static const struct {
 	int nargs;
 	void (*fn)(sqlite3_context *, int, sqlite3_value **);
 } fns[] = {
-	{ "pd_attr_scan", 11, fn_scan }, { "pd_attr_flow", 12, fn_flow },
-	{ "pd_attr_out", 3, fn_out },    { "pd_attr_name", 3, fn_name },
+	{ "pd_attr_scan", 11, fn_scan },
+	{ "pd_attr_flow", 12, fn_flow },
+	{ "pd_attr_out", 3, fn_out },
 	{ "pd_attr_ans", 8, fn_ans },
 };
 
@@ -1701,6 +1809,8 @@ static enum pd_err register_fns(struct ctx *c)
 		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 			return PD_ERR_DB;
 	}
+	if (sqlite3_create_module_v2(c->db, "pd_attr_names", &nm_module, NULL, NULL) != SQLITE_OK)
+		return PD_ERR_DB;
 	return PD_OK;
 }
 
@@ -1714,6 +1824,7 @@ static void unregister_fns(struct ctx *c)
 	for (i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
 		sqlite3_create_function_v2(c->db, fns[i].name, fns[i].nargs, SQLITE_UTF8, NULL,
 		                           NULL, NULL, NULL, NULL);
+	sqlite3_create_module_v2(c->db, "pd_attr_names", NULL, NULL, NULL);
 }
 
 /*
