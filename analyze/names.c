@@ -1275,6 +1275,34 @@ static void attribute_one(struct ctx *c, const struct frow *fr, struct result *r
 			else
 				hi = mid;
 		}
+		if (fr->f.name) {
+			/* The flow names itself: only the most recent same-client answer in its
+			 * window matters (for chain and answer id). The scan below would look at
+			 * every answer whose window can reach the flow, from b up, plus the one
+			 * before (where it stops), cut at PD_ATTR_MAX_SCAN: the same count. */
+			size_t b = 0, top = lo;
+
+			for (hi = lo; b < hi;) {
+				size_t mid = b + (hi - b) / 2;
+
+				if (sat_add(base[mid].ts, a->max_window) < fr->first)
+					b = mid + 1;
+				else
+					hi = mid;
+			}
+			if (top - b + (b > 0) > PD_ATTR_MAX_SCAN)
+				c->scan_cut++;
+			while (lo > b && top - lo < PD_ATTR_MAX_SCAN) {
+				const struct ans *an = &base[--lo];
+
+				if (fr->first <= an->expire &&
+				    (an->client == fr->client || an->local)) {
+					same = an;
+					break;
+				}
+			}
+			lo = 0; /* done */
+		}
 		while (lo > 0) {
 			const struct ans *an = &base[--lo];
 			int in_window = fr->first <= an->expire;

@@ -578,6 +578,55 @@ START_TEST(registrable_memo)
 }
 END_TEST
 
+/* The answer scan per flow stops at PD_ATTR_MAX_SCAN (1024) answers, counted once per flow in
+ * a limit finding, for flows with their own name (SNI) as for those named by DNS: it visits
+ * the answers whose window can reach the flow plus the one before, where it stops. */
+START_TEST(scan_cut)
+{
+	static const struct {
+		const char *ip;
+		int recent, old; /* answers reaching the flow, and older ones */
+	} addrs[] = {
+		{ "192.0.2.10", 1023, 5 }, /* 1023 + 1 visited: no cut */
+		{ "192.0.2.11", 1024, 5 }, /* 1024 + 1: cut */
+		{ "192.0.2.12", 1024, 0 }, /* 1024, nothing before: no cut */
+	};
+	char name[64];
+	int64_t last = 0;
+	size_t k;
+	int i;
+
+	exec("BEGIN");
+	for (k = 0; k < sizeof(addrs) / sizeof(addrs[0]); k++) {
+		for (i = 0; i < addrs[k].old; i++) {
+			snprintf(name, sizeof(name), "old%d.example", i);
+			answer(T0 - 1000 * S + i, "10.5.0.2", name, addrs[k].ip, 300);
+		}
+		for (i = 0; i < addrs[k].recent; i++) {
+			snprintf(name, sizeof(name), "n%d.example", i);
+			last = answer(T0 + i * 1000, "10.5.0.2", name, addrs[k].ip, 300);
+		}
+		flow_full(1, "10.5.0.2", addrs[k].ip, T0 + S, "tls", "n1.example", 0, NULL, NULL);
+		flow("10.5.0.2", addrs[k].ip, T0 + S);
+	}
+	/* the most recent answer names the flow: its id is the flow's answer */
+	flow_full(1, "10.5.0.2", "192.0.2.12", T0 + S, "tls", "n1023.example", 0, NULL, NULL);
+	exec("COMMIT");
+	attribute();
+	ck_assert_int_eq(query_int("SELECT sum(count) FROM findings WHERE kind = 'limit' AND"
+	                           " detail LIKE 'attribution: DNS answer scan cut%'"),
+	                 2);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM flows WHERE sni = 'n1.example' AND"
+	                           " evidence = 'sni' AND dns_answer_id IS NULL"),
+	                 3);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM flows WHERE sni IS NULL AND"
+	                           " evidence = 'dns' AND name = 'n1023.example'"),
+	                 2);
+	ck_assert_int_eq(query_int("SELECT dns_answer_id FROM flows WHERE sni = 'n1023.example'"),
+	                 last);
+}
+END_TEST
+
 /* More flow addresses than load_answers keeps (PD_ATTR_MAX_FLOW_ADDRS, 65536), as a scan of a
  * network makes: their answers come through the SQL subquery instead, with the same results.
  * Rows built here in C (10.100.0.0 upwards), no capture bytes. */
@@ -804,6 +853,7 @@ int main(void)
 	tcase_add_test(v, ptr_names);
 	tcase_add_test(v, many_flows);
 	tcase_add_test(v, registrable_memo);
+	tcase_add_test(v, scan_cut);
 	tcase_add_test(t, truncated);
 	tcase_add_test(h, hostile);
 	tcase_add_test(h, many_flow_addresses);
