@@ -186,6 +186,7 @@ enum pd_err pd_ingest_batch(struct pd_store *s, char *const *paths, size_t n, un
 	b.opts = o;
 	b.opts.no_attribute = true;
 	b.opts.progress = NULL;
+	b.opts.rows_written = NULL;
 	b.ahead = 2 * (size_t)jobs;
 	b.slots = calloc(n, sizeof(*b.slots));
 	if (!b.slots)

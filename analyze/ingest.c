@@ -1138,6 +1138,27 @@ static enum pd_err db_exec(sqlite3 *db, const char *dbname, const char *sql, con
 	return pd_errf(errbuf, PD_ERR_DB, "%s: %s while %s", dbname, sqlite3_errmsg(db), what);
 }
 
+/* The capture row's content hash and the bytes it covers, once the hash thread is done. */
+static enum pd_err write_hash(sqlite3 *db, const char *dbname, int64_t id, const char *hex,
+                              uint64_t size, char errbuf[PD_ERRBUF_SIZE])
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "UPDATE captures SET sha256 = ?2, size = ?3 WHERE id = ?1",
+	                            -1, &st, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, hex, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)size);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return pd_errf(errbuf, PD_ERR_DB, "%s: %s while storing the content hash", dbname,
+		               sqlite3_errmsg(db));
+	return PD_OK;
+}
+
 enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd_ingest_opts *opts,
                            struct pd_ingest_result *res, char errbuf[PD_ERRBUF_SIZE])
 {
@@ -1280,31 +1301,6 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 			goto out;
 	}
 
-	/* The hash decides whether this capture is new. */
-	e = pd_filehash_finish(fh, hex, &c.size, errbuf);
-	fh = NULL;
-	if (e != PD_OK)
-		goto out;
-	if (x.sink.err) {
-		e = pd_errf(errbuf, x.sink.err, "%s", x.sink.errbuf);
-		goto out;
-	}
-	existing = query_id(db, "SELECT id FROM captures WHERE sha256 = ?1 AND id != ?2", hex, id);
-	if (existing < 0) {
-		e = pd_errf(errbuf, PD_ERR_DB, "%s: %s while looking up the content hash", dbname,
-		            sqlite3_errmsg(db));
-		goto out;
-	}
-	if (existing > 0) {
-		sink_close(&x.sink);
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		in_tx = false;
-		res->already = true;
-		res->capture_id = existing;
-		res->packets = c.packets;
-		res->bytes = c.bytes;
-		goto out;
-	}
 	{
 		/* link types: those of the frames, then interfaces that carried none */
 		const struct pd_capinfo *ci = pd_reader_info(rd);
@@ -1313,7 +1309,7 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 		for (i = 0; ci && i < ci->n_ifaces && i < PD_MAX_IFACES; i++)
 			add_linktype(&c, ci->ifaces[i].linktype);
 	}
-	write_capture(&x, pd_reader_info(rd), &c, hex);
+	write_capture(&x, pd_reader_info(rd), &c, pending);
 	write_counters(&x, dec, c.packets);
 	write_findings(&x);
 	sink_close(&x.sink);
@@ -1321,10 +1317,40 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 		e = pd_errf(errbuf, x.sink.err, "%s", x.sink.errbuf);
 		goto out;
 	}
+	/* Every row is in but the hash: the caller's work on them overlaps the hash thread. */
+	if (opts && opts->rows_written)
+		opts->rows_written(opts->rows_written_arg, id);
+
+	/* The hash decides whether this capture is new. */
+	e = pd_filehash_finish(fh, hex, &c.size, errbuf);
+	fh = NULL;
+	if (e != PD_OK)
+		goto out;
+	existing = query_id(db, "SELECT id FROM captures WHERE sha256 = ?1 AND id != ?2", hex, id);
+	if (existing < 0) {
+		e = pd_errf(errbuf, PD_ERR_DB, "%s: %s while looking up the content hash", dbname,
+		            sqlite3_errmsg(db));
+		goto out;
+	}
+	if (existing > 0) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		in_tx = false;
+		res->already = true;
+		res->capture_id = existing;
+		memcpy(res->sha256, hex, sizeof(res->sha256));
+		res->size = c.size;
+		res->packets = c.packets;
+		res->bytes = c.bytes;
+		goto out;
+	}
+	if ((e = write_hash(db, dbname, id, hex, c.size, errbuf)) != PD_OK)
+		goto out;
 	if ((e = db_exec(db, dbname, "COMMIT", "committing the capture", errbuf)) != PD_OK)
 		goto out;
 	in_tx = false;
 	res->capture_id = id;
+	memcpy(res->sha256, hex, sizeof(res->sha256));
+	res->size = c.size;
 	res->packets = c.packets;
 	res->bytes = c.bytes;
 	res->flows = x.n_flows;

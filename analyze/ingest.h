@@ -22,10 +22,21 @@ struct pd_ingest_opts {
 	const char *bpf;          /* offline filter, NULL for none */
 	struct pd_attr_opts attr; /* attribution options */
 	bool quiet;
-	bool no_attribute;    /* skip attribution (batch staging: it runs at merge) */
+	bool no_attribute; /* skip attribution (batch staging: it runs at merge) */
 	/* Progress callback (bytes read so far, file size); may be NULL. */
 	void (*progress)(void *arg, uint64_t done, uint64_t total);
 	void *progress_arg;
+	/*
+	 * May be NULL. Called once every row of the capture is written (flows, DNS answers,
+	 * attribution, findings, the capture row with a provisional sha256 and size) inside the
+	 * capture's transaction, while the content hash may still be running: work that reads
+	 * the database there overlaps the hash, the longer of ingest's two threads (report
+	 * builds its model here). What it read is void when the capture turns out to be present
+	 * already (res->already: all of it is rolled back). pd_ingest_batch with jobs > 1 does
+	 * not call it.
+	 */
+	void (*rows_written)(void *arg, int64_t capture_id);
+	void *rows_written_arg;
 };
 
 struct pd_ingest_result {
@@ -33,6 +44,8 @@ struct pd_ingest_result {
 	bool already;       /* same content hash was already in the database */
 	bool cut;           /* file was truncated/corrupt: data before the cut is in */
 	uint64_t packets, bytes, flows, dns_answers;
+	char sha256[65];              /* content hash (hex) */
+	uint64_t size;                /* bytes the hash covers (the file's size) */
 	char cut_msg[PD_ERRBUF_SIZE]; /* message naming file and offset when cut */
 };
 

@@ -2043,6 +2043,20 @@ enum pd_err pd_model_build(sqlite3 *db, const struct pd_report_opts *o, struct p
 	return PD_OK;
 }
 
+enum pd_err pd_model_set_hash(struct pd_model *m, int64_t capture_id, const char *sha256,
+                              int64_t size)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_caps; i++)
+		if (m->caps[i].id == capture_id) {
+			if (!(m->caps[i].sha256 = sdup(m, sha256)))
+				return PD_ERR_NOMEM;
+			m->caps[i].size = size;
+		}
+	return PD_OK;
+}
+
 void pd_model_free(struct pd_model *m)
 {
 	struct pd_arena *a, *n;

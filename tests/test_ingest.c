@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -1087,6 +1088,77 @@ START_TEST(content_hash)
 }
 END_TEST
 
+/* What rows_written saw: called once per stored-or-already capture, inside its transaction. */
+struct seen_rows {
+	struct pd_store *s;
+	int calls;
+	int64_t id, flows;
+	char *sha;
+};
+
+static void on_rows(void *arg, int64_t capture_id)
+{
+	struct seen_rows *w = arg;
+	char sql[96];
+
+	w->calls++;
+	w->id = capture_id;
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM flows WHERE capture_id = %lld",
+	         (long long)capture_id);
+	w->flows = q_int(w->s, sql);
+	snprintf(sql, sizeof(sql), "SELECT sha256 FROM captures WHERE id = %lld",
+	         (long long)capture_id);
+	free(w->sha);
+	w->sha = strdup(q_text(w->s, sql));
+}
+
+/*
+ * The rows_written hook (report builds its model there while the hash thread finishes): every
+ * row is readable, the hash is still provisional; afterwards the row holds the real hash and
+ * size, also in the result. The same bytes again: the hook runs, then all is rolled back.
+ */
+START_TEST(rows_written)
+{
+	char path[128], want[65], err[PD_ERRBUF_SIZE] = "";
+	struct pd_store *s = open_db("rw.db");
+	struct seen_rows w = { s, 0, 0, 0, NULL };
+	struct pd_ingest_result res;
+	struct pd_ingest_opts o;
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/rw.pcap", dir);
+	build_main(path);
+	file_sha256(path, want);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	memset(&o, 0, sizeof(o));
+	o.rows_written = on_rows;
+	o.rows_written_arg = &w;
+	ck_assert_msg(pd_ingest_file(s, path, &o, &res, err) == PD_OK, "%s", err);
+	ck_assert_int_eq(w.calls, 1);
+	ck_assert_int_eq(w.id, res.capture_id);
+	ck_assert_int_eq(w.flows, (int64_t)res.flows);
+	ck_assert_int_gt(w.flows, 0);
+	ck_assert_ptr_nonnull(w.sha);
+	ck_assert_str_ne(w.sha, want); /* provisional while the hook ran */
+	ck_assert_str_eq(res.sha256, want);
+	ck_assert_uint_eq(res.size, (uint64_t)sb.st_size);
+	ck_assert_str_eq(q_text(s, "SELECT sha256 FROM captures"), want);
+	ck_assert_int_eq(q_int(s, "SELECT size FROM captures"), sb.st_size);
+
+	ck_assert_msg(pd_ingest_file(s, path, &o, &res, err) == PD_OK, "%s", err);
+	ck_assert_int_eq(w.calls, 2);
+	ck_assert(res.already);
+	ck_assert_int_ne(w.id, res.capture_id); /* the hook saw the new, rolled-back row */
+	ck_assert_str_eq(res.sha256, want);
+	ck_assert_int_eq(q_int(s, "SELECT count(*) FROM captures"), 1);
+	snprintf(err, sizeof(err), "SELECT count(*) FROM flows WHERE capture_id = %lld",
+	         (long long)w.id);
+	ck_assert_int_eq(q_int(s, err), 0);
+	free(w.sha);
+	pd_store_close(s);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ingest");
@@ -1106,6 +1178,7 @@ static Suite *suite(void)
 	tcase_add_test(t, batch);
 	tcase_add_test(t, pcapng_meta);
 	tcase_add_test(t, content_hash);
+	tcase_add_test(t, rows_written);
 	suite_add_tcase(s, t);
 	return s;
 }
