@@ -21,7 +21,8 @@
 
 #include "filehash.h"
 
-#define READ_SIZE (1u << 20) /* the pread fallback's buffer */
+#define READ_SIZE    (1u << 20) /* the pread fallback's buffer */
+#define MAX_RESTARTS 3          /* hashes of a file cut while hashed */
 
 struct pd_filehash {
 	pthread_t thread;
@@ -40,6 +41,7 @@ static __thread sigjmp_buf *bus_jump; /* set while this thread reads a mapped wi
 static struct sigaction bus_prev;
 static bool bus_ours; /* our handler is installed: mapping is safe */
 static pthread_once_t bus_once = PTHREAD_ONCE_INIT;
+static unsigned long restarts; /* atomic: pd_filehash_restarts() */
 
 static void on_sigbus(int sig, siginfo_t *si, void *uc)
 {
@@ -81,14 +83,6 @@ static enum pd_err cancelled(struct pd_filehash *fh)
 	return pd_errf(fh->errbuf, PD_ERR_IO, "%s: hashing abandoned", fh->path);
 }
 
-static enum pd_err shrank(struct pd_filehash *fh, uint64_t at)
-{
-	return pd_errf(fh->errbuf, PD_ERR_IO,
-	               "%s: the file shrank while it was read (at offset %llu): it is being "
-	               "rewritten; ingest a finished copy",
-	               fh->path, (unsigned long long)at);
-}
-
 /*
  * The file's size now (a file that grew is hashed on to its new end); PD_ERR_UNSUPPORTED for
  * what is not a regular file, whose size says nothing (a pipe: the caller reads it).
@@ -107,7 +101,8 @@ static enum pd_err file_size(struct pd_filehash *fh, uint64_t *size)
 
 /*
  * Hashes from *done on through mapped windows. Returns PD_ERR_UNSUPPORTED, with *done where
- * it stopped, when the file cannot be mapped (the caller reads the rest).
+ * it stopped, when the file cannot be mapped (the caller reads the rest), PD_ERR_TRUNCATED
+ * when it shrank under a window (ctx is then undefined).
  */
 static enum pd_err hash_mapped(struct pd_filehash *fh, EVP_MD_CTX *ctx, uint64_t *done)
 {
@@ -120,14 +115,10 @@ static enum pd_err hash_mapped(struct pd_filehash *fh, EVP_MD_CTX *ctx, uint64_t
 
 	if (!bus_ours)
 		return PD_ERR_UNSUPPORTED;
-	if (sigsetjmp(jump, 1)) {
+	if (sigsetjmp(jump, 1)) { /* the file shrank under the window */
 		bus_jump = NULL;
 		munmap(map, maplen);
-		return pd_errf(
-		        fh->errbuf, PD_ERR_IO,
-		        "%s: the file shrank while it was read (at offset %llu): it is being "
-		        "rewritten; ingest a finished copy",
-		        fh->path, (unsigned long long)*done);
+		return PD_ERR_TRUNCATED;
 	}
 	for (;;) {
 		if (stopped(fh))
@@ -160,9 +151,11 @@ static enum pd_err hash_mapped(struct pd_filehash *fh, EVP_MD_CTX *ctx, uint64_t
 	}
 }
 
-/* Hashes from *done to the end of the file with pread(2). */
+/* Hashes from *done to the end of the file with pread(2); PD_ERR_TRUNCATED when the file
+ * ends before what was hashed already (it was cut meanwhile). */
 static enum pd_err hash_read(struct pd_filehash *fh, EVP_MD_CTX *ctx, uint64_t *done)
 {
+	uint64_t size;
 	unsigned char *buf = malloc(READ_SIZE);
 	enum pd_err e = PD_OK;
 	ssize_t n;
@@ -182,8 +175,12 @@ static enum pd_err hash_read(struct pd_filehash *fh, EVP_MD_CTX *ctx, uint64_t *
 			            fh->path, (unsigned long long)*done, strerror(errno));
 			break;
 		}
-		if (n == 0)
+		if (n == 0) {
+			/* the end, unless the file was cut behind us */
+			if (file_size(fh, &size) == PD_OK && size < *done)
+				e = PD_ERR_TRUNCATED;
 			break;
+		}
 		if (!EVP_DigestUpdate(ctx, buf, (size_t)n)) {
 			e = pd_errf(fh->errbuf, PD_ERR_CRYPTO, "%s: libcrypto failed to hash",
 			            fh->path);
@@ -200,7 +197,9 @@ static void hash_file(struct pd_filehash *fh)
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned char md[32];
 	unsigned mdlen = 0, i;
-	uint64_t done = 0, first = 0;
+	uint64_t done = 0, size = 0;
+	unsigned attempt;
+	bool mapped;
 	enum pd_err e;
 
 	pthread_once(&bus_once, bus_install);
@@ -208,19 +207,32 @@ static void hash_file(struct pd_filehash *fh)
 		e = pd_errf(fh->errbuf, PD_ERR_CRYPTO, "%s: libcrypto cannot hash", fh->path);
 		goto out;
 	}
-	e = file_size(fh, &first);
+	e = file_size(fh, &size);
 	if (e != PD_OK && e != PD_ERR_UNSUPPORTED)
 		goto out;
-	e = e == PD_OK ? hash_mapped(fh, ctx, &done) : PD_ERR_UNSUPPORTED;
-	if (e == PD_ERR_UNSUPPORTED)
-		e = hash_read(fh, ctx, &done);
+	mapped = e == PD_OK;
+	/* A file cut while hashed is hashed again, as it is now, from the start (and read). */
+	for (attempt = 0;; attempt++) {
+		e = mapped && !attempt ? hash_mapped(fh, ctx, &done) : PD_ERR_UNSUPPORTED;
+		if (e == PD_ERR_UNSUPPORTED)
+			e = hash_read(fh, ctx, &done);
+		if (e != PD_ERR_TRUNCATED)
+			break;
+		if (attempt == MAX_RESTARTS) {
+			e = pd_errf(fh->errbuf, PD_ERR_IO,
+			            "%s: the file keeps shrinking while it is read", fh->path);
+			goto out;
+		}
+		__atomic_add_fetch(&restarts, 1, __ATOMIC_RELAXED);
+		done = 0;
+		if (!EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+			e = pd_errf(fh->errbuf, PD_ERR_CRYPTO, "%s: libcrypto cannot hash",
+			            fh->path);
+			goto out;
+		}
+	}
 	if (e != PD_OK)
 		goto out;
-	/* the pread path meets a cut as an early end (the mapped path as SIGBUS) */
-	if (done < first) {
-		e = shrank(fh, done);
-		goto out;
-	}
 	if (!EVP_DigestFinal_ex(ctx, md, &mdlen) || mdlen != sizeof(md)) {
 		e = pd_errf(fh->errbuf, PD_ERR_CRYPTO, "%s: libcrypto failed to hash", fh->path);
 		goto out;
@@ -306,6 +318,11 @@ void pd_filehash_cancel(struct pd_filehash *fh)
 	__atomic_store_n(&fh->stop, 1, __ATOMIC_RELAXED);
 	pthread_join(fh->thread, NULL);
 	filehash_free(fh);
+}
+
+unsigned long pd_filehash_restarts(void)
+{
+	return __atomic_load_n(&restarts, __ATOMIC_RELAXED);
 }
 
 enum pd_err pd_filehash_fd(int fd, const char *path, char hex[65], uint64_t *size,

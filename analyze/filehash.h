@@ -10,11 +10,12 @@
  * at one window whatever the file's size. Where mapping fails (a file system without mmap) it
  * falls back to pread(2).
  *
- * A file that shrinks while it is mapped would raise SIGBUS: the hasher catches it (a
- * process-wide handler, installed once, that only acts on the hashing threads and re-raises
- * for every other thread) and fails with "the file shrank while it was read". A file that
- * grows is hashed to its end as found after the last window: the hash covers exactly the
- * bytes counted in *size.
+ * A file that shrinks while it is mapped raises SIGBUS: the hasher catches it (a process-wide
+ * handler, installed once unless SIGBUS is handled already, that acts on the hashing threads
+ * only and re-raises for every other thread) and hashes the file again from the start with
+ * pread(2), as it is now: the hash is then that of the cut file, whose readable part the
+ * parser stored (SPEC 3). A file that grows is hashed to its end as found after the last
+ * window. Either way the hash covers exactly the bytes counted in *size.
  */
 #ifndef PD_FILEHASH_H
 #define PD_FILEHASH_H
@@ -40,6 +41,9 @@ enum pd_err pd_filehash_finish(struct pd_filehash *fh, char hex[65], uint64_t *s
 
 /* Abandons the hash (it stops at the next window) and frees fh. NULL is a no-op. */
 void pd_filehash_cancel(struct pd_filehash *fh);
+
+/* How many hashes restarted because their file shrank under the mapping (tests). */
+unsigned long pd_filehash_restarts(void);
 
 /* The same on the calling thread (tools, the benchmark's floor, tests). */
 enum pd_err pd_filehash_fd(int fd, const char *path, char hex[65], uint64_t *size,

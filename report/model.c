@@ -493,33 +493,19 @@ static char *reg_of(struct build *b, const char *name)
 	return ni ? ni->reg : NULL;
 }
 
-/* pd_cdn_from_name(name), cached; *oom set when out of memory. */
-static const char *cdn_of_name(struct build *b, const char *name, bool *oom)
+/* lookup(key) (pd_cdn_from_name or pd_cdn_from_as_org), cached per key in map (b->names or
+ * b->orgs); *oom set when out of memory. */
+static const char *cdn_cached(struct build *b, struct smap *map, const char *key,
+                              const char *(*lookup)(const char *), bool *oom)
 {
-	struct nameinfo *ni = name_info(b, &b->names, name);
+	struct nameinfo *ni = name_info(b, map, key);
 
 	if (!ni) {
 		*oom = true;
 		return NULL;
 	}
 	if (!ni->has_cdn) {
-		ni->cdn = pd_cdn_from_name(name);
-		ni->has_cdn = true;
-	}
-	return ni->cdn;
-}
-
-/* pd_cdn_from_as_org(org), cached; *oom set when out of memory. */
-static const char *cdn_of_org(struct build *b, const char *org, bool *oom)
-{
-	struct nameinfo *ni = name_info(b, &b->orgs, org);
-
-	if (!ni) {
-		*oom = true;
-		return NULL;
-	}
-	if (!ni->has_cdn) {
-		ni->cdn = pd_cdn_from_as_org(org);
+		ni->cdn = lookup(key);
 		ni->has_cdn = true;
 	}
 	return ni->cdn;
@@ -1290,12 +1276,12 @@ static enum pd_err name_rows(struct build *b)
 				continue;
 			memcpy(hop, p, n);
 			hop[n] = 0;
-			r->cdn = cdn_of_name(b, hop, &no_mem);
+			r->cdn = cdn_cached(b, &b->names, hop, pd_cdn_from_name, &no_mem);
 		}
 		if (!r->cdn && r->domain)
-			r->cdn = cdn_of_name(b, r->domain, &no_mem);
+			r->cdn = cdn_cached(b, &b->names, r->domain, pd_cdn_from_name, &no_mem);
 		if (!r->cdn && r->as_org)
-			r->cdn = cdn_of_org(b, r->as_org, &no_mem);
+			r->cdn = cdn_cached(b, &b->orgs, r->as_org, pd_cdn_from_as_org, &no_mem);
 		if (no_mem)
 			return oom(b);
 	}
