@@ -155,7 +155,7 @@ static enum pd_err hash_mapped(struct pd_filehash *fh, EVP_MD_CTX *ctx, uint64_t
  * ends before what was hashed already (it was cut meanwhile). */
 static enum pd_err hash_read(struct pd_filehash *fh, EVP_MD_CTX *ctx, uint64_t *done)
 {
-	uint64_t size;
+	uint64_t size = 0;
 	unsigned char *buf = malloc(READ_SIZE);
 	enum pd_err e = PD_OK;
 	ssize_t n;
