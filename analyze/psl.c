@@ -101,15 +101,12 @@ static int is_addr_literal(const char *s)
 	return 0;
 }
 
-char *pd_registrable(const char *name, char *out, size_t len)
+/* name lower-cased into out (len > 0 bytes, cut to fit), without a trailing dot; returns the
+ * length copied before that dot was dropped. */
+static size_t lower_copy(const char *name, char *out, size_t len)
 {
-	struct psl_entry *slot;
-	const char *reg;
-	size_t n, i;
+	size_t n = strlen(name), i;
 
-	if (!len)
-		return out;
-	n = strlen(name);
 	if (n >= len)
 		n = len - 1;
 	for (i = 0; i < n; i++) {
@@ -120,6 +117,18 @@ char *pd_registrable(const char *name, char *out, size_t len)
 	out[n] = 0;
 	if (n > 1 && out[n - 1] == '.')
 		out[n - 1] = 0;
+	return n;
+}
+
+char *pd_registrable(const char *name, char *out, size_t len)
+{
+	struct psl_entry *slot;
+	const char *reg;
+	size_t n;
+
+	if (!len)
+		return out;
+	n = lower_copy(name, out, len);
 	pthread_once(&psl_once, psl_init);
 	slot = n ? cache_slot(name, n) : NULL;
 	if (slot && slot->len == n && !memcmp(slot->name, name, n)) {
@@ -271,22 +280,11 @@ static int memo_ps(struct pd_psl_memo *m, const char *s)
 char *pd_registrable_memo(struct pd_psl_memo *m, const char *name, char *out, size_t len)
 {
 	const char *d, *p, *regdom = NULL;
-	size_t n, i;
 	int ps;
 
 	if (!len)
 		return out;
-	n = strlen(name);
-	if (n >= len)
-		n = len - 1;
-	for (i = 0; i < n; i++) {
-		char c = name[i];
-
-		out[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-	}
-	out[n] = 0;
-	if (n > 1 && out[n - 1] == '.')
-		out[n - 1] = 0;
+	lower_copy(name, out, len);
 	pthread_once(&psl_once, psl_init);
 	if (!psl_ctx || !is_ldh_name(out) || is_addr_literal(out))
 		return pd_registrable(name, out, len);
