@@ -18,7 +18,7 @@
 # Files go to $PD_BENCH_DIR (default /tmp/pd-bench). Build: build-bench (Release).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-size=500 reps=5 tools=0 jobs=0 dbflows=0
+size=500 reps=5 tools=0 jobs=0 dbflows=0 smoke=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--size) size=$2; shift ;;
@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
 	--tools) tools=1 ;;
 	--jobs) jobs=1 ;;
 	--db-flows) dbflows=$2; shift ;;
-	--smoke) size=20 reps=1 ;;
+	--smoke) size=20 reps=1 smoke=1 ;;
 	*) echo "usage: $0 [--size MB] [--reps N] [--tools] [--jobs] [--db-flows N] [--smoke]" >&2; exit 2 ;;
 	esac
 	shift
@@ -99,6 +99,7 @@ echo "(pdread = our own reader loop; pdread-decode = reader + decoder + flow tab
 echo " sha256 = the content hash alone, the hasher ingest runs beside its parser;"
 echo " report = pcapdomains report --no-resolve -o out.csv: ingest + attribute + CSV report)"
 echo
+[ $smoke = 1 ] && echo "(smoke run: one 20 MB run, start-up dominates; the verdict below is not a measurement)"
 awk -v r="${med[report]}" -v rn="${med[report-pcapng]}" -v s="${med[sha256]}" -v base="${med[bare]}" -v b="$bytes" 'BEGIN {
 	if (base <= 0) base = 0.001
 	if (s <= 0) s = 0.001
