@@ -18,13 +18,14 @@ struct jw {
 	bool first; /* no member written yet at this depth */
 };
 
+/* A new line indented two spaces per depth (one fwrite: this runs for every member). */
 static void indent(struct jw *w)
 {
-	int i;
+	static const char line[] =
+	        "\n                                                                ";
+	size_t n = 1 + 2 * (size_t)(w->depth > 0 ? w->depth : 0);
 
-	fputc('\n', w->f);
-	for (i = 0; i < w->depth; i++)
-		fputs("  ", w->f);
+	fwrite(line, 1, n < sizeof(line) - 1 ? n : sizeof(line) - 1, w->f);
 }
 
 /* Starts a member (key may be NULL inside arrays). */
