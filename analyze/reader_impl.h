@@ -26,9 +26,9 @@ struct pd_ng_iface {
 
 struct pd_reader {
 	enum pd_reader_kind kind;
-	char *path;           /* as given to pd_reader_open (owned) */
-	char *bpf;            /* filter expression (owned) or NULL */
-	bool done;            /* an error or the end was reached */
+	char *path; /* as given to pd_reader_open (owned) */
+	char *bpf;  /* filter expression (owned) or NULL */
+	bool done;  /* an error or the end was reached */
 	struct pd_capinfo info;
 
 	/* classic pcap */
