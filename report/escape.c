@@ -112,55 +112,75 @@ static size_t put_run(FILE *f, const unsigned char *p, const char *special)
 	return n;
 }
 
-void pd_esc_html(FILE *f, const char *s)
+/* One code point a format escaper writes: its bytes p[0..n), its value and class. */
+typedef void (*put_cp_fn)(FILE *f, const unsigned char *p, size_t n, int32_t cp, enum cls k);
+
+/* The walk every format escaper shares: plain runs as they are, every other code point
+ * through put_cp. */
+static void esc_walk(FILE *f, const char *s, const char *special, put_cp_fn put_cp)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	int32_t cp;
 	size_t n;
-	enum cls k;
 
-	if (!s)
-		return;
 	while (*p) {
-		if ((n = put_run(f, p, "&<>\"'"))) {
+		if ((n = put_run(f, p, special))) {
 			p += n;
 			continue;
 		}
 		n = utf8_dec(p, &cp);
-		k = classify(cp);
-		if (k == C_OK || k == C_LINESEP) {
-			switch (cp) {
-			case '&':
-				fputs("&amp;", f);
-				break;
-			case '<':
-				fputs("&lt;", f);
-				break;
-			case '>':
-				fputs("&gt;", f);
-				break;
-			case '"':
-				fputs("&quot;", f);
-				break;
-			case '\'':
-				fputs("&#39;", f);
-				break;
-			default:
-				fwrite(p, 1, n, f);
-			}
-		} else {
-			put_visible(f, k, cp);
-		}
+		put_cp(f, p, n, cp, classify(cp));
 		p += n;
 	}
 }
 
+static void html_cp(FILE *f, const unsigned char *p, size_t n, int32_t cp, enum cls k)
+{
+	if (k != C_OK && k != C_LINESEP) {
+		put_visible(f, k, cp);
+		return;
+	}
+	switch (cp) {
+	case '&':
+		fputs("&amp;", f);
+		break;
+	case '<':
+		fputs("&lt;", f);
+		break;
+	case '>':
+		fputs("&gt;", f);
+		break;
+	case '"':
+		fputs("&quot;", f);
+		break;
+	case '\'':
+		fputs("&#39;", f);
+		break;
+	default:
+		fwrite(p, 1, n, f);
+	}
+}
+
+void pd_esc_html(FILE *f, const char *s)
+{
+	if (s)
+		esc_walk(f, s, "&<>\"'", html_cp);
+}
+
+static void csv_cp(FILE *f, const unsigned char *p, size_t n, int32_t cp, enum cls k)
+{
+	if (k != C_OK && k != C_LINESEP) {
+		put_visible(f, k, cp);
+		return;
+	}
+	if (cp == '"')
+		fputc('"', f);
+	fwrite(p, 1, n, f);
+}
+
 void pd_esc_csv(FILE *f, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t len, n;
-	int32_t cp;
-	enum cls k;
+	size_t len;
 	int quote;
 
 	if (!s || !*s)
@@ -171,105 +191,69 @@ void pd_esc_csv(FILE *f, const char *s)
 		fputc('"', f);
 	if (strchr("=+-@\t\r", s[0]))
 		fputc('\'', f);
-	while (*p) {
-		if ((n = put_run(f, p, "\""))) {
-			p += n;
-			continue;
-		}
-		n = utf8_dec(p, &cp);
-		k = classify(cp);
-		if (k == C_OK || k == C_LINESEP) {
-			if (cp == '"')
-				fputc('"', f);
-			fwrite(p, 1, n, f);
-		} else {
-			put_visible(f, k, cp);
-		}
-		p += n;
-	}
+	esc_walk(f, s, "\"", csv_cp);
 	if (quote)
 		fputc('"', f);
 }
 
+static void md_cp(FILE *f, const unsigned char *p, size_t n, int32_t cp, enum cls k)
+{
+	if (k != C_OK)
+		put_visible(f, k, cp);
+	else if (cp == '<')
+		fputs("&lt;", f);
+	else if (cp == '>')
+		fputs("&gt;", f);
+	else if (cp == '&')
+		fputs("&amp;", f);
+	else if (cp < 0x80 && strchr("\\`*_{}[]()#+!|~$", (int)cp))
+		fprintf(f, "\\%c", (char)cp);
+	else
+		fwrite(p, 1, n, f);
+}
+
 void pd_esc_md(FILE *f, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	int32_t cp;
-	size_t n;
-	enum cls k;
+	if (s)
+		esc_walk(f, s, "<>&\\`*_{}[]()#+!|~$", md_cp);
+}
 
-	if (!s)
-		return;
-	while (*p) {
-		if ((n = put_run(f, p, "<>&\\`*_{}[]()#+!|~$"))) {
-			p += n;
-			continue;
+static void json_cp(FILE *f, const unsigned char *p, size_t n, int32_t cp, enum cls k)
+{
+	if (k == C_BAD) {
+		fputs("\\ufffd", f);
+	} else if (k != C_OK) {
+		switch (cp) {
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		default:
+			fprintf(f, "\\u%04x", (unsigned)cp);
 		}
-		n = utf8_dec(p, &cp);
-		k = classify(cp);
-		if (k == C_OK) {
-			if (cp == '<')
-				fputs("&lt;", f);
-			else if (cp == '>')
-				fputs("&gt;", f);
-			else if (cp == '&')
-				fputs("&amp;", f);
-			else if (cp < 0x80 && strchr("\\`*_{}[]()#+!|~$", (int)cp))
-				fprintf(f, "\\%c", (char)cp);
-			else
-				fwrite(p, 1, n, f);
-		} else {
-			put_visible(f, k, cp);
-		}
-		p += n;
+	} else if (cp == '"' || cp == '\\') {
+		fputc('\\', f);
+		fputc((int)cp, f);
+	} else if (cp == '<' || cp == '>' || cp == '&') {
+		fprintf(f, "\\u%04x", (unsigned)cp);
+	} else {
+		fwrite(p, 1, n, f);
 	}
 }
 
 void pd_esc_json(FILE *f, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	int32_t cp;
-	size_t n;
-	enum cls k;
-
 	if (!s) {
 		fputs("null", f);
 		return;
 	}
 	fputc('"', f);
-	while (*p) {
-		if ((n = put_run(f, p, "\"\\<>&"))) {
-			p += n;
-			continue;
-		}
-		n = utf8_dec(p, &cp);
-		k = classify(cp);
-		if (k == C_BAD) {
-			fputs("\\ufffd", f);
-		} else if (k != C_OK) {
-			switch (cp) {
-			case '\n':
-				fputs("\\n", f);
-				break;
-			case '\r':
-				fputs("\\r", f);
-				break;
-			case '\t':
-				fputs("\\t", f);
-				break;
-			default:
-				fprintf(f, "\\u%04x", (unsigned)cp);
-			}
-		} else if (cp == '"' || cp == '\\') {
-			fputc('\\', f);
-			fputc((int)cp, f);
-		} else if (cp == '<' || cp == '>' || cp == '&') {
-			fprintf(f, "\\u%04x", (unsigned)cp);
-		} else {
-			fwrite(p, 1, n, f);
-		}
-		p += n;
-	}
+	esc_walk(f, s, "\"\\<>&", json_cp);
 	fputc('"', f);
 }
 
