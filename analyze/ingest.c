@@ -1125,19 +1125,6 @@ static void write_findings(struct ictx *x)
 
 /* ---- the whole file --------------------------------------------------------------------- */
 
-static enum pd_err db_exec(sqlite3 *db, const char *dbname, const char *sql, const char *what,
-                           char errbuf[PD_ERRBUF_SIZE])
-{
-	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-
-	if (rc == SQLITE_OK)
-		return PD_OK;
-	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
-		return pd_errf(errbuf, PD_ERR_DB,
-		               "%s: database is locked by another process while %s", dbname, what);
-	return pd_errf(errbuf, PD_ERR_DB, "%s: %s while %s", dbname, sqlite3_errmsg(db), what);
-}
-
 /* The capture row's content hash and the bytes it covers, once the hash thread is done. */
 static enum pd_err write_hash(sqlite3 *db, const char *dbname, int64_t id, const char *hex,
                               uint64_t size, char errbuf[PD_ERRBUF_SIZE])
@@ -1213,8 +1200,8 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 	}
 
 	/* The capture row goes in first (rows reference it); its hash is filled in at the end. */
-	if ((e = db_exec(db, dbname, "BEGIN IMMEDIATE", "starting the capture transaction",
-	                 errbuf)) != PD_OK)
+	if ((e = pd_store_exec(s, "BEGIN IMMEDIATE", "starting the capture transaction", errbuf)) !=
+	    PD_OK)
 		goto out;
 	in_tx = true;
 	snprintf(pending, sizeof(pending), "pending:%ld:%p:%lld", (long)getpid(), (void *)&x,
@@ -1345,7 +1332,7 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 	}
 	if ((e = write_hash(db, dbname, id, hex, c.size, errbuf)) != PD_OK)
 		goto out;
-	if ((e = db_exec(db, dbname, "COMMIT", "committing the capture", errbuf)) != PD_OK)
+	if ((e = pd_store_exec(s, "COMMIT", "committing the capture", errbuf)) != PD_OK)
 		goto out;
 	in_tx = false;
 	res->capture_id = id;
