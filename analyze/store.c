@@ -356,14 +356,13 @@ static enum pd_err copy_columns(sqlite3 *db, const char *table, char *out, size_
 	return PD_OK;
 }
 
-static enum pd_err copy_exec(sqlite3 *db, const char *sql, const char *what,
-                             char errbuf[PD_ERRBUF_SIZE])
+enum pd_err pd_sql_exec(sqlite3 *db, const char *sql, const char *what, char errbuf[PD_ERRBUF_SIZE])
 {
 	char *msg = NULL;
 
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
 		return PD_OK;
-	pd_errf(errbuf, PD_ERR_DB, "copying %s: %s", what, msg ? msg : sqlite3_errmsg(db));
+	pd_errf(errbuf, PD_ERR_DB, "%s: %s", what, msg ? msg : sqlite3_errmsg(db));
 	sqlite3_free(msg);
 	return PD_ERR_DB;
 }
@@ -374,7 +373,7 @@ enum pd_err pd_store_copy_capture(sqlite3 *db, const char *schema, int64_t id, i
 	/* Parents before children; dns_answers before the flows that point at them. */
 	static const char *const tables[] = { "interfaces", "dns_answers", "flows",
 		                              "names",      "findings",    "counters" };
-	char cols[4096], sql[9000];
+	char cols[4096], sql[9000], what[64];
 	sqlite3_stmt *st = NULL;
 	int64_t offset = 0;
 	enum pd_err e;
@@ -385,7 +384,7 @@ enum pd_err pd_store_copy_capture(sqlite3 *db, const char *schema, int64_t id, i
 	snprintf(sql, sizeof(sql),
 	         "INSERT INTO main.captures (%s) SELECT %s FROM %s.captures WHERE id = %" PRId64,
 	         cols, cols, schema, id);
-	if ((e = copy_exec(db, sql, "a capture", errbuf)) != PD_OK)
+	if ((e = pd_sql_exec(db, sql, "copying a capture", errbuf)) != PD_OK)
 		return e;
 	*new_id = sqlite3_last_insert_rowid(db);
 	/* dns_answers keep their relative ids: new = old + offset, above every id in main. */
@@ -419,7 +418,8 @@ enum pd_err pd_store_copy_capture(sqlite3 *db, const char *schema, int64_t id, i
 			         "INSERT INTO main.%s (capture_id, %s) SELECT %" PRId64 ", %s "
 			         "FROM %s.%s WHERE capture_id = %" PRId64 " ORDER BY rowid",
 			         t, cols, *new_id, cols, schema, t, id);
-		if ((e = copy_exec(db, sql, t, errbuf)) != PD_OK)
+		snprintf(what, sizeof(what), "copying %s", t);
+		if ((e = pd_sql_exec(db, sql, what, errbuf)) != PD_OK)
 			return e;
 	}
 	return PD_OK;

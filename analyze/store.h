@@ -35,6 +35,11 @@ sqlite3 *pd_store_db(struct pd_store *s);
 PD_MUST_CHECK enum pd_err pd_store_exec(struct pd_store *s, const char *sql, const char *what,
                                         char errbuf[PD_ERRBUF_SIZE]);
 
+/* sqlite3_exec on a bare connection (one with attached databases): on failure PD_ERR_DB and
+ * "what: SQLite's message" in errbuf. */
+PD_MUST_CHECK enum pd_err pd_sql_exec(sqlite3 *db, const char *sql, const char *what,
+                                      char errbuf[PD_ERRBUF_SIZE]);
+
 /*
  * Copies capture `id` of the attached database `schema` ("src", "stage") into main with every
  * row that references it; *new_id is its id in main. dns_answers ids shift by one offset, so

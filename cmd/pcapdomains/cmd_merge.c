@@ -36,17 +36,6 @@ static const char help[] =
         "fleet.html\n"
         "Exit codes: 0 ok, 2 error (the inputs merged before the failing one stay merged).\n";
 
-static enum pd_err exec(sqlite3 *db, const char *sql, const char *what, char errbuf[PD_ERRBUF_SIZE])
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
-		return PD_OK;
-	pd_errf(errbuf, PD_ERR_DB, "%s: %s", what, msg ? msg : sqlite3_errmsg(db));
-	sqlite3_free(msg);
-	return PD_ERR_DB;
-}
-
 static int64_t query_int(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt *st;
@@ -131,7 +120,7 @@ static enum pd_err merge_one(sqlite3 *db, const char *path, int *n_copied, int *
 		ids[n_ids++] = sqlite3_column_int64(st, 0);
 	}
 	sqlite3_finalize(st);
-	if ((err = exec(db, "BEGIN IMMEDIATE", path, errbuf)))
+	if ((err = pd_sql_exec(db, "BEGIN IMMEDIATE", path, errbuf)))
 		goto detach;
 	for (i = 0; i < n_ids && !err; i++) {
 		int copied;
@@ -141,13 +130,15 @@ static enum pd_err merge_one(sqlite3 *db, const char *path, int *n_copied, int *
 	}
 	/* The caches have the same columns in the same order (same schema version). */
 	if (!err)
-		err = exec(db, "INSERT OR IGNORE INTO main.ptr_cache SELECT * FROM src.ptr_cache",
-		           "ptr_cache", errbuf);
+		err = pd_sql_exec(
+		        db, "INSERT OR IGNORE INTO main.ptr_cache SELECT * FROM src.ptr_cache",
+		        "ptr_cache", errbuf);
 	if (!err)
-		err = exec(db, "INSERT OR IGNORE INTO main.geo_cache SELECT * FROM src.geo_cache",
-		           "geo_cache", errbuf);
+		err = pd_sql_exec(
+		        db, "INSERT OR IGNORE INTO main.geo_cache SELECT * FROM src.geo_cache",
+		        "geo_cache", errbuf);
 	if (!err)
-		err = exec(db, "COMMIT", path, errbuf);
+		err = pd_sql_exec(db, "COMMIT", path, errbuf);
 	if (err) {
 		char detail[PD_ERRBUF_SIZE];
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
