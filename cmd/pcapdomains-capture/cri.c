@@ -19,17 +19,6 @@
 
 #include "helper.h"
 
-static bool id_ok(const char *s)
-{
-	if (!*s || *s == '-')
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '.' || *s == '-'))
-			return false;
-	return true;
-}
-
 /* Runs prog sub id; *out gets stdout (NUL-terminated), *status the wait status. */
 static int run(const char *prog, const char *sub, const char *id, char **out, size_t *outlen,
                int *wstatus, char *errline, size_t errsz, char errbuf[PD_CAP_ERRBUF])
@@ -160,7 +149,7 @@ int pd_cap_cri_inspect(struct pd_cap_target *t, char errbuf[PD_CAP_ERRBUF])
 	const char *prog = getenv("CRICTL");
 	if (!prog || !*prog)
 		prog = "crictl";
-	if (!id_ok(t->ref)) {
+	if (t->ref[0] == '-' || !pd_cap_ref_ok(t->ref)) { /* not an option to crictl */
 		snprintf(errbuf, PD_CAP_ERRBUF, "%s: '%s' is not a CRI container id", t->spec,
 		         t->ref);
 		return -1;

@@ -289,8 +289,7 @@ fail:
 	return -1;
 }
 
-/* Container names and ids: [A-Za-z0-9][A-Za-z0-9_.-]* (Docker and Podman), so no escaping. */
-static bool ref_ok(const char *s)
+bool pd_cap_ref_ok(const char *s)
 {
 	if (!*s)
 		return false;
@@ -312,7 +311,7 @@ enum pd_cap_eng_res pd_cap_engine_inspect(const char *path, struct pd_cap_target
 	size_t blen = 0;
 
 	snprintf(t->via, sizeof t->via, "%s", path);
-	if (!ref_ok(ref)) {
+	if (!pd_cap_ref_ok(ref)) {
 		snprintf(errbuf, PD_CAP_ERRBUF,
 		         "%s: '%s' is not a container name or id (letters, digits, '_', '.', '-')",
 		         t->spec, ref);

@@ -62,6 +62,11 @@ struct pd_cap_target {
 
 const char *pd_cap_runtime_name(enum pd_cap_runtime rt);
 
+/* Container names and ids as the engines and crictl are asked for them: letters, digits,
+ * '_', '.', '-' (Docker and Podman allow no others), so they go into a URL or an argument
+ * without escaping. */
+bool pd_cap_ref_ok(const char *s);
+
 /* Parses "docker:web", "pid:42", a bare name, ... Fails on an empty or malformed reference. */
 int pd_cap_target_parse(struct pd_cap_target *t, const char *spec, char errbuf[PD_CAP_ERRBUF]);
 
