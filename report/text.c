@@ -47,6 +47,16 @@ static void sgr(FILE *f, const struct pd_report_opts *o, const char *code)
 		fputs(code, f);
 }
 
+/* A section heading: a blank line, the title in bold. */
+static void heading(FILE *f, const struct pd_report_opts *o, const char *title)
+{
+	fputc('\n', f);
+	sgr(f, o, SGR_BOLD);
+	fputs(title, f);
+	sgr(f, o, SGR_OFF);
+	fputc('\n', f);
+}
+
 /*
  * Columns that fit width, dropping optional ones (highest level first); POLICY only with a
  * policy (then never dropped), CC and ORG/CDN only when GeoIP or a CDN name gave something.
@@ -276,11 +286,7 @@ void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FIL
 		fprintf(f, "... %zu more destinations (--top 0 shows all)\n", m->n_dests - n);
 
 	if (m->n_unres) {
-		fputs("\n", f);
-		sgr(f, o, SGR_BOLD);
-		fputs("Unresolved addresses", f);
-		sgr(f, o, SGR_OFF);
-		fputc('\n', f);
+		heading(f, o, "Unresolved addresses");
 	}
 	n = o->top && o->top < m->n_unres ? o->top : m->n_unres;
 	for (i = 0; i < n; i++) {
@@ -337,11 +343,7 @@ void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FIL
 		fputc('\n', f);
 	}
 	if (m->n_findings) {
-		fputs("\n", f);
-		sgr(f, o, SGR_BOLD);
-		fputs("Findings", f);
-		sgr(f, o, SGR_OFF);
-		fputc('\n', f);
+		heading(f, o, "Findings");
 	}
 	for (i = 0; i < m->n_findings; i++) {
 		fputs("  ", f);
