@@ -1048,6 +1048,28 @@ static void write_capture(struct ictx *x, const struct pd_capinfo *ci, const str
 	}
 }
 
+/* The capture row's content hash and the bytes it covers, once the hash thread is done. */
+static void write_hash(struct ictx *x, const char *hex, uint64_t size)
+{
+	struct sink *k = &x->sink;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (k->err)
+		return;
+	rc = sqlite3_prepare_v2(k->db, "UPDATE captures SET sha256 = ?2, size = ?3 WHERE id = ?1",
+	                        -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		sink_fail(k, rc, "preparing the content hash update");
+		return;
+	}
+	sqlite3_bind_int64(st, 1, k->capture_id);
+	sqlite3_bind_text(st, 2, hex, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)size);
+	sink_step(k, st, "storing the content hash");
+	sqlite3_finalize(st);
+}
+
 static void write_counters(struct ictx *x, struct pd_decoder *dec, uint64_t frames)
 {
 	struct sink *k = &x->sink;
@@ -1124,27 +1146,6 @@ static void write_findings(struct ictx *x)
 }
 
 /* ---- the whole file --------------------------------------------------------------------- */
-
-/* The capture row's content hash and the bytes it covers, once the hash thread is done. */
-static enum pd_err write_hash(sqlite3 *db, const char *dbname, int64_t id, const char *hex,
-                              uint64_t size, char errbuf[PD_ERRBUF_SIZE])
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, "UPDATE captures SET sha256 = ?2, size = ?3 WHERE id = ?1",
-	                            -1, &st, NULL);
-
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_text(st, 2, hex, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, (sqlite3_int64)size);
-		rc = sqlite3_step(st);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return pd_errf(errbuf, PD_ERR_DB, "%s: %s while storing the content hash", dbname,
-		               sqlite3_errmsg(db));
-	return PD_OK;
-}
 
 enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd_ingest_opts *opts,
                            struct pd_ingest_result *res, char errbuf[PD_ERRBUF_SIZE])
@@ -1330,8 +1331,11 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 		res->bytes = c.bytes;
 		goto out;
 	}
-	if ((e = write_hash(db, dbname, id, hex, c.size, errbuf)) != PD_OK)
+	write_hash(&x, hex, c.size);
+	if (x.sink.err) {
+		e = pd_errf(errbuf, x.sink.err, "%s", x.sink.errbuf);
 		goto out;
+	}
 	if ((e = pd_store_exec(s, "COMMIT", "committing the capture", errbuf)) != PD_OK)
 		goto out;
 	in_tx = false;
