@@ -90,6 +90,14 @@ static int64_t col_i64(sqlite3_stmt *st, int i)
 	return sqlite3_column_int64(st, i);
 }
 
+/* Adds v to *acc, saturating at INT64_MIN/INT64_MAX: counts come from databases made
+ * elsewhere (merge), and a hostile one must not overflow a signed sum. */
+static void sat_add(int64_t *acc, int64_t v)
+{
+	if (__builtin_add_overflow(*acc, v, acc))
+		*acc = v > 0 ? INT64_MAX : INT64_MIN;
+}
+
 /* Grows *arr (elements of size sz) to hold n + 1; returns the new element or NULL. */
 static void *grow(void **arr, size_t *cap, size_t n, size_t sz)
 {
@@ -510,6 +518,10 @@ static const char *cdn_cached(struct build *b, struct smap *map, const char *key
 	}
 	return ni->cdn;
 }
+
+/* SUM that saturates instead of failing with "integer overflow": a merged database may hold
+ * counts whose sum passes INT64_MAX. TOTAL is exact up to 2^53; CAST clamps beyond INT64. */
+#define SQL_SATSUM(x) "CAST(TOTAL(" x ") AS INTEGER)"
 
 static enum pd_err db_err(struct build *b, const char *what)
 {
@@ -1326,7 +1338,9 @@ static enum pd_err find_shared(struct build *b)
 	enum pd_err e;
 	int rc;
 
-	e = prep(b, "SELECT ip, name, SUM(count) FROM names WHERE " SQL_SEL " GROUP BY ip, name",
+	e = prep(b,
+	         "SELECT ip, name, " SQL_SATSUM("count") " FROM names WHERE " SQL_SEL
+	                                                 " GROUP BY ip, name",
 	         &st, "reading names");
 	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		x = grow((void **)&v, &cap, n, sizeof(*v));
@@ -1570,11 +1584,11 @@ static enum pd_err group_dests(struct build *b)
 		d->looked_up = true;
 		for (k = i; k < j; k++) {
 			r = &m->rows[k];
-			d->flows += r->flows;
-			d->packets_out += r->packets_out;
-			d->bytes_out += r->bytes_out;
-			d->packets_in += r->packets_in;
-			d->bytes_in += r->bytes_in;
+			sat_add(&d->flows, r->flows);
+			sat_add(&d->packets_out, r->packets_out);
+			sat_add(&d->bytes_out, r->bytes_out);
+			sat_add(&d->packets_in, r->packets_in);
+			sat_add(&d->bytes_in, r->bytes_in);
 			if (r->first_ns != PD_NS_NONE &&
 			    (d->first_ns == PD_NS_NONE || r->first_ns < d->first_ns))
 				d->first_ns = r->first_ns;
@@ -1713,9 +1727,9 @@ static enum pd_err group_unresolved(struct build *b)
 		sb_reset(&caps);
 		for (k = i; k < j; k++) {
 			r = &v[k];
-			u->flows += r->flows;
-			u->bytes_out += r->bytes_out;
-			u->bytes_in += r->bytes_in;
+			sat_add(&u->flows, r->flows);
+			sat_add(&u->bytes_out, r->bytes_out);
+			sat_add(&u->bytes_in, r->bytes_in);
 			if (r->first_ns != PD_NS_NONE &&
 			    (u->first_ns == PD_NS_NONE || r->first_ns < u->first_ns))
 				u->first_ns = r->first_ns;
@@ -1833,10 +1847,11 @@ static enum pd_err load_findings(struct build *b)
 	int rc;
 
 	e = prep(b,
-	         "SELECT kind, severity, subject, detail, SUM(count), MIN(first_ns), "
-	         "group_concat(DISTINCT capture_id) FROM findings WHERE " SQL_SEL
-	         " GROUP BY kind, severity, subject, detail "
-	         "ORDER BY severity = 'info', kind, subject, detail",
+	         "SELECT kind, severity, subject, detail, " SQL_SATSUM(
+	                 "count") ", MIN(first_ns), "
+	                          "group_concat(DISTINCT capture_id) FROM findings WHERE " SQL_SEL
+	                          " GROUP BY kind, severity, subject, detail "
+	                          "ORDER BY severity = 'info', kind, subject, detail",
 	         &st, "reading findings");
 	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		fd = grow((void **)&m->findings, &b->cap_find, m->n_findings, sizeof(*fd));
@@ -1853,7 +1868,7 @@ static enum pd_err load_findings(struct build *b)
 		fd->first_ns = col_i64(st, 5);
 		fd->captures = col_str(m, st, 6);
 		if (fd->kind && !strcmp(fd->kind, "encrypted-dns"))
-			m->sum.encrypted_dns_findings += fd->count;
+			sat_add(&m->sum.encrypted_dns_findings, fd->count);
 	}
 	if (!e && rc != SQLITE_DONE)
 		e = db_err(b, "reading findings");
@@ -1861,8 +1876,9 @@ static enum pd_err load_findings(struct build *b)
 	st = NULL;
 	if (!e)
 		e = prep(b,
-		         "SELECT kind, what, SUM(n) FROM counters WHERE " SQL_SEL
-		         " GROUP BY kind, what ORDER BY kind, what",
+		         "SELECT kind, what, " SQL_SATSUM(
+		                 "n") " FROM counters WHERE " SQL_SEL
+		                      " GROUP BY kind, what ORDER BY kind, what",
 		         &st, "reading counters");
 	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		c = grow((void **)&m->counters, &b->cap_cnt, m->n_counters, sizeof(*c));
@@ -1878,6 +1894,7 @@ static enum pd_err load_findings(struct build *b)
 	if (!e && rc != SQLITE_DONE)
 		e = db_err(b, "reading counters");
 	sqlite3_finalize(st);
+	st = NULL; /* a failed step above leaves e set: the last finalize must not free it again */
 	if (!e &&
 	    (rc = sqlite3_prepare_v2(
 	             b->db, "SELECT COUNT(*) FROM dns_answers WHERE " SQL_SEL " AND ech <> 0", -1,
@@ -1905,10 +1922,10 @@ static enum pd_err summarise(struct build *b)
 	s->first_ns = s->last_ns = PD_NS_NONE;
 	for (i = 0; i < m->n_caps; i++) {
 		c = &m->caps[i];
-		s->packets += c->packets;
-		s->bytes += c->bytes;
+		sat_add(&s->packets, c->packets);
+		sat_add(&s->bytes, c->bytes);
 		if (c->drops != PD_NS_NONE)
-			s->drops += c->drops;
+			sat_add(&s->drops, c->drops);
 		if (c->cut_at != PD_NS_NONE)
 			s->cut_captures++;
 		if (c->first_ns != PD_NS_NONE &&
@@ -1923,15 +1940,15 @@ static enum pd_err summarise(struct build *b)
 		return oom(b);
 	for (i = 0; i < m->n_rows; i++) {
 		r = &m->rows[i];
-		s->flows += r->flows;
-		s->packets_out += r->packets_out;
-		s->bytes_out += r->bytes_out;
-		s->packets_in += r->packets_in;
-		s->bytes_in += r->bytes_in;
-		s->ech_flows += r->ech_flows;
+		sat_add(&s->flows, r->flows);
+		sat_add(&s->packets_out, r->packets_out);
+		sat_add(&s->bytes_out, r->bytes_out);
+		sat_add(&s->packets_in, r->packets_in);
+		sat_add(&s->bytes_in, r->bytes_in);
+		sat_add(&s->ech_flows, r->ech_flows);
 		if (r->app_proto && (strstr(r->app_proto, "dot") || strstr(r->app_proto, "doq") ||
 		                     strstr(r->app_proto, "doh")))
-			s->encrypted_dns_flows += r->flows;
+			sat_add(&s->encrypted_dns_flows, r->flows);
 		if (r->domain)
 			dom[n++] = r->domain;
 	}
