@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "ingest.h"
+#include "interrupt.h"
 
 enum slot_state { SLOT_WAITING, SLOT_RUNNING, SLOT_DONE };
 
@@ -61,6 +62,11 @@ static void *worker(void *arg)
 		sl->state = SLOT_RUNNING;
 		pthread_mutex_unlock(&b->mu);
 
+		if (pd_interrupted()) { /* stopping: the rest is not started */
+			sl->err = pd_errf(sl->errbuf, PD_ERR_INTERRUPTED, "%s: not started",
+			                  b->paths[i]);
+			goto done;
+		}
 		snprintf(sl->stage, sizeof(sl->stage), "%s/pcapdomains-stage-XXXXXX",
 		         getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 		fd = mkstemp(sl->stage);
@@ -70,7 +76,7 @@ static void *worker(void *arg)
 			sl->stage[0] = 0;
 		} else {
 			close(fd); /* an empty file: pd_store_open gives it the schema */
-			sl->err = pd_store_open(sl->stage, false, &st, sl->errbuf);
+			sl->err = pd_store_open_flags(sl->stage, PD_STORE_PRIVATE, &st, sl->errbuf);
 		}
 		if (sl->err == PD_OK)
 			sl->err = pd_store_exec(
@@ -79,7 +85,7 @@ static void *worker(void *arg)
 		if (sl->err == PD_OK)
 			sl->err = pd_ingest_file(st, b->paths[i], &b->opts, &sl->res, sl->errbuf);
 		pd_store_close(st);
-
+	done:
 		pthread_mutex_lock(&b->mu);
 		sl->state = SLOT_DONE;
 		pthread_cond_broadcast(&b->cv);
@@ -153,6 +159,10 @@ static void remove_stage(struct slot *sl)
 	unlink(sl->stage);
 	snprintf(j, sizeof(j), "%s-journal", sl->stage);
 	unlink(j);
+	snprintf(j, sizeof(j), "%s-wal", sl->stage);
+	unlink(j);
+	snprintf(j, sizeof(j), "%s-shm", sl->stage);
+	unlink(j);
 	sl->stage[0] = 0;
 }
 
@@ -172,7 +182,10 @@ enum pd_err pd_ingest_batch(struct pd_store *s, char *const *paths, size_t n, un
 		for (i = 0; i < n; i++) {
 			struct pd_ingest_result res;
 			char errbuf[PD_ERRBUF_SIZE] = "";
-			enum pd_err e = pd_ingest_file(s, paths[i], &o, &res, errbuf);
+			enum pd_err e = pd_interrupted()
+			                        ? pd_errf(errbuf, PD_ERR_INTERRUPTED,
+			                                  "%s: not started", paths[i])
+			                        : pd_ingest_file(s, paths[i], &o, &res, errbuf);
 
 			if (e != PD_OK)
 				memset(&res, 0, sizeof(res));
@@ -213,6 +226,8 @@ enum pd_err pd_ingest_batch(struct pd_store *s, char *const *paths, size_t n, un
 			pthread_cond_wait(&b.cv, &b.mu);
 		pthread_mutex_unlock(&b.mu);
 		e = sl->err;
+		if (e == PD_OK && pd_interrupted())
+			e = pd_errf(sl->errbuf, PD_ERR_INTERRUPTED, "%s: interrupted", paths[i]);
 		if (e == PD_OK)
 			e = merge_stage(s, sl, &o, sl->errbuf);
 		remove_stage(sl);

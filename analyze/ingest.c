@@ -41,6 +41,7 @@
 #include "flow.h"
 #include "http.h"
 #include "ingest.h"
+#include "interrupt.h"
 #include "pcapng.h"
 #include "quic.h"
 #include "reasm.h"
@@ -1170,7 +1171,7 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 	memset(&x, 0, sizeof(x));
 	memset(&c, 0, sizeof(c));
 	if (!dbname || !*dbname)
-		dbname = ":memory:";
+		dbname = "the temporary database (in $TMPDIR)";
 	x.path = path;
 	x.reasm_budget = PD_REASM_BUDGET;
 
@@ -1251,6 +1252,10 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 			packet(&x, &pkt);
 		if (x.sink.err)
 			break;
+		if (pd_interrupted()) { /* SIGINT/SIGTERM: the transaction is rolled back */
+			e = pd_errf(errbuf, PD_ERR_INTERRUPTED, "%s: interrupted", path);
+			goto out;
+		}
 	}
 	if (re != PD_OK && re != PD_ERR_NOTFOUND && !x.sink.err) {
 		if (re == PD_ERR_IO) {

@@ -251,6 +251,16 @@ static void captures(FILE *f, const struct pd_model *m)
 	table_close(f);
 }
 
+/* in + out, saturating (counts from a merged database may be anything) */
+static int64_t dest_bytes(const struct pd_rm_dest *d)
+{
+	int64_t v;
+
+	if (__builtin_add_overflow(d->bytes_out, d->bytes_in, &v))
+		v = d->bytes_in > 0 ? INT64_MAX : INT64_MIN;
+	return v;
+}
+
 /* Horizontal bars: the top destinations by bytes (in + out). */
 static void chart_bytes(FILE *f, const struct pd_model *m)
 {
@@ -260,14 +270,14 @@ static void chart_bytes(FILE *f, const struct pd_model *m)
 	double w;
 
 	for (i = 0; i < n; i++)
-		if (m->dests[i].bytes_out + m->dests[i].bytes_in > max)
-			max = m->dests[i].bytes_out + m->dests[i].bytes_in;
+		if (dest_bytes(&m->dests[i]) > max)
+			max = dest_bytes(&m->dests[i]);
 	fprintf(f,
 	        "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 640 %zu\" "
 	        "width=\"640\" height=\"%zu\" role=img aria-label=\"Top destinations by bytes\">\n",
 	        n * 22 + 10, n * 22 + 10);
 	for (i = 0; i < n; i++) {
-		v = m->dests[i].bytes_out + m->dests[i].bytes_in;
+		v = dest_bytes(&m->dests[i]);
 		w = 360.0 * (double)v / (double)max;
 		fputs("<g><title>", f);
 		pd_esc_html(f, m->dests[i].registrable);

@@ -98,6 +98,12 @@ static void sat_add(int64_t *acc, int64_t v)
 		*acc = v > 0 ? INT64_MAX : INT64_MIN;
 }
 
+static int64_t sat_sum(int64_t a, int64_t b)
+{
+	sat_add(&a, b);
+	return a;
+}
+
 /* Grows *arr (elements of size sz) to hold n + 1; returns the new element or NULL. */
 static void *grow(void **arr, size_t *cap, size_t n, size_t sz)
 {
@@ -1480,7 +1486,7 @@ static enum pd_err mark_shared(struct build *b)
 static int cmp_row_dest(const void *a, const void *b)
 {
 	const struct pd_rm_row *x = a, *y = b;
-	int64_t bx = x->bytes_out + x->bytes_in, by = y->bytes_out + y->bytes_in;
+	int64_t bx = sat_sum(x->bytes_out, x->bytes_in), by = sat_sum(y->bytes_out, y->bytes_in);
 	int c;
 
 	if (!x->domain != !y->domain)
@@ -1501,7 +1507,7 @@ static int cmp_row_dest(const void *a, const void *b)
 static int cmp_dest(const void *a, const void *b)
 {
 	const struct pd_rm_dest *x = a, *y = b;
-	int64_t bx = x->bytes_out + x->bytes_in, by = y->bytes_out + y->bytes_in;
+	int64_t bx = sat_sum(x->bytes_out, x->bytes_in), by = sat_sum(y->bytes_out, y->bytes_in);
 
 	if (bx != by)
 		return bx > by ? -1 : 1;
@@ -1680,7 +1686,7 @@ static int cmp_row_ip_only(const void *a, const void *b)
 static int cmp_unres(const void *a, const void *b)
 {
 	const struct pd_rm_unres *x = a, *y = b;
-	int64_t bx = x->bytes_out + x->bytes_in, by = y->bytes_out + y->bytes_in;
+	int64_t bx = sat_sum(x->bytes_out, x->bytes_in), by = sat_sum(y->bytes_out, y->bytes_in);
 
 	if (bx != by)
 		return bx > by ? -1 : 1;

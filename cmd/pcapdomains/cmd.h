@@ -65,6 +65,12 @@ int pd_opts_parse(int argc, char **argv, unsigned mask, const char *help, struct
 /* Prints "pcapdomains: " + message to stderr (one line). */
 void pd_cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* After SIGINT/SIGTERM (analyze/interrupt.h): what the command kept, for the one line main()
+ * prints ("interrupted by SIGTERM: KEPT; ..."). The last call wins. */
+void pd_cmd_kept(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints that line and returns the exit status (128 + signal number). */
+int pd_cmd_stopped(int sig);
+
 int pd_cmd_report(int argc, char **argv);
 int pd_cmd_ingest(int argc, char **argv);
 int pd_cmd_check(int argc, char **argv);

@@ -19,6 +19,7 @@
 
 #include "cmd.h"
 #include "ingest.h"
+#include "interrupt.h"
 #include "store.h"
 
 static const char help[] =
@@ -147,9 +148,8 @@ struct run {
 	const struct pd_opts *o;
 	char **files;
 	struct progress *prog;
-	size_t n_ok, n_already, n_cut, n_failed;
+	size_t n_ok, n_already, n_cut, n_failed, n_stopped;
 	uint64_t packets, bytes, flows, answers;
-	char **failed;
 };
 
 /* One capture finished (in input order). */
@@ -163,6 +163,10 @@ static void on_done(void *arg, size_t i, enum pd_err e, const struct pd_ingest_r
 	if (stat(path, &sb) == 0)
 		r->prog->done_before += (uint64_t)sb.st_size;
 	progress_clear(r->prog);
+	if (e != PD_OK && pd_interrupted()) {
+		r->n_stopped++; /* rolled back or not started: said in the one line at the end */
+		return;
+	}
 	if (e != PD_OK) {
 		char line[PD_ERRBUF_SIZE + 4200];
 
@@ -172,7 +176,7 @@ static void on_done(void *arg, size_t i, enum pd_err e, const struct pd_ingest_r
 			snprintf(line, sizeof(line), "%s: %s", path,
 			         errbuf && errbuf[0] ? errbuf : pd_strerror(e));
 		fprintf(stderr, "pcapdomains: failed: %s\n", line);
-		r->failed[r->n_failed++] = strdup(line);
+		r->n_failed++; /* said once, here (the summary counts it) */
 		return;
 	}
 	if (res->already) {
@@ -237,11 +241,6 @@ int pd_cmd_ingest(int argc, char **argv)
 		return PD_EXIT_ERROR;
 	}
 	memset(&run, 0, sizeof(run));
-	run.failed = calloc(files.n + 1, sizeof(*run.failed));
-	if (!run.failed) {
-		pd_cmd_error("out of memory");
-		return PD_EXIT_ERROR;
-	}
 	if (pd_store_open(o.db, false, &s, errbuf) != PD_OK) {
 		pd_cmd_error("%s", errbuf);
 		rc = PD_EXIT_ERROR;
@@ -272,22 +271,24 @@ int pd_cmd_ingest(int argc, char **argv)
 		goto out;
 	}
 	progress_clear(&prog);
+	if (pd_interrupted()) {
+		pd_cmd_kept("%zu of %zu capture%s stored in %s (%zu already present, %zu failed), "
+		            "%zu not stored",
+		            run.n_ok, files.n, files.n == 1 ? "" : "s", o.db, run.n_already,
+		            run.n_failed, run.n_stopped);
+		rc = PD_EXIT_ERROR;
+		goto out;
+	}
 	if (run.n_failed)
 		rc = PD_EXIT_ERROR;
 	printf("%zu capture%s: %zu stored (%" PRIu64 " packets, %" PRIu64 " bytes, %" PRIu64
 	       " flows, %" PRIu64 " DNS answer rows), %zu already present, %zu cut, %zu failed\n",
 	       files.n, files.n == 1 ? "" : "s", run.n_ok, run.packets, run.bytes, run.flows,
 	       run.answers, run.n_already, run.n_cut, run.n_failed);
-	for (i = 0; i < run.n_failed; i++)
-		fprintf(stderr, "pcapdomains: not stored: %s\n",
-		        run.failed[i] ? run.failed[i] : "(out of memory)");
 out:
 	pd_store_close(s);
 	for (i = 0; i < files.n; i++)
 		free(files.v[i]);
 	free(files.v);
-	for (i = 0; run.failed && i < run.n_failed; i++)
-		free(run.failed[i]);
-	free(run.failed);
 	return rc;
 }

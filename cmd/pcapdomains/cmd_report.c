@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "interrupt.h"
 #include "load.h"
 #include "geo.h"
 #include "ingest.h"
@@ -185,7 +186,7 @@ int pd_cmd_report(int argc, char **argv)
 	int64_t *ids = NULL;
 	size_t n_ids = 0;
 	int rc, i, ret = PD_EXIT_ERROR;
-	unsigned k;
+	unsigned k, w = 0; /* w: -o outputs written */
 	const unsigned mask = PD_O_DB | PD_O_OUTPUT | PD_O_FORMAT | PD_O_GEOIP | PD_O_RESOLVER |
 	                      PD_O_BPF | PD_O_JOBS | PD_O_TITLE | PD_O_TOP | PD_O_SELECT |
 	                      PD_O_ALLOW | PD_O_GRACE;
@@ -319,8 +320,19 @@ int pd_cmd_report(int argc, char **argv)
 			fo.color = false;
 		if (pd_load_write(o.outputs[k], write_report, &r))
 			ret = PD_EXIT_ERROR;
+		else
+			w++;
 	}
 out:
+	if (pd_interrupted()) {
+		if (o.db)
+			pd_cmd_kept("%s keeps the captures stored before the signal; %s", o.db,
+			            w ? "reports finished before it are in place"
+			              : "no report written");
+		else
+			pd_cmd_kept("%s", w ? "reports finished before it are in place"
+			                    : "no report written");
+	}
 	pd_model_free(run.early);
 	pd_model_free(m);
 	pd_policy_free(policy);

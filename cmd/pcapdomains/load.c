@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ingest.h"
+#include "interrupt.h"
 #include "load.h"
 
 bool pd_load_is_db(const char *path)
@@ -280,6 +281,8 @@ int pd_load_write(const char *path, void (*fn)(FILE *f, void *arg), void *arg)
 		fn(f, arg);
 		err = finish(f, true);
 	}
+	if (!err && pd_interrupted()) /* SIGINT/SIGTERM while writing: no half-made output */
+		err = EINTR;
 	if (!err && rename(tmp, path))
 		err = errno;
 	if (err) {

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "interrupt.h"
 
 enum {
 	OPT_DB = 256,
@@ -55,6 +56,8 @@ void pd_cmd_error(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (pd_interrupted()) /* the failures a stop causes: main() says it in one line */
+		return;
 	fputs("pcapdomains: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
