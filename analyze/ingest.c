@@ -1290,8 +1290,14 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 	if (!x.sink.err && (!opts || !opts->no_attribute)) {
 		struct pd_attr_opts none = { 0 };
 		e = pd_names_attribute(db, id, opts ? &opts->attr : &none, errbuf);
-		if (e != PD_OK)
+		if (e != PD_OK) {
+			char m[PD_ERRBUF_SIZE];
+
+			memcpy(m, errbuf,
+			       sizeof(m)); /* name the database, as every write error does */
+			pd_errf(errbuf, e, "%s: %.400s", dbname, m);
 			goto out;
+		}
 	}
 
 	{

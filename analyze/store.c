@@ -33,10 +33,10 @@
 #include "interrupt.h"
 #include "store.h"
 
-#define PD_STORE_BUSY_NOTE_MS   1000               /* a waiting writer says so after this long */
-#define PD_STORE_BUSY_EVERY_MS  30000              /* and again this often */
+#define PD_STORE_BUSY_NOTE_MS   1000     /* a waiting writer says so after this long */
+#define PD_STORE_BUSY_EVERY_MS  30000    /* and again this often */
 #define PD_STORE_WAL_LIMIT      67108864 /* bytes: -wal truncated to this after checkpoints */
-#define PD_STORE_TEMP_CACHE_KIB 16384              /* page cache of the temporary database */
+#define PD_STORE_TEMP_CACHE_KIB 16384    /* page cache of the temporary database */
 #define PD_STR_(x)              #x
 #define PD_STR(x)               PD_STR_(x)
 
@@ -377,6 +377,14 @@ static bool on_readonly_media(const char *path)
 	return statvfs(path, &vs) == 0 && (vs.f_flag & ST_RDONLY);
 }
 
+static bool dir_writable(const char *path)
+{
+	char dir[4096];
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	return access(dirname(dir), W_OK) == 0;
+}
+
 enum pd_err pd_store_open_flags(const char *path, unsigned flags_in, struct pd_store **out,
                                 char errbuf[PD_ERRBUF_SIZE])
 {
@@ -409,12 +417,18 @@ enum pd_err pd_store_open_flags(const char *path, unsigned flags_in, struct pd_s
 	 * hot journal or WAL left by a crashed writer is recovered instead of failing with
 	 * "database is read-only"; on read-only media it opens the file immutable. */
 	if (s->readonly) {
-		if (on_readonly_media(path)) {
+		char wal[4200];
+
+		snprintf(wal, sizeof(wal), "%s-wal", path);
+		/* read-only media, or a directory we cannot write (no -shm can be made) with no
+		 * WAL in it: nothing of ours can change the file meanwhile */
+		if (on_readonly_media(path) || (!dir_writable(path) && access(wal, F_OK) != 0)) {
 			immutable = true;
 			flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
 			immutable_uri(path, uri, sizeof(uri));
-		} else if (access(path, W_OK) != 0) {
-			flags = SQLITE_OPEN_READONLY;
+		} else if (access(path, W_OK) != 0 || !dir_writable(path)) {
+			flags = SQLITE_OPEN_READONLY; /* SQLite reads a WAL file without -shm then
+			                               */
 		} else {
 			flags = SQLITE_OPEN_READWRITE;
 		}

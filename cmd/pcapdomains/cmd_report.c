@@ -225,7 +225,10 @@ int pd_cmd_report(int argc, char **argv)
 		pd_cmd_error("%s: no such database", o.db);
 		goto out;
 	}
-	if (pd_store_open(o.db, false, &store, errbuf) != PD_OK) {
+	/* Reporting from a database it cannot write (read-only media, a directory without write
+	 * permission): read-only, without the caches' updates. */
+	if (pd_store_open(o.db, false, &store, errbuf) != PD_OK &&
+	    (o.n_args || pd_store_open(o.db, true, &store, errbuf) != PD_OK)) {
 		pd_cmd_error("%s", errbuf);
 		goto out;
 	}
