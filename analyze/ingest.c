@@ -178,6 +178,11 @@ struct ictx {
 	uint64_t findings_dropped;
 	uint64_t n_flows, n_dns;
 	struct pd_subject subj; /* local addresses known so far (option, file) */
+	struct pd_subject host; /* sources of packets the capturing host marked as sent */
+	bool host_recv[PD_SUBJECT_MAX_HOST]; /* ... also the source of a received packet */
+	bool host_over;                      /* more than PD_SUBJECT_MAX_HOST of them */
+	struct pd_addr recent[8];            /* sources of the last received packets */
+	unsigned n_recent;
 	unsigned subj_ifaces;   /* interfaces of the file already added to subj */
 };
 
@@ -791,11 +796,70 @@ static bool special(struct ictx *x, struct pd_pkt *p)
 	return false;
 }
 
+/*
+ * The capture's own word on which addresses are the host's (subject_db.c inference rule 0):
+ * the sources of packets it sent, except any address it also received packets from (a
+ * router or bridge forwards other hosts' packets: they are received, then sent). The
+ * forwarded copy follows the received one at once, so a ring of the last received sources
+ * catches a new address; later packets mark it too.
+ */
+static void host_addr(struct ictx *x, const struct pd_pkt *p)
+{
+	const struct pd_addr *a = &p->src;
+	struct pd_local l;
+	unsigned i;
+
+	if (x->host_over || pd_subject_is_local(NULL, a))
+		return;
+	if (p->host_dir == 2) {
+		for (i = 0; i < x->host.n; i++)
+			if (!memcmp(&x->host.l[i].addr, a, sizeof(*a)))
+				x->host_recv[i] = true;
+		x->recent[x->n_recent++ % 8] = *a;
+		return;
+	}
+	for (i = 0; i < x->host.n; i++)
+		if (!memcmp(&x->host.l[i].addr, a, sizeof(*a)))
+			return;
+	if ((a->family == 6 && a->a[0] == 0xff) || (a->family == 4 && a->a[0] >= 224))
+		return;
+	for (i = 0; i < 16 && !a->a[i]; i++)
+		;
+	if (i == 16)
+		return; /* unspecified (duplicate address detection) */
+	if (x->host.n >= PD_SUBJECT_MAX_HOST) {
+		x->host_over = true;
+		return;
+	}
+	memset(&l, 0, sizeof(l));
+	l.addr = *a;
+	l.prefix = l.link_prefix = a->family == 4 ? 32 : 128;
+	l.source = PD_LOCAL_INFERRED;
+	x->host_recv[x->host.n] = false;
+	for (i = 0; i < 8 && i < x->n_recent; i++)
+		if (!memcmp(&x->recent[i], a, sizeof(*a)))
+			x->host_recv[x->host.n] = true;
+	pd_subject_add(&x->host, &l);
+}
+
+/* The addresses host_addr kept that were never a received packet's source. */
+static void host_only(struct ictx *x, struct pd_subject *out)
+{
+	unsigned i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; !x->host_over && i < x->host.n; i++)
+		if (!x->host_recv[i])
+			pd_subject_add(out, &x->host.l[i]);
+}
+
 static void packet(struct ictx *x, struct pd_pkt *p)
 {
 	struct pd_flow *f;
 	int dir;
 
+	if (p->host_dir)
+		host_addr(x, p);
 	if (special(x, p))
 		return;
 	f = pd_flow_packet(x->flows, p, &dir);
@@ -1351,9 +1415,10 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 	/* The subject's local addresses (inferred when neither the file nor --local gave any)
 	 * and every flow's direction, before attribution reads them. */
 	if (!x.sink.err) {
-		struct pd_subject subj = x.subj;
+		struct pd_subject subj = x.subj, host;
 
-		e = pd_subject_infer(db, id, &subj, errbuf);
+		host_only(&x, &host);
+		e = pd_subject_infer(db, id, &host, &subj, errbuf);
 		if (e == PD_OK)
 			e = pd_subject_store(db, id, &subj, errbuf);
 		if (e != PD_OK)

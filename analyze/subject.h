@@ -27,6 +27,7 @@
 
 #define PD_SUBJECT_MAX          64 /* local addresses/ranges kept per capture */
 #define PD_SUBJECT_MAX_INFERRED 4  /* more DNS clients than this: no subject is inferred */
+#define PD_SUBJECT_MAX_HOST     16 /* more host-marked addresses than this: not used */
 
 enum pd_local_source { PD_LOCAL_FILE = 1, PD_LOCAL_OPTION = 2, PD_LOCAL_INFERRED = 3 };
 
@@ -121,12 +122,15 @@ enum pd_dir pd_subject_flow_dir(const struct pd_subject *s, uint8_t proto,
 struct sqlite3;
 
 /*
- * Infers the local addresses of capture_id from its flows when s is empty (rules in
- * subject_db.c and the README): adds them with source PD_LOCAL_INFERRED. Leaves s empty when
- * nothing fits (a host or bridge capture of many clients): every flow is then transit.
+ * Infers the local addresses of capture_id when s is empty (rules in subject_db.c and the
+ * README): host (may be NULL) holds the addresses the capture itself marked as the capturing
+ * host's (Linux cooked packet type, pcapng epb_flags direction), else the flows decide. Adds
+ * them with source PD_LOCAL_INFERRED; leaves s empty when nothing fits (a host or bridge
+ * capture of many clients): every flow is then transit.
  */
 PD_MUST_CHECK enum pd_err pd_subject_infer(struct sqlite3 *db, int64_t capture_id,
-                                           struct pd_subject *s, char errbuf[PD_ERRBUF_SIZE]);
+                                           const struct pd_subject *host, struct pd_subject *s,
+                                           char errbuf[PD_ERRBUF_SIZE]);
 
 /* Writes s into capture_locals and sets flows.direction of every flow of capture_id. */
 PD_MUST_CHECK enum pd_err pd_subject_store(struct sqlite3 *db, int64_t capture_id,

@@ -3,7 +3,12 @@
  * them from a capture's flows, and flows.direction (see subject.h).
  *
  * Inference (only when neither the file nor --local gave any address), conservative:
- *   1. Every non-loopback address that asked a DNS server (a DNS flow to port 53, udp or tcp)
+ *   0. The capture's own marks: the source addresses of packets the capturing host sent
+ *      (Linux cooked captures' packet type, as `tcpdump -i any` writes; pcapng epb_flags
+ *      outbound) that never were the source of a packet it received (a router or bridge
+ *      receives, then sends, other hosts' packets), if there are at most PD_SUBJECT_MAX_HOST
+ *      of them (more: this rule is not used).
+ *   1. Else every non-loopback address that asked a DNS server (a DNS flow to port 53, udp or tcp)
  *      is local, if there are at most PD_SUBJECT_MAX_INFERRED of them: the subject resolves
  *      names through the capture's DNS. More than that is a host or bridge capture of many
  *      clients: nothing is inferred.
@@ -40,8 +45,8 @@ static void add_inferred(struct pd_subject *s, const char *ip)
 	pd_subject_add(s, &l);
 }
 
-enum pd_err pd_subject_infer(sqlite3 *db, int64_t capture_id, struct pd_subject *s,
-                             char errbuf[PD_ERRBUF_SIZE])
+enum pd_err pd_subject_infer(sqlite3 *db, int64_t capture_id, const struct pd_subject *host,
+                             struct pd_subject *s, char errbuf[PD_ERRBUF_SIZE])
 {
 	struct pd_subject found;
 	sqlite3_stmt *st = NULL;
@@ -53,6 +58,10 @@ enum pd_err pd_subject_infer(sqlite3 *db, int64_t capture_id, struct pd_subject 
 
 	if (s->n)
 		return PD_OK;
+	if (host && host->n) {
+		*s = *host;
+		return PD_OK;
+	}
 	memset(&found, 0, sizeof(found));
 	rc = sqlite3_prepare_v2(db,
 	                        "SELECT DISTINCT client_ip FROM flows WHERE capture_id = ?1 AND "

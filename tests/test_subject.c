@@ -347,7 +347,7 @@ START_TEST(infer_store)
 		flow(db, "tcp", "10.77.0.50", 50000 + i, "10.77.0.2", 443, "established", "tls");
 	flow(db, "udp", "10.77.0.2", 5353, "224.0.0.251", 5353, NULL, "dns");
 	memset(&s, 0, sizeof(s));
-	ck_assert_int_eq(pd_subject_infer(db, 1, &s, eb), PD_OK);
+	ck_assert_int_eq(pd_subject_infer(db, 1, NULL, &s, eb), PD_OK);
 	ck_assert_uint_eq(s.n, 1);
 	ck_assert_uint_eq(s.l[0].source, PD_LOCAL_INFERRED);
 	ck_assert_int_eq(pd_subject_store(db, 1, &s, eb), PD_OK);
@@ -368,7 +368,7 @@ START_TEST(infer_store)
 		flow(db, "udp", ip, 40000, "10.77.0.1", 53, NULL, "dns");
 	}
 	memset(&s, 0, sizeof(s));
-	ck_assert_int_eq(pd_subject_infer(db, 1, &s, eb), PD_OK);
+	ck_assert_int_eq(pd_subject_infer(db, 1, NULL, &s, eb), PD_OK);
 	ck_assert_uint_eq(s.n, 0);
 	ck_assert_int_eq(sqlite3_exec(db, "DELETE FROM capture_locals", NULL, NULL, NULL),
 	                 SQLITE_OK);
@@ -382,14 +382,14 @@ START_TEST(infer_store)
 	        sqlite3_exec(db, "DELETE FROM flows WHERE app_proto = 'dns'", NULL, NULL, NULL),
 	        SQLITE_OK);
 	memset(&s, 0, sizeof(s));
-	ck_assert_int_eq(pd_subject_infer(db, 1, &s, eb), PD_OK);
+	ck_assert_int_eq(pd_subject_infer(db, 1, NULL, &s, eb), PD_OK);
 	ck_assert_uint_eq(s.n, 1);
 	ck_assert_int_eq(s.l[0].addr.a[3], 50);
 	/* an option given: nothing inferred on top */
 	{
 		static const char *const l[] = { "10.77.0.2", NULL };
 		s = subj(l);
-		ck_assert_int_eq(pd_subject_infer(db, 1, &s, eb), PD_OK);
+		ck_assert_int_eq(pd_subject_infer(db, 1, NULL, &s, eb), PD_OK);
 		ck_assert_uint_eq(s.n, 1);
 		ck_assert_uint_eq(s.l[0].source, PD_LOCAL_OPTION);
 	}
