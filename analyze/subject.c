@@ -204,7 +204,7 @@ bool pd_subject_src_is_client(const struct pd_subject *s, uint8_t proto, uint8_t
 		if (sl != dl)
 			return sl;
 	}
-	return sport > dport;
+	return true;
 }
 
 static bool v4_is(const struct pd_addr *a, uint8_t b0, uint8_t b1, uint8_t b2, uint8_t b3)

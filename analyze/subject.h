@@ -90,8 +90,9 @@ enum pd_dir pd_subject_direction(const struct pd_subject *s, const struct pd_add
  *   4. Exactly one port is ephemeral (pd_subject_ephemeral_port): that side is the client.
  *   5. s is known and exactly one end is local: the local end is the client (a subject's
  *      unexplained traffic is more often its own calls than someone else's).
- *   6. The lower port is the server's.
- * s may be NULL (rule 5 skipped). Packet order alone never decides unless the ports are equal.
+ *   6. Nothing tells: the sender of the first packet (a UDP datagram between two ports that
+ *      are neither service nor ephemeral, say).
+ * s may be NULL (rule 5 skipped). Packet order decides only when every other rule is silent.
  */
 bool pd_subject_src_is_client(const struct pd_subject *s, uint8_t proto, uint8_t tcp_flags,
                               const struct pd_addr *src, uint16_t sport, const struct pd_addr *dst,

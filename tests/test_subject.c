@@ -156,23 +156,26 @@ START_TEST(orientation)
 	                                    &far, 443));
 	/* 3: a service port */
 	ck_assert(!pd_subject_src_is_client(NULL, PD_L4_TCP, PD_TCP_ACK, &far, 443, &me, 50000));
-	/* 4: the long-lived etcd connection seen first from the server: 2379 is not a service
-	 * port, 49372 is ephemeral, so 2379 is the server whatever the packet order */
+	/* 3: etcd (2379) and gRPC (50051) are service ports */
 	ck_assert(!pd_subject_src_is_client(NULL, PD_L4_TCP, PD_TCP_ACK, &etcd, 2379, &me, 49372));
-	ck_assert(pd_subject_src_is_client(NULL, PD_L4_TCP, PD_TCP_ACK, &me, 49372, &etcd, 2379));
+	/* 4: a long-lived connection seen first from the server on an unlisted port: 4100 is
+	 * not a service port, 49372 is ephemeral, so 4100 is the server whatever the order */
+	ck_assert(!pd_subject_src_is_client(NULL, PD_L4_TCP, PD_TCP_ACK, &etcd, 4100, &me, 49372));
+	ck_assert(pd_subject_src_is_client(NULL, PD_L4_TCP, PD_TCP_ACK, &me, 49372, &etcd, 4100));
 	ck_assert(!pd_subject_src_is_client(NULL, PD_L4_TCP, PD_TCP_ACK, &far, 50051, &me, 60000));
 	/* 5: both ports plain (neither service nor ephemeral): the local end is the client */
 	ck_assert(!pd_subject_src_is_client(&s, PD_L4_TCP, PD_TCP_ACK, &far, 2000, &me, 3000));
 	ck_assert(pd_subject_src_is_client(&s, PD_L4_TCP, PD_TCP_ACK, &me, 2000, &far, 3000));
-	/* 6: no subject: the lower port is the server's */
+	/* 6: nothing tells (no subject, both plain or both ephemeral): the first sender */
 	ck_assert(pd_subject_src_is_client(NULL, PD_L4_TCP, PD_TCP_ACK, &me, 3000, &far, 2000));
 	ck_assert(pd_subject_src_is_client(NULL, PD_L4_UDP, 0, &me, 40001, &far, 40000));
-	ck_assert(!pd_subject_src_is_client(NULL, PD_L4_UDP, 0, &me, 40000, &far, 40001));
+	ck_assert(pd_subject_src_is_client(NULL, PD_L4_UDP, 0, &me, 40000, &far, 40001));
 	/* 2: equal ports, and ICMP: the sender */
 	ck_assert(pd_subject_src_is_client(NULL, PD_L4_UDP, 0, &me, 123, &far, 123));
 	ck_assert(pd_subject_src_is_client(NULL, PD_L4_ICMP, 0, &far, 0, &me, 0));
 	ck_assert(pd_subject_ephemeral_port(49372));
-	ck_assert(!pd_subject_ephemeral_port(2379));
+	ck_assert(!pd_subject_ephemeral_port(50051));
+	ck_assert(!pd_subject_ephemeral_port(4100));
 	ck_assert(!pd_subject_ephemeral_port(8080));
 }
 END_TEST

@@ -6,7 +6,7 @@
 # service (openssl s_server, SNI shop.mycompany.test) and an HTTP service (python3), captured
 # there. From the other namespace (10.8.14.1) several inbound clients call both services. The
 # container makes one egress call (curl https://api.egress.test, its name from dnsmasq), has a
-# long-lived connection to 10.8.14.1:2379 opened before the capture started (the server speaks
+# long-lived connection to 10.8.14.1:4100 opened before the capture started (the server speaks
 # first in the capture), answers a UDP probe of a closed port with ICMP port-unreachable, is
 # pinged over IPv6 (with neighbour discovery), sends an mDNS query, and asks AAAA for
 # v6.egress.test over IPv4 before connecting to it over IPv6 (happy eyeballs).
@@ -14,7 +14,7 @@
 # Checked, on a pcap from tcpdump -i any (local addresses inferred) and a pcapng from dumpcap
 # with --local: `check` with an egress-only policy exits 0; the inbound clients are in the
 # Inbound section (JSON inbound[], CSV direction ingress) with the name they asked for; the
-# long-lived connection's server is 10.8.14.1:2379 (egress), not the container's ephemeral
+# long-lived connection's server is 10.8.14.1:4100 (egress), not the container's ephemeral
 # port; ICMP error, ND and mDNS are no violation and no destination; the IPv6 connection is
 # named by the AAAA asked over IPv4 with evidence dns, high.
 set -uo pipefail
@@ -42,13 +42,13 @@ e2e_bg "$E2E_C" c-http "$py" -m http.server --bind 0.0.0.0 --directory "$E2E_TMP
 e2e_wait_port "$E2E_C" tcp 443
 e2e_wait_port "$E2E_C" tcp 8080
 
-# A long-lived connection (etcd-like, port 2379) opened before the capture: the server pushes
+# A long-lived connection (on an unlisted port, 4100) opened before the capture: the server pushes
 # a few bytes every 200 ms, the container only reads.
 cat >"$E2E_TMP/push.py" <<EOF
 import socket, time
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("$OUT4", 2379))
+s.bind(("$OUT4", 4100))
 s.listen(1)
 c, _ = s.accept()
 while True:
@@ -57,12 +57,12 @@ while True:
 EOF
 cat >"$E2E_TMP/read.py" <<EOF
 import socket
-s = socket.create_connection(("$OUT4", 2379))
+s = socket.create_connection(("$OUT4", 4100))
 while s.recv(100):
     pass
 EOF
 e2e_bg "$E2E_S" push "$py" "$E2E_TMP/push.py"
-e2e_wait_port "$E2E_S" tcp 2379
+e2e_wait_port "$E2E_S" tcp 4100
 e2e_bg "$E2E_C" read "$py" "$E2E_TMP/read.py"
 sleep 0.5
 
@@ -107,7 +107,7 @@ cat >"$E2E_TMP/policy" <<EOF
 api.egress.test
 v6.egress.test
 $OUT4:53
-$OUT4:2379/tcp
+$OUT4:4100/tcp
 EOF
 
 judge() { # judge NAME CAPTURE [OPTION...]
@@ -139,9 +139,9 @@ print('inbound', ' '.join(map(str, ports)) + '; dest-local', len(local))")"
 		"$(awk -F, -v ip="$ME4" '$6 == ip && $7 == 443 { print $NF }' "$E2E_TMP/$name.csv" | tr -d '\r' | sort -u)"
 	e2e_check_true "$name: the text report has an Inbound section" \
 		grep -q '^Inbound' "$E2E_TMP/$name.txt"
-	e2e_check "$name: the long-lived connection's server is $OUT4:2379 (egress)" \
-		"$ME4 $OUT4 2379 egress midstream" \
-		"$(e2e_sql "$db" "SELECT client_ip, server_ip, server_port, direction, tcp_state FROM flows WHERE server_port = 2379 OR client_port = 2379" | tr '|' ' ')"
+	e2e_check "$name: the long-lived connection's server is $OUT4:4100 (egress)" \
+		"$ME4 $OUT4 4100 egress midstream" \
+		"$(e2e_sql "$db" "SELECT client_ip, server_ip, server_port, direction, tcp_state FROM flows WHERE server_port = 4100 OR client_port = 4100" | tr '|' ' ')"
 	e2e_check "$name: the ICMP port-unreachable is counted in the UDP flow it quotes" \
 		"udp 9999 ingress 1 1" \
 		"$(e2e_sql "$db" "SELECT proto, server_port, direction, packets_out, packets_in FROM flows WHERE server_port = 9999" | tr '|' ' ')"
