@@ -80,6 +80,11 @@ int pd_cmd_check(int argc, char **argv)
 		pd_cmd_error("%s", errbuf);
 		return PD_EXIT_ERROR;
 	}
+	if (pd_policy_catch_all(policy))
+		fprintf(stderr,
+		        "pcapdomains: warning: %s: '%s' allows every address: the check passes "
+		        "every destination it covers\n",
+		        o.allow, pd_policy_catch_all(policy));
 	rc = pd_load_inputs(&o, o.args, o.n_args, &store, &sel);
 	if (rc) {
 		pd_policy_free(policy);

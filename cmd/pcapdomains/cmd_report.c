@@ -247,6 +247,9 @@ int pd_cmd_report(int argc, char **argv)
 		pd_cmd_error("%s", errbuf);
 		goto out;
 	}
+	if (pd_policy_catch_all(policy) && !o.quiet)
+		fprintf(stderr, "pcapdomains: warning: %s: '%s' allows every address\n", o.allow,
+		        pd_policy_catch_all(policy));
 	memset(&ro, 0, sizeof(ro));
 	ro.title = o.title;
 	ro.top = o.top ? o.top : DEFAULT_TOP;
