@@ -197,7 +197,7 @@ int pd_cmd_allowlist(int argc, char **argv)
 	size_t n, i, ne = 0, unnamed = 0, skipped = 0;
 	int rc;
 
-	if (pd_opts_parse(argc, argv, PD_O_DB | PD_O_OUTPUT | PD_O_BPF | PD_O_GRACE, help, &o, &rc))
+	if (pd_opts_parse(argc, argv, help, &o, &rc))
 		return rc;
 	if (o.n_outputs > 1) {
 		pd_cmd_error("allowlist: one -o at most");

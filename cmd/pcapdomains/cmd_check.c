@@ -61,7 +61,7 @@ int pd_cmd_check(int argc, char **argv)
 	size_t n, i, bad = 0;
 	int rc;
 
-	if (pd_opts_parse(argc, argv, PD_O_DB | PD_O_ALLOW | PD_O_BPF | PD_O_GRACE, help, &o, &rc))
+	if (pd_opts_parse(argc, argv, help, &o, &rc))
 		return rc;
 	if (!o.allow) {
 		pd_cmd_error("check: --allow POLICY is required");

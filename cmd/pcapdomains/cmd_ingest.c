@@ -149,7 +149,6 @@ struct run {
 	struct progress *prog;
 	size_t n_ok, n_already, n_cut, n_failed;
 	uint64_t packets, bytes, flows, answers;
-	char **failed;
 };
 
 /* One capture finished (in input order). */
@@ -172,7 +171,7 @@ static void on_done(void *arg, size_t i, enum pd_err e, const struct pd_ingest_r
 			snprintf(line, sizeof(line), "%s: %s", path,
 			         errbuf && errbuf[0] ? errbuf : pd_strerror(e));
 		fprintf(stderr, "pcapdomains: failed: %s\n", line);
-		r->failed[r->n_failed++] = strdup(line);
+		r->n_failed++; /* said once, here; the summary counts it */
 		return;
 	}
 	if (res->already) {
@@ -216,7 +215,7 @@ int pd_cmd_ingest(int argc, char **argv)
 	int ec, rc = PD_EXIT_OK;
 	struct stat sb;
 
-	if (pd_opts_parse(argc, argv, PD_O_DB | PD_O_BPF | PD_O_JOBS | PD_O_GRACE, help, &o, &ec))
+	if (pd_opts_parse(argc, argv, help, &o, &ec))
 		return ec;
 	if (!o.db) {
 		fprintf(stderr, "pcapdomains ingest: --db FILE is required\n");
@@ -237,11 +236,6 @@ int pd_cmd_ingest(int argc, char **argv)
 		return PD_EXIT_ERROR;
 	}
 	memset(&run, 0, sizeof(run));
-	run.failed = calloc(files.n + 1, sizeof(*run.failed));
-	if (!run.failed) {
-		pd_cmd_error("out of memory");
-		return PD_EXIT_ERROR;
-	}
 	if (pd_store_open(o.db, false, &s, errbuf) != PD_OK) {
 		pd_cmd_error("%s", errbuf);
 		rc = PD_EXIT_ERROR;
@@ -278,16 +272,10 @@ int pd_cmd_ingest(int argc, char **argv)
 	       " flows, %" PRIu64 " DNS answer rows), %zu already present, %zu cut, %zu failed\n",
 	       files.n, files.n == 1 ? "" : "s", run.n_ok, run.packets, run.bytes, run.flows,
 	       run.answers, run.n_already, run.n_cut, run.n_failed);
-	for (i = 0; i < run.n_failed; i++)
-		fprintf(stderr, "pcapdomains: not stored: %s\n",
-		        run.failed[i] ? run.failed[i] : "(out of memory)");
 out:
 	pd_store_close(s);
 	for (i = 0; i < files.n; i++)
 		free(files.v[i]);
 	free(files.v);
-	for (i = 0; run.failed && i < run.n_failed; i++)
-		free(run.failed[i]);
-	free(run.failed);
 	return rc;
 }

@@ -184,13 +184,9 @@ int pd_cmd_report(int argc, char **argv)
 	struct pd_model *m = NULL;
 	int64_t *ids = NULL;
 	size_t n_ids = 0;
-	int rc, i, ret = PD_EXIT_ERROR;
+	int rc, ret = PD_EXIT_ERROR;
 	unsigned k;
-	const unsigned mask = PD_O_DB | PD_O_OUTPUT | PD_O_FORMAT | PD_O_GEOIP | PD_O_RESOLVER |
-	                      PD_O_BPF | PD_O_JOBS | PD_O_TITLE | PD_O_TOP | PD_O_SELECT |
-	                      PD_O_ALLOW | PD_O_GRACE;
-
-	if (pd_opts_parse(argc, argv, mask, help, &o, &rc) < 0)
+	if (pd_opts_parse(argc, argv, help, &o, &rc) < 0)
 		return rc;
 	if (o.n_args == 0 && !o.db) {
 		fprintf(stderr, "pcapdomains report: no capture given (or --db FILE to report from)"
@@ -202,7 +198,8 @@ int pd_cmd_report(int argc, char **argv)
 		return PD_EXIT_ERROR;
 	}
 	if (o.format && pd_format_parse(o.format, false, &stdout_fmt) != PD_OK) {
-		pd_cmd_error("report: unknown --format '%s' (html, csv, md, json, text)", o.format);
+		pd_opts_usage_error("report", help, "--format: unknown format '%s' (html, csv, md, "
+		                    "json, text)", o.format);
 		return PD_EXIT_ERROR;
 	}
 	for (k = 0; k < o.n_outputs; k++) {
@@ -210,12 +207,16 @@ int pd_cmd_report(int argc, char **argv)
 			fmts[k] = stdout_fmt;
 		else if (pd_format_parse(o.outputs[k], true, &fmts[k]) != PD_OK) {
 			if (!o.format) {
-				pd_cmd_error("report: cannot tell the format of '%s' from its "
-				             "extension (.html .csv .md .json .txt); add --format",
-				             o.outputs[k]);
+				pd_opts_usage_error("report", help,
+				                    "-o/--output %s: cannot tell the format from its "
+				                    "extension (.html .csv .md .json .txt); add --format",
+				                    o.outputs[k]);
 				return PD_EXIT_ERROR;
 			}
 			fmts[k] = stdout_fmt;
+		} else if (o.format && fmts[k] != stdout_fmt) {
+			pd_opts_format_conflict(&o, help, o.outputs[k]);
+			return PD_EXIT_ERROR;
 		}
 	}
 
@@ -243,11 +244,7 @@ int pd_cmd_report(int argc, char **argv)
 	}
 	memset(&ro, 0, sizeof(ro));
 	ro.title = o.title;
-	ro.top = o.top ? o.top : DEFAULT_TOP;
-	for (i = 1; i < argc; i++) /* --top 0 means all: opts.c cannot tell 0 from absent */
-		if ((!strcmp(argv[i], "--top") && i + 1 < argc && !strcmp(argv[i + 1], "0")) ||
-		    !strcmp(argv[i], "--top=0"))
-			ro.top = 0;
+	ro.top = o.top_set ? o.top : DEFAULT_TOP;
 	ro.capture_ids = o.n_args ? ids : NULL;
 	ro.n_capture_ids = (size_t)o.n_args;
 	ro.policy = policy;
