@@ -198,8 +198,10 @@ int pd_cmd_report(int argc, char **argv)
 		return PD_EXIT_ERROR;
 	}
 	if (o.format && pd_format_parse(o.format, false, &stdout_fmt) != PD_OK) {
-		pd_opts_usage_error("report", help, "--format: unknown format '%s' (html, csv, md, "
-		                    "json, text)", o.format);
+		pd_opts_usage_error("report", help,
+		                    "--format: unknown format '%s' (html, csv, md, "
+		                    "json, text)",
+		                    o.format);
 		return PD_EXIT_ERROR;
 	}
 	for (k = 0; k < o.n_outputs; k++) {
@@ -207,10 +209,11 @@ int pd_cmd_report(int argc, char **argv)
 			fmts[k] = stdout_fmt;
 		else if (pd_format_parse(o.outputs[k], true, &fmts[k]) != PD_OK) {
 			if (!o.format) {
-				pd_opts_usage_error("report", help,
-				                    "-o/--output %s: cannot tell the format from its "
-				                    "extension (.html .csv .md .json .txt); add --format",
-				                    o.outputs[k]);
+				pd_opts_usage_error(
+				        "report", help,
+				        "-o/--output %s: cannot tell the format from its "
+				        "extension (.html .csv .md .json .txt); add --format",
+				        o.outputs[k]);
 				return PD_EXIT_ERROR;
 			}
 			fmts[k] = stdout_fmt;

@@ -35,9 +35,10 @@ enum {
 	OPT_VERSION,
 };
 
-#define ALL (PD_SUB_REPORT | PD_SUB_INGEST | PD_SUB_CHECK | PD_SUB_DIFF | PD_SUB_ALLOWLIST | \
-	     PD_SUB_MERGE)
-#define READS (PD_SUB_REPORT | PD_SUB_INGEST | PD_SUB_CHECK | PD_SUB_DIFF | PD_SUB_ALLOWLIST)
+#define ALL                                                                                        \
+	(PD_SUB_REPORT | PD_SUB_INGEST | PD_SUB_CHECK | PD_SUB_DIFF | PD_SUB_ALLOWLIST |           \
+	 PD_SUB_MERGE)
+#define READS  (PD_SUB_REPORT | PD_SUB_INGEST | PD_SUB_CHECK | PD_SUB_DIFF | PD_SUB_ALLOWLIST)
 #define JUDGES (PD_SUB_CHECK | PD_SUB_DIFF | PD_SUB_ALLOWLIST)
 
 /* The table. New options go here (and into struct pd_opts and the switch below). */
@@ -49,8 +50,8 @@ const struct pd_optdef pd_optdefs[] = {
 	  0,
 	  "write to FILE, format from its extension or --format; '-' is stdout (once); "
 	  "devices and pipes are written in place" },
-	{ "format", 0, "NAME", OPT_FORMAT, PD_SUB_REPORT | PD_SUB_CHECK | PD_SUB_DIFF |
-	  PD_SUB_ALLOWLIST, 0,
+	{ "format", 0, "NAME", OPT_FORMAT,
+	  PD_SUB_REPORT | PD_SUB_CHECK | PD_SUB_DIFF | PD_SUB_ALLOWLIST, 0,
 	  "output format for stdout and '-o -'; must agree with an -o extension" },
 	{ "geoip", 0, "FILE|DIR", OPT_GEOIP, PD_SUB_REPORT | JUDGES, JUDGES,
 	  "GeoIP/ASN .mmdb databases (repeatable); a bad one in a DIR is skipped with a warning" },
@@ -81,8 +82,9 @@ const struct pd_optdef pd_optdefs[] = {
 	{ NULL, 0, NULL, 0, 0, 0, NULL },
 };
 
-static const char *const sub_names[] = { "report", "ingest", "check", "diff", "allowlist",
-	                                 "merge" };
+static const char *const sub_names[] = {
+	"report", "ingest", "check", "diff", "allowlist", "merge"
+};
 
 static unsigned sub_bit(const char *name)
 {
@@ -199,10 +201,9 @@ int pd_opts_parse(int argc, char **argv, const char *help, struct pd_opts *o, in
 				snprintf(name, sizeof(name), "--%s", d->lng);
 			else
 				snprintf(name, sizeof(name), "%.*s", (int)strcspn(a, "="), a);
-			pd_opts_usage_error(sub, help,
-			                    c == '?' ? "%s: unknown option"
-			                             : "%s: needs an argument",
-			                    name);
+			pd_opts_usage_error(
+			        sub, help,
+			        c == '?' ? "%s: unknown option" : "%s: needs an argument", name);
 			return -1;
 		}
 		d = def_of(c);
@@ -389,9 +390,9 @@ void pd_opts_markdown(FILE *f)
 		md_cell(f, lbl);
 		fputs(" |", f);
 		for (i = 0; i < ns; i++)
-			fputs(!(d->subs & (1u << i))      ? " |"
+			fputs(!(d->subs & (1u << i))     ? " |"
 			      : (d->ignored & (1u << i)) ? " ignored |"
-			                                  : " yes |",
+			                                 : " yes |",
 			      f);
 		fputc(' ', f);
 		md_cell(f, d->help);
