@@ -98,6 +98,7 @@ static enum pd_err select_one(sqlite3 *db, const char *sel, int64_t *id, char *e
 
 struct ingest_run {
 	int64_t *ids;   /* capture id per input, in input order */
+	char **paths;   /* the inputs (directories expanded) */
 	size_t n, done; /* inputs, inputs done (stored, already present or failed) */
 	bool quiet, failed;
 	/* The model built inside the last capture's transaction while its hash thread runs
@@ -114,9 +115,13 @@ static void build_early(void *arg, int64_t capture_id)
 {
 	struct ingest_run *run = arg;
 	char errbuf[PD_ERRBUF_SIZE];
+	size_t k;
 
 	if (run->done + 1 != run->n || run->failed)
 		return;
+	for (k = 0; k < run->done; k++) /* the last input repeats an earlier one */
+		if (run->ids[k] == capture_id)
+			return;
 	run->ids[run->done] = capture_id;
 	/* on failure the model is built again afterwards, which says why */
 	if (pd_model_build(pd_store_db(run->store), run->ro, &run->early, errbuf) != PD_OK)
@@ -130,6 +135,9 @@ static void on_done(void *arg, size_t i, enum pd_err e, const struct pd_ingest_r
 	struct ingest_run *run = arg;
 
 	run->done++;
+	if (e == PD_OK && res->already)
+		pd_load_note_duplicate(pd_store_db(run->store), run->paths, run->ids, i,
+		                       res->capture_id, run->quiet);
 	if (e != PD_OK) {
 		pd_cmd_error("%s", errbuf && *errbuf ? errbuf : pd_strerror(e));
 		run->failed = true;
@@ -184,7 +192,8 @@ int pd_cmd_report(int argc, char **argv)
 	struct pd_model *m = NULL;
 	int64_t *ids = NULL;
 	size_t n_ids = 0;
-	int rc, ret = PD_EXIT_ERROR;
+	struct pd_paths files = { 0 };
+	int rc, i, ret = PD_EXIT_ERROR;
 	unsigned k;
 	if (pd_opts_parse(argc, argv, help, &o, &rc) < 0)
 		return rc;
@@ -232,7 +241,14 @@ int pd_cmd_report(int argc, char **argv)
 		pd_cmd_error("%s", errbuf);
 		goto out;
 	}
-	ids = calloc((size_t)o.n_args + o.n_select + 1, sizeof(*ids));
+	for (i = 0; i < o.n_args; i++)
+		if (pd_load_expand(&files, o.args[i], o.quiet))
+			goto out;
+	if (o.n_args && !files.n) {
+		pd_cmd_error("no capture files among the inputs");
+		goto out;
+	}
+	ids = calloc(files.n + o.n_select + 1, sizeof(*ids));
 	if (!ids) {
 		pd_cmd_error("out of memory");
 		goto out;
@@ -248,8 +264,8 @@ int pd_cmd_report(int argc, char **argv)
 	memset(&ro, 0, sizeof(ro));
 	ro.title = o.title;
 	ro.top = o.top_set ? o.top : DEFAULT_TOP;
-	ro.capture_ids = o.n_args ? ids : NULL;
-	ro.n_capture_ids = (size_t)o.n_args;
+	ro.capture_ids = files.n ? ids : NULL;
+	ro.n_capture_ids = files.n;
 	ro.policy = policy;
 	ro.geo = geo;
 	ro.resolve = !o.no_resolve;
@@ -263,7 +279,8 @@ int pd_cmd_report(int argc, char **argv)
 	io.attr.dns_grace_ns = o.dns_grace_ns;
 	io.quiet = o.quiet;
 	run.ids = ids;
-	run.n = (size_t)o.n_args;
+	run.n = files.n;
+	run.paths = files.v;
 	run.quiet = o.quiet;
 	run.store = store;
 	run.ro = &ro;
@@ -271,14 +288,14 @@ int pd_cmd_report(int argc, char **argv)
 		io.rows_written = build_early;
 		io.rows_written_arg = &run;
 	}
-	if (o.n_args &&
-	    pd_ingest_batch(store, o.args, (size_t)o.n_args, o.jobs, &io, on_done, &run) != PD_OK) {
+	if (files.n &&
+	    pd_ingest_batch(store, files.v, files.n, o.jobs, &io, on_done, &run) != PD_OK) {
 		pd_cmd_error("report: cannot start the ingest workers: out of memory");
 		goto out;
 	}
 	if (run.failed)
 		goto out;
-	n_ids = (size_t)o.n_args;
+	n_ids = files.n;
 	for (k = 0; k < o.n_select; k++) {
 		if (select_one(pd_store_db(store), o.select[k], &ids[n_ids], errbuf) != PD_OK) {
 			pd_cmd_error("%s", errbuf);
@@ -327,5 +344,6 @@ out:
 	pd_geo_close(geo);
 	pd_store_close(store);
 	free(ids);
+	pd_paths_free(&files);
 	return ret;
 }
