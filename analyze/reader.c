@@ -74,8 +74,10 @@ static struct pd_reader *open_kind(struct pd_reader *r, const uint8_t *m, ssize_
 		goto fail;
 	}
 	if (n == 0) {
-		*err = pd_errf(errbuf, PD_ERR_FORMAT, "%s: empty%s, not a capture", path,
-		               comp != PD_COMP_NONE ? " after decompression" : "");
+		*err = pd_errf(errbuf, PD_ERR_FORMAT, "%s: empty %s, not a capture", path,
+		               comp != PD_COMP_NONE ? "file after decompression"
+		               : r->src             ? "input"
+		                                    : "file");
 		goto fail;
 	}
 	if (n < 4) {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd.h"
 #include "diff.h"
@@ -112,7 +113,9 @@ static void write_diff(FILE *f, void *arg)
 /* The format of an output (path NULL or "-": stdout, in format or text). */
 static int output_format(const char *path, const char *format, enum pd_format *fmt)
 {
-	bool to_stdout = !path || !strcmp(path, "-");
+	struct stat sb;
+	bool to_stdout = !path || !strcmp(path, "-") ||
+	                 (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode));
 
 	*fmt = PD_FMT_TEXT;
 	if (format ? pd_format_parse(format, false, fmt)

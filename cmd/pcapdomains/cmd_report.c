@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -217,6 +218,12 @@ int pd_cmd_report(int argc, char **argv)
 		if (!strcmp(o.outputs[k], "-"))
 			fmts[k] = stdout_fmt;
 		else if (pd_format_parse(o.outputs[k], true, &fmts[k]) != PD_OK) {
+			struct stat sb;
+			if (!o.format && stat(o.outputs[k], &sb) == 0 && !S_ISREG(sb.st_mode) &&
+			    !S_ISDIR(sb.st_mode)) {
+				fmts[k] = stdout_fmt; /* a device or pipe: as stdout would be */
+				continue;
+			}
 			if (!o.format) {
 				pd_opts_usage_error(
 				        "report", help,
