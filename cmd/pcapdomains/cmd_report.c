@@ -47,6 +47,8 @@ static const char help[] =
         "                       /usr/share/GeoIP, /var/lib/GeoIP)\n"
         "  --resolver IP[:PORT] DNS server for reverse lookups of unnamed addresses\n"
         "  --no-resolve         no reverse lookups: never send a packet (cached results are used)\n"
+        "  --refresh-ptr        ask again about addresses whose cached lookup failed (a failure\n"
+        "                       is otherwise cached for an hour, answers for good)\n"
         "  --allow POLICY       policy file: each destination is marked allowed or violation\n"
         "  -f, --filter BPF     offline filter applied while reading the captures\n"
         "  -j, --jobs N         read up to N captures at once (default 1)\n"
@@ -277,6 +279,7 @@ int pd_cmd_report(int argc, char **argv)
 	ro.geo = geo;
 	ro.resolve = !o.no_resolve;
 	ro.rdns.resolver = o.resolver;
+	ro.rdns.refresh_failed = o.refresh_ptr;
 	ro.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR") &&
 	           !(getenv("TERM") && !strcmp(getenv("TERM"), "dumb"));
 	ro.width = term_width();
