@@ -27,7 +27,9 @@ static const char help[] =
         "\n"
         "Writes a policy file (the format `check --allow` reads) from the destinations seen:\n"
         "names with their port and protocol, several names of one domain folded into\n"
-        "'*.domain', and addresses only where no name is known, marked REVIEW.\n"
+        "'*.domain', and addresses only where no name is known, marked REVIEW. From several\n"
+        "captures (runs), each entry says in how many it was seen, and one missing from some\n"
+        "is marked ONLY-SOME. CAPTURE may be a directory, '-' or a compressed capture.\n"
         "\n"
         "  -o FILE            write the policy to FILE instead of stdout\n"
         "  --db FILE          add the captures to FILE and list only them; without\n"
@@ -72,6 +74,18 @@ static void format_entry(char *buf, size_t n, const char *prefix, const char *ho
 	         v6 && d->port ? "]" : "", port, known ? "/" : "", known ? d->proto : "");
 }
 
+/* The number of captures the policy is made from (0: one, or unknown). */
+static unsigned total_captures;
+
+/* ", seen in N of M captures" (marked ONLY-SOME when not in all of them); nothing for one. */
+static void seen_in(FILE *f, unsigned n)
+{
+	if (total_captures <= 1)
+		return;
+	fprintf(f, ", seen in %u of %u captures%s", n, total_captures,
+	        n < total_captures ? " (ONLY-SOME: missing from some runs)" : "");
+}
+
 static void print_addr(FILE *f, const struct pd_dest *d)
 {
 	char entry[128];
@@ -80,12 +94,14 @@ static void print_addr(FILE *f, const struct pd_dest *d)
 	if (d->name && pd_policy_name_ok(d->name))
 		fprintf(f,
 		        "%-44s # REVIEW: named only by a reverse lookup (%s, evidence %s), "
-		        "%llu flow%s\n",
+		        "%llu flow%s",
 		        entry, d->name, d->evidence, (unsigned long long)d->flows,
 		        d->flows == 1 ? "" : "s");
 	else
-		fprintf(f, "%-44s # REVIEW: no name seen (evidence %s), %llu flow%s\n", entry,
+		fprintf(f, "%-44s # REVIEW: no name seen (evidence %s), %llu flow%s", entry,
 		        d->evidence, (unsigned long long)d->flows, d->flows == 1 ? "" : "s");
+	seen_in(f, d->captures);
+	fputc('\n', f);
 }
 
 /* Writes entries [i, j) (one registrable domain, port and protocol). */
@@ -93,10 +109,13 @@ static void print_group(FILE *f, const struct entry *e, size_t i, size_t j)
 {
 	char entry[600];
 	size_t k, distinct = 0, flows = 0;
+	unsigned seen = 0;
 	bool apex = false;
 
 	for (k = i; k < j; k++) {
 		flows += e[k].d->flows;
+		if (e[k].d->captures > seen) /* a lower bound for the group: the most of any row */
+			seen = e[k].d->captures;
 		if (k == i || strcmp(e[k].d->name, e[k - 1].d->name))
 			distinct++;
 		if (!strcmp(e[k].d->name, e[k].reg))
@@ -108,15 +127,24 @@ static void print_group(FILE *f, const struct entry *e, size_t i, size_t j)
 			fprintf(f, "%-44s # seen\n", entry);
 		}
 		format_entry(entry, sizeof(entry), "*.", e[i].reg, e[i].d);
-		fprintf(f, "%-44s # %zu names, %zu flows, e.g. %s\n", entry, distinct - apex, flows,
+		fprintf(f, "%-44s # %zu names, %zu flows, e.g. %s", entry, distinct - apex, flows,
 		        e[i].d->name);
+		seen_in(f, seen);
+		fputc('\n', f);
 		return;
 	}
 	for (k = i; k < j; k++) {
+		unsigned n = e[k].d->captures;
+		size_t m;
 		if (k > i && !strcmp(e[k].d->name, e[k - 1].d->name))
 			continue; /* same name on several addresses */
+		for (m = k + 1; m < j && !strcmp(e[m].d->name, e[k].d->name); m++)
+			if (e[m].d->captures > n)
+				n = e[m].d->captures;
 		format_entry(entry, sizeof(entry), "", e[k].d->name, e[k].d);
-		fprintf(f, "%-44s # evidence %s\n", entry, e[k].d->evidence);
+		fprintf(f, "%-44s # evidence %s", entry, e[k].d->evidence);
+		seen_in(f, n);
+		fputc('\n', f);
 	}
 }
 
@@ -212,6 +240,7 @@ int pd_cmd_allowlist(int argc, char **argv)
 		pd_store_close(store);
 		return PD_EXIT_ERROR;
 	}
+	total_captures = pd_load_n_captures(pd_store_db(store), sel);
 	free(sel);
 	e = calloc(n ? n : 1, sizeof(*e));
 	if (!e) {

@@ -326,7 +326,7 @@ enum pd_err pd_load_dests(sqlite3 *db, const char *sel, struct pd_dest **out, si
 	        "  WHEN 4 THEN 'dns' WHEN 5 THEN 'dns-other-client' WHEN 6 THEN 'dns-expired' "
 	        "  WHEN 7 THEN 'ptr-capture' ELSE 'none' END, "
 	        " max(candidates), count(*), sum(bytes_out), sum(bytes_in), min(first_ns), "
-	        " max(last_ns) "
+	        " max(last_ns), count(DISTINCT capture_id) "
 	        "FROM flows WHERE (?1 IS NULL OR capture_id IN (SELECT value FROM json_each(?1))) "
 	        " AND NOT (proto = 'icmp6' AND (server_ip LIKE 'ff02:%' OR server_ip LIKE "
 	        "'fe80:%')) "
@@ -370,6 +370,7 @@ enum pd_err pd_load_dests(sqlite3 *db, const char *sel, struct pd_dest **out, si
 		x->bytes_in = (uint64_t)sqlite3_column_int64(st, 8);
 		x->first_ns = sqlite3_column_int64(st, 9);
 		x->last_ns = sqlite3_column_int64(st, 10);
+		x->captures = (unsigned)sqlite3_column_int64(st, 11);
 		if (!x->server_ip || !x->evidence) {
 			sqlite3_finalize(st);
 			pd_load_dests_free(d, *n);
@@ -385,6 +386,24 @@ enum pd_err pd_load_dests(sqlite3 *db, const char *sel, struct pd_dest **out, si
 	}
 	*out = d;
 	return PD_OK;
+}
+
+unsigned pd_load_n_captures(sqlite3 *db, const char *sel)
+{
+	sqlite3_stmt *st = NULL;
+	unsigned n = 0;
+
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT count(*) FROM captures WHERE ?1 IS NULL OR id IN "
+	                       "(SELECT value FROM json_each(?1))",
+	                       -1, &st, NULL) == SQLITE_OK) {
+		if (sel)
+			sqlite3_bind_text(st, 1, sel, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = (unsigned)sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	return n;
 }
 
 void pd_load_dests_free(struct pd_dest *d, size_t n)

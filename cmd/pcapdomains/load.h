@@ -23,7 +23,11 @@ struct pd_dest {
 	char *candidates; /* '|'-joined, NULL when none */
 	uint64_t flows, bytes_out, bytes_in;
 	int64_t first_ns, last_ns;
+	unsigned captures; /* in how many of the selected captures it was seen */
 };
+
+/* How many captures the selection holds (sel from pd_load_inputs; NULL: every capture). */
+unsigned pd_load_n_captures(sqlite3 *db, const char *sel);
 
 /* Capture paths from command-line arguments (pd_load_expand). */
 struct pd_paths {

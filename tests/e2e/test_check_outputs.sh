@@ -3,7 +3,8 @@
 # doc/check-schema.json (python3-jsonschema), JUnit XML validated against testdata/junit/junit.xsd
 # (xmllint) with one test case per destination and a failure per violation, ::error annotations
 # when GITHUB_ACTIONS=true, exit codes unchanged (1 with a violation, 0 without). Uses the bundled
-# testdata/sample.pcapng; no root needed.
+# testdata/sample.pcapng; no root needed. Also allowlist across two runs: seen-in counts and
+# entries missing from one run marked ONLY-SOME.
 set -uo pipefail
 src=${PD_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 bin=${PD_BIN:-$src/build}
@@ -58,6 +59,20 @@ validate_json "$work/s.json" && ok "--format json -o -" || bad "--format json -o
 rc=0
 "$pd" check --allow "$work/some.txt" --format junit -o "$work/x.json" "$cap" >/dev/null 2>"$work/err" || rc=$?
 [ "$rc" = 2 ] && grep -q 'conflicts with -o/--output' "$work/err" && ok "--format junit -o x.json: usage error" || bad "format conflict: exit $rc $(cat "$work/err")"
+
+# allowlist across runs: each entry says in how many captures it was seen
+if command -v editcap >/dev/null; then
+	editcap -r "$cap" "$work/first.pcapng" 1-40 >/dev/null 2>&1
+	"$pd" allowlist "$cap" "$work/first.pcapng" >"$work/al.txt" 2>/dev/null
+	full=$("$pd" allowlist "$cap" 2>/dev/null | grep -c '^[^#]')
+	all=$(grep -c 'seen in 2 of 2 captures' "$work/al.txt")
+	some=$(grep -c 'seen in 1 of 2 captures (ONLY-SOME' "$work/al.txt")
+	[ "$all" -gt 0 ] && [ "$some" -gt 0 ] && [ $((all + some)) = "$full" ] &&
+		ok "allowlist of 2 runs: $all entries in both, $some marked ONLY-SOME" ||
+		bad "allowlist seen-in: $all in both, $some only-some, $full entries: $(cat "$work/al.txt")"
+else
+	echo "SKIP (partly): editcap not installed: no allowlist seen-in check"
+fi
 
 # the validators are not rubber stamps
 sed 's/"allowed": true/"allowed": "yes"/' "$work/r.json" >"$work/broken.json"
