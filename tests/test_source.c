@@ -230,6 +230,10 @@ int main(void)
 	SRunner *sr;
 	int nf;
 
+	/* xz level 6 of a capture takes seconds under ASan on a loaded machine */
+	tcase_set_timeout(v, 120);
+	tcase_set_timeout(t, 120);
+	tcase_set_timeout(h, 120);
 	tcase_add_checked_fixture(v, setup, teardown);
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_checked_fixture(h, setup, teardown);
