@@ -113,6 +113,15 @@ const struct pd_capinfo *pd_reader_info(const struct pd_reader *r);
 /* Bytes of the file consumed so far (progress bars). */
 uint64_t pd_reader_tell(const struct pd_reader *r);
 
+/*
+ * True when the capture is read as a stream (standard input "-", a pipe, FIFO or socket, or a
+ * compressed file: source.h): read once, and hashed while read, so its hash comes from
+ * pd_reader_stream_hash (which reads what the reader left, to the end) rather than filehash.c.
+ */
+bool pd_reader_is_stream(const struct pd_reader *r);
+enum pd_err pd_reader_stream_hash(struct pd_reader *r, char hex[65], uint64_t *size,
+                                  char errbuf[PD_ERRBUF_SIZE]);
+
 void pd_reader_free(struct pd_reader *r);
 
 /* "ether", "linux-sll2", ... for a LINKTYPE_* (a static string; "linktype-N" for others). */

@@ -1301,19 +1301,17 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 	rd = pd_reader_open(path, opts ? opts->bpf : NULL, &e, errbuf);
 	if (!rd)
 		return e ? e : PD_ERR_IO;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &sb) != 0) {
-		e = pd_errf(errbuf, PD_ERR_IO, "%s: %s", path, strerror(errno));
-		goto out;
+	/* A stream (stdin, pipe, compressed file) is hashed by its reader as it reads. */
+	if (!pd_reader_is_stream(rd)) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &sb) != 0) {
+			e = pd_errf(errbuf, PD_ERR_IO, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		c.size = (uint64_t)sb.st_size;
+		if ((e = pd_filehash_start(&fh, fd, path, errbuf)) != PD_OK)
+			goto out;
 	}
-	if (!S_ISREG(sb.st_mode)) {
-		/* a pipe or device cannot be read twice (parser and hasher) */
-		e = pd_errf(errbuf, PD_ERR_IO, "%s: not a regular file", path);
-		goto out;
-	}
-	c.size = (uint64_t)sb.st_size;
-	if ((e = pd_filehash_start(&fh, fd, path, errbuf)) != PD_OK)
-		goto out;
 
 	x.dns = malloc(sizeof(*x.dns));
 	x.findings = calloc(PD_MAX_FINDINGS, sizeof(*x.findings));
@@ -1466,7 +1464,10 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 		opts->rows_written(opts->rows_written_arg, id);
 
 	/* The hash decides whether this capture is new. */
-	e = pd_filehash_finish(fh, hex, &c.size, errbuf);
+	if (pd_reader_is_stream(rd))
+		e = pd_reader_stream_hash(rd, hex, &c.size, errbuf);
+	else
+		e = pd_filehash_finish(fh, hex, &c.size, errbuf);
 	fh = NULL;
 	if (e != PD_OK)
 		goto out;

@@ -55,13 +55,16 @@ enum pd_err pd_pcapng_open(struct pd_reader *r, char errbuf[PD_ERRBUF_SIZE])
 	bool on_ip;
 	enum pd_err e;
 
-	r->fd = open(r->path, O_RDONLY | O_CLOEXEC);
-	if (r->fd < 0)
-		return pd_errf(errbuf, PD_ERR_IO, "%s: cannot open: %s", r->path, strerror(errno));
-	r->buf = malloc(PD_READER_BUF);
-	if (!r->buf)
-		return pd_errf(errbuf, PD_ERR_NOMEM, "%s: out of memory", r->path);
-	r->cap = PD_READER_BUF;
+	if (!r->src) { /* a stream (source.c) comes with its buffer and first bytes */
+		r->fd = open(r->path, O_RDONLY | O_CLOEXEC);
+		if (r->fd < 0)
+			return pd_errf(errbuf, PD_ERR_IO, "%s: cannot open: %s", r->path,
+			               strerror(errno));
+		r->buf = malloc(PD_READER_BUF);
+		if (!r->buf)
+			return pd_errf(errbuf, PD_ERR_NOMEM, "%s: out of memory", r->path);
+		r->cap = PD_READER_BUF;
+	}
 	if (r->bpf) {
 		/* Catch a bad expression now; each interface compiles its own program later. */
 		e = pd_reader_compile(r, PD_LINK_ETHERNET, 0, &prog, &on_ip, errbuf);

@@ -1145,7 +1145,8 @@ static enum pd_err enrich_addresses(struct build *b)
 	sqlite3_stmt *gq = NULL, *gi = NULL, *pq = NULL;
 	struct pd_geo_result gr;
 	struct pd_addr addr;
-	char key[1024], err2[PD_ERRBUF_SIZE];
+	char key[1024], err2[PD_ERRBUF_SIZE], geo_err[400] = "";
+	size_t geo_errors = 0; /* lookups a database failed (never silent: a note says so) */
 	const char **ips = NULL;
 	size_t i, n_ips = 0;
 	bool have_geo = o->geo && pd_geo_count(o->geo) > 0, have_addr = false, cached;
@@ -1233,11 +1234,14 @@ static enum pd_err enrich_addresses(struct build *b)
 				sqlite3_reset(gq);
 				if (!cached) {
 					pd_geo_lookup(o->geo, &addr, &gr);
+					if (gr.error[0] && !geo_errors++)
+						snprintf(geo_err, sizeof(geo_err), "%s", gr.error);
 					snprintf(r->country, sizeof(r->country), "%s", gr.country);
 					r->city = gr.city[0] ? sdup(m, gr.city) : NULL;
 					r->asn = gr.asn;
 					r->as_org = gr.as_org[0] ? sdup(m, gr.as_org) : NULL;
-					if (gi) {
+					if (gi &&
+					    !gr.error[0]) { /* a failed lookup is not cached */
 						sqlite3_bind_text(gi, 1, r->server_ip, -1,
 						                  SQLITE_STATIC);
 						sqlite3_bind_text(gi, 2, key, -1, SQLITE_STATIC);
@@ -1285,6 +1289,24 @@ static enum pd_err enrich_addresses(struct build *b)
 	}
 	if (savepoint)
 		(void)sqlite3_exec(b->db, "RELEASE pd_report_geo", NULL, NULL, NULL);
+	{
+		/* GeoIP: databases skipped in a directory, lookups that failed */
+		unsigned k, nk = pd_geo_skipped_count(o->geo);
+		char note[PD_ERRBUF_SIZE + 64];
+
+		for (k = 0; k < nk && m->n_notes < sizeof(m->notes) / sizeof(m->notes[0]); k++) {
+			snprintf(note, sizeof(note), "GeoIP: skipped %s",
+			         pd_geo_skipped(o->geo, k));
+			m->notes[m->n_notes++] = sdup(m, note);
+		}
+		if (geo_errors && m->n_notes < sizeof(m->notes) / sizeof(m->notes[0])) {
+			snprintf(note, sizeof(note),
+			         "GeoIP lookup failed for %zu address%s (%s): their country and AS "
+			         "are unknown, not empty",
+			         geo_errors, geo_errors == 1 ? "" : "es", geo_err);
+			m->notes[m->n_notes++] = sdup(m, note);
+		}
+	}
 	sqlite3_finalize(pq);
 	sqlite3_finalize(gq);
 	sqlite3_finalize(gi);

@@ -749,9 +749,18 @@ int pd_cap_capture(const struct pd_cap_opts *o, const struct pd_cap_target *t, u
 	rc = loop(r);
 	if (rc < 0)
 		snprintf(errbuf, PD_CAP_ERRBUF, "%s", r->errbuf);
-	/* A reader of standard output that went away (EPIPE) ends the capture normally. */
-	if (close_output(r) < 0 && rc == 0 && !(r->to_stdout && r->w.sys_errno == EPIPE)) {
-		snprintf(errbuf, PD_CAP_ERRBUF, "%s", r->errbuf);
+	/* A reader of standard output that went away (EPIPE) ends the capture, as a failure:
+	 * what it did not read is lost, and the caller's pipeline should know. */
+	if (close_output(r) < 0 && rc == 0) {
+		if (r->to_stdout && r->w.sys_errno == EPIPE)
+			snprintf(errbuf, PD_CAP_ERRBUF,
+			         "standard output was closed by its reader after %llu bytes (%llu "
+			         "packets captured): the capture stopped early and the rest was not "
+			         "written",
+			         (unsigned long long)r->w.written,
+			         (unsigned long long)r->total_pkts);
+		else
+			snprintf(errbuf, PD_CAP_ERRBUF, "%s", r->errbuf);
 		rc = -1;
 	}
 	if (r->line_shown)

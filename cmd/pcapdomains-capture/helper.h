@@ -184,6 +184,7 @@ struct pd_cap_w {
 	uint64_t file_bytes; /* bytes written to the file and buffered */
 	uint64_t packets;    /* EPBs in this file */
 	int sys_errno;       /* first write error */
+	uint64_t written;    /* bytes write(2) took (what a reader of a pipe got) */
 };
 
 /* Takes fd (consumes it: pd_cap_w_close() closes it). */

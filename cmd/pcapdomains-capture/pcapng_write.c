@@ -93,6 +93,7 @@ int pd_cap_w_flush(struct pd_cap_w *w)
 			return -1;
 		}
 		done += (size_t)r;
+		w->written += (uint64_t)r;
 	}
 	w->len = 0;
 	return 0;

@@ -164,7 +164,7 @@ int pd_cmd_merge(int argc, char **argv)
 	struct pd_opts o;
 	int rc, i, total = 0;
 
-	if (pd_opts_parse(argc, argv, PD_O_DB, help, &o, &rc))
+	if (pd_opts_parse(argc, argv, help, &o, &rc))
 		return rc;
 	if (!o.db || o.n_args < 1) {
 		pd_cmd_error("merge: needs --db OUT and at least one input database");

@@ -45,6 +45,10 @@ int main(int argc, char **argv)
 		printf("pcapdomains %s\n", PD_VERSION);
 		return PD_EXIT_OK;
 	}
+	if (!strcmp(argv[1], "--options-markdown")) { /* the README's option table */
+		pd_opts_markdown(stdout);
+		return PD_EXIT_OK;
+	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		fputs(usage, stdout);
 		return PD_EXIT_OK;
