@@ -421,6 +421,24 @@ static const char *const evidence_names[] = {
 	"sni",         "quic-sni",    "http-host",  "dns",  "dns-other-client",
 	"dns-expired", "ptr-capture", "ptr-lookup", "none",
 };
+const char *const pd_rm_evidence_names[PD_RM_N_EVIDENCE] = {
+	"sni",         "quic-sni",    "http-host",  "dns",  "dns-other-client",
+	"dns-expired", "ptr-capture", "ptr-lookup", "none",
+};
+const char *const pd_rm_tcp_state_names[PD_RM_N_TCP] = { "established", "syn-only", "refused",
+	                                                 "midstream", "other" };
+
+static int tcp_state_ix(const char *s)
+{
+	int i;
+
+	if (!s)
+		return -1;
+	for (i = 0; i < PD_RM_N_TCP - 1; i++)
+		if (!strcmp(s, pd_rm_tcp_state_names[i]))
+			return i;
+	return PD_RM_N_TCP - 1;
+}
 static const char *const confidence_names[] = { "high", "medium", "low" };
 
 #define SQL_EVIDENCE_RANK                                                                          \
@@ -904,7 +922,8 @@ static enum pd_err load_rows(struct build *b)
 	e = prep(b,
 	         "SELECT name, server_ip, server_port, proto, evidence, confidence, candidates, "
 	         "app_proto, packets_out, bytes_out, packets_in, bytes_in, first_ns, last_ns, "
-	         "cname_chain, ech, ambiguous, capture_id FROM flows WHERE " SQL_SEL,
+	         "cname_chain, ech, ambiguous, capture_id, client_ip, client_port, tcp_state "
+	         "FROM flows WHERE " SQL_SEL,
 	         &st, "aggregating flows");
 	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		name = col_intern(b, &rb, st, 0);
@@ -1002,6 +1021,37 @@ static enum pd_err load_rows(struct build *b)
 		r->ambiguous |= sqlite3_column_int64(st, 16) != 0;
 		capid = sqlite3_column_int64(st, 17);
 		vlist_add(&rb, &a->caps, g, 2, NULL, capid);
+		r->ev_flows[evidence_rank((const char *)sqlite3_column_text(st, 4)) < 8
+		                    ? evidence_rank((const char *)sqlite3_column_text(st, 4))
+		                    : PD_RM_N_EVIDENCE - 1]++;
+		rank = tcp_state_ix((const char *)sqlite3_column_text(st, 20));
+		if (rank >= 0)
+			r->tcp_flows[rank]++;
+		if (sqlite3_column_int64(st, 13) - sqlite3_column_int64(st, 12) > r->max_duration_ns)
+			r->max_duration_ns = sqlite3_column_int64(st, 13) - sqlite3_column_int64(st, 12);
+		if (r->n_conns < PD_RM_CONNS_MAX) {
+			struct pd_rm_conn *cn = arena_alloc(m, sizeof(*cn));
+
+			if (!cn) {
+				e = oom(b);
+				break;
+			}
+			cn->next = NULL;
+			cn->client_ip = col_intern(b, &rb, st, 18);
+			cn->client_port = (unsigned)sqlite3_column_int(st, 19);
+			cn->tcp_state = rank;
+			cn->first_ns = sqlite3_column_int64(st, 12);
+			cn->last_ns = sqlite3_column_int64(st, 13);
+			cn->bytes_out = sqlite3_column_int64(st, 9);
+			cn->bytes_in = sqlite3_column_int64(st, 11);
+			cn->capture_id = capid;
+			if (r->conns_tail)
+				r->conns_tail->next = cn;
+			else
+				r->conns = cn;
+			r->conns_tail = cn;
+			r->n_conns++;
+		}
 		if (rb.oom)
 			e = oom(b);
 		else if (overflow)
@@ -1208,6 +1258,8 @@ static enum pd_err enrich_addresses(struct build *b)
 			r->evidence = "ptr-lookup";
 			r->confidence = "low";
 			r->looked_up = true;
+			r->ev_flows[7] += r->ev_flows[PD_RM_N_EVIDENCE - 1];
+			r->ev_flows[PD_RM_N_EVIDENCE - 1] = 0;
 		}
 		if (!r->domain) {
 			r->ptr_status = ptr_status;
@@ -1587,6 +1639,8 @@ static enum pd_err group_dests(struct build *b)
 				conf = rank_of(confidence_names, 3, r->confidence);
 			sb_addset(&names, r->domain, ", ");
 			sb_addset(&addrs, r->server_ip, ", ");
+			for (int x = 0; x < PD_RM_N_EVIDENCE; x++)
+				d->ev_flows[x] += r->ev_flows[x];
 			snprintf(buf, sizeof(buf), "%u/%s", r->port, r->proto);
 			sb_addset(&ports, buf, ", ");
 			if (r->country[0])

@@ -34,6 +34,23 @@ struct pd_rm_capture {
 	size_t n_ifaces;
 };
 
+#define PD_RM_N_EVIDENCE 9    /* sni ... ptr-lookup, none: pd_rm_evidence_names */
+#define PD_RM_N_TCP      5    /* pd_rm_tcp_state_names */
+#define PD_RM_CONNS_MAX  1000 /* connections kept per row; the rest only counted */
+
+extern const char *const pd_rm_evidence_names[PD_RM_N_EVIDENCE];
+/* established, syn-only, refused, midstream, other (NULL: not TCP, not counted) */
+extern const char *const pd_rm_tcp_state_names[PD_RM_N_TCP];
+
+/* One flow of a row (the flows table): who opened it, how it went, how long it lasted. */
+struct pd_rm_conn {
+	struct pd_rm_conn *next;
+	char *client_ip;
+	unsigned client_port;
+	int tcp_state; /* index into pd_rm_tcp_state_names, -1: not TCP */
+	int64_t first_ns, last_ns, bytes_out, bytes_in, capture_id;
+};
+
 /* One (domain, server address, port, protocol): a CSV row. */
 struct pd_rm_row {
 	char *domain;           /* NULL: unattributed */
@@ -56,6 +73,12 @@ struct pd_rm_row {
 	char *captures;     /* ours: capture ids, comma-separated */
 	char *ptr_status;   /* unattributed: ptr_cache status, NULL when never looked up */
 	int64_t ptr_at;     /* unattributed: Unix seconds of that lookup */
+	/* its flows, scan order: the first PD_RM_CONNS_MAX (n_conns), flows - n_conns omitted */
+	struct pd_rm_conn *conns, *conns_tail;
+	size_t n_conns;
+	int64_t ev_flows[PD_RM_N_EVIDENCE]; /* flows per evidence: the evidence mix */
+	int64_t tcp_flows[PD_RM_N_TCP];     /* TCP flows per state */
+	int64_t max_duration_ns;            /* the longest flow */
 };
 
 /* Destination: rows grouped by registrable domain (rows[first .. first + n)). */
@@ -68,6 +91,8 @@ struct pd_rm_dest {
 	size_t n_addresses;
 	bool shared, looked_up;
 	char *shared_with; /* shared: the other names seen on its addresses, ", "-joined */
+	int64_t ev_flows[PD_RM_N_EVIDENCE]; /* the evidence mix of its rows */
+	size_t n_violations;                /* rows (names) of the group in violation */
 };
 
 /* An address no evidence named. */
