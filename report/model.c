@@ -1101,6 +1101,15 @@ static enum pd_err load_rows(struct build *b)
 	return e;
 }
 
+/* "443/tcp"; a protocol without ports (ICMP, other IP) as its name alone, not "0/icmp6". */
+static void port_text(char *buf, size_t n, const struct pd_rm_row *r)
+{
+	if (!r->port && strcmp(r->proto, "tcp") && strcmp(r->proto, "udp"))
+		snprintf(buf, n, "%s", r->proto);
+	else
+		snprintf(buf, n, "%u/%s", r->port, r->proto);
+}
+
 static int cmp_row_ip(const void *a, const void *b)
 {
 	const struct pd_rm_row *x = a, *y = b;
@@ -1641,7 +1650,7 @@ static enum pd_err group_dests(struct build *b)
 			sb_addset(&addrs, r->server_ip, ", ");
 			for (int x = 0; x < PD_RM_N_EVIDENCE; x++)
 				d->ev_flows[x] += r->ev_flows[x];
-			snprintf(buf, sizeof(buf), "%u/%s", r->port, r->proto);
+			port_text(buf, sizeof(buf), r);
 			sb_addset(&ports, buf, ", ");
 			if (r->country[0])
 				sb_addset(&ctry, r->country, ", ");
@@ -1776,7 +1785,7 @@ static enum pd_err group_unresolved(struct build *b)
 			if (r->last_ns != PD_NS_NONE &&
 			    (u->last_ns == PD_NS_NONE || r->last_ns > u->last_ns))
 				u->last_ns = r->last_ns;
-			snprintf(buf, sizeof(buf), "%u/%s", r->port, r->proto);
+			port_text(buf, sizeof(buf), r);
 			sb_addset(&ports, buf, ", ");
 			add_captures(&caps, r->captures);
 			u->policy = policy_worst(u->policy, r->policy);
