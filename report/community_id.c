@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include "community_id.h"
 
@@ -21,7 +22,6 @@ const char *pd_cid_v1(uint16_t seed, const uint8_t *saddr, const uint8_t *daddr,
 	uint8_t buf[2 + 16 + 16 + 2 + 4], md[EVP_MAX_MD_SIZE];
 	const uint8_t *a = saddr, *b = daddr;
 	uint16_t pa = sport, pb = dport;
-	unsigned int mdlen = 0;
 	size_t n = 0;
 	int c;
 
@@ -59,8 +59,9 @@ const char *pd_cid_v1(uint16_t seed, const uint8_t *saddr, const uint8_t *daddr,
 	default:
 		break;
 	}
-	if (EVP_Digest(buf, n, md, &mdlen, EVP_sha1(), NULL) != 1 || mdlen != 20)
-		return out;
+	/* the one-shot SHA1(): EVP_Digest fetches the algorithm on every call, a third of the
+	 * time of a report with a million flows */
+	SHA1(buf, n, md);
 	memcpy(out, "1:", 2);
 	EVP_EncodeBlock((unsigned char *)out + 2, md, 20); /* 28 characters + NUL */
 	return out;

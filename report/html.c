@@ -30,7 +30,8 @@
 #define CELL_SHOW   3  /* values of a list shown before "+N more" */
 #define CHART_BARS  12 /* bars of the bytes chart */
 #define CHART_CAPS  12 /* captures with their own timeline; the rest are counted */
-#define VERDICT_MAX 20 /* violations listed in the verdict; all in their section */
+#define VERDICT_MAX 20
+#define CHART_POINTS 300 /* beyond this, a step line instead of one dot per destination */ /* violations listed in the verdict; all in their section */
 
 static const char css[] =
         ":root{color-scheme:light dark;--fg:#1d1d1f;--bg:#fff;--mut:#666;--line:#d6d6d6;"
@@ -704,19 +705,33 @@ static void timeline_one(FILE *f, const struct pd_model *m, const struct pd_rm_c
 			break;
 	}
 	fprintf(f, "<text x=\"40\" y=\"187\">%s UTC</text>\n", pd_rm_time(t0, tb));
-	for (i = 0; i < n && i < 400; i++) {
-		const struct pd_rm_dest *d = &m->dests[p[i].d];
+	if (n <= CHART_POINTS) {
+		for (i = 0; i < n; i++) {
+			const struct pd_rm_dest *d = &m->dests[p[i].d];
 
-		px = 40 + 370.0 * (double)(p[i].t - t0) / (double)span;
-		py = 150 - 140.0 * (double)(i + 1) / (double)n;
-		fprintf(f, "<circle class=%s cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\"><title>",
-		        !strcmp(d->policy, "violation") ? "violation" : d->confidence, px, py);
-		pd_esc_html(f, d->registrable);
-		fprintf(f, " %s</title></circle>\n", pd_rm_time(p[i].t, tb));
+			px = 40 + 370.0 * (double)(p[i].t - t0) / (double)span;
+			py = 150 - 140.0 * (double)(i + 1) / (double)n;
+			fprintf(f, "<circle class=%s cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\"><title>",
+			        !strcmp(d->policy, "violation") ? "violation" : d->confidence, px,
+			        py);
+			pd_esc_html(f, d->registrable);
+			fprintf(f, " %s</title></circle>\n", pd_rm_time(p[i].t, tb));
+		}
+	} else {
+		/* one point per horizontal unit: the count reached by then */
+		size_t bx;
+
+		fputs("<polyline fill=\"none\" stroke=\"currentColor\" stroke-width=\"2\" "
+		      "points=\"40,150",
+		      f);
+		for (i = 0, bx = 0; bx <= 370; bx++) {
+			while (i < n && 370.0 * (double)(p[i].t - t0) / (double)span <= (double)bx)
+				i++;
+			fprintf(f, " %zu,%.1f", 40 + bx, 150 - 140.0 * (double)i / (double)n);
+		}
+		fputs("\"/>\n", f);
 	}
 	fputs("</svg>", f);
-	if (n > 400)
-		fprintf(f, "<p class=muted>%zu later contacts not drawn.</p>", n - 400);
 	fputs("</figure>\n", f);
 }
 
