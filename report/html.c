@@ -31,7 +31,11 @@
 #define CHART_BARS  12 /* bars of the bytes chart */
 #define CHART_CAPS  12 /* captures with their own timeline; the rest are counted */
 #define VERDICT_MAX 20
-#define CHART_POINTS 300 /* beyond this, a step line instead of one dot per destination */ /* violations listed in the verdict; all in their section */
+#define CHART_POINTS                                                                               \
+	300 /* beyond this, a step line instead of one dot per destination */ /* violations listed \
+	                                                                         in the verdict;   \
+	                                                                         all in their      \
+	                                                                         section */
 
 static const char css[] =
         ":root{color-scheme:light dark;--fg:#1d1d1f;--bg:#fff;--mut:#666;--line:#d6d6d6;"
@@ -96,7 +100,8 @@ static const char css[] =
         "table{font-size:8pt;min-width:0;width:100%}td.w{min-width:0;max-width:none}"
         "th,td{white-space:normal;border-color:#999}tr{break-inside:avoid}"
         "#dest .pr,#conn .pr,#unres .pr{display:none}"
-        ".pt{display:inline}mark.viol,.viol{color:#000;background:none;font-weight:700;text-decoration:underline}"
+        ".pt{display:inline}mark.viol,.viol{color:#000;background:none;font-weight:700;text-"
+        "decoration:underline}"
         "tr.violation td:first-child{box-shadow:none;border-left:3px solid #000}}";
 
 static const char js[] =
@@ -170,7 +175,8 @@ static void table_open(struct tbl *t, FILE *f, const char *id, const char *label
 	t->n_cols = n_cols;
 	t->i = 0;
 	fprintf(f,
-	        "<div class=ftools hidden><input class=filter type=search placeholder=\"Filter %s\" "
+	        "<div class=ftools hidden><input class=filter type=search placeholder=\"Filter "
+	        "%s\" "
 	        "aria-label=\"Filter %s\" data-table=\"%s\"><output class=count></output></div>\n"
 	        "<div class=scroll tabindex=0><table class=sortable id=\"%s\"><thead><tr>",
 	        label, label, id, id);
@@ -210,9 +216,9 @@ static void cell(struct tbl *t, const char *extra, const char *key)
 	t->i++;
 	fputs("<td", t->f);
 	if (num || pr || w || extra)
-		fprintf(t->f, " class=\"%s%s%s%s%s%s%s\"", num ? "n" : "", num && (pr || w) ? " " : "",
-		        pr ? "pr" : "", pr && w ? " " : "", w ? "w" : "",
-		        extra && (num || pr || w) ? " " : "", extra ? extra : "");
+		fprintf(t->f, " class=\"%s%s%s%s%s%s%s\"", num ? "n" : "",
+		        num && (pr || w) ? " " : "", pr ? "pr" : "", pr && w ? " " : "",
+		        w ? "w" : "", extra && (num || pr || w) ? " " : "", extra ? extra : "");
 	if (key) {
 		fputs(" data-v=\"", t->f);
 		pd_esc_html(t->f, key);
@@ -417,9 +423,10 @@ static void td_policy(struct tbl *t, const char *policy, const char *extra)
 {
 	bool v = !strcmp(policy, "violation");
 
-	cell(t, v ? "viol" : NULL, !strcmp(policy, "violation") ? "2"
-	                           : !strcmp(policy, "allowed") ? "0"
-	                                                        : "1");
+	cell(t, v ? "viol" : NULL,
+	     !strcmp(policy, "violation") ? "2"
+	     : !strcmp(policy, "allowed") ? "0"
+	                                  : "1");
 	fputs(v ? "&#x2716;&#xfe0e; violation" : policy, t->f);
 	if (extra)
 		fputs(extra, t->f);
@@ -436,7 +443,8 @@ static void verdict(FILE *f, const struct pd_model *m)
 	size_t i, n;
 
 	pd_rm_verdict_get(m, &v);
-	fprintf(f, "<section class=\"verdict%s\" id=verdict aria-label=Verdict><h2>Verdict</h2>\n<ul>",
+	fprintf(f,
+	        "<section class=\"verdict%s\" id=verdict aria-label=Verdict><h2>Verdict</h2>\n<ul>",
 	        v.violations ? " bad" : "");
 	if (!m->policy_checked) {
 		fputs("<li><span class=big>Policy not checked</span> <span class=muted>(no --allow "
@@ -450,7 +458,8 @@ static void verdict(FILE *f, const struct pd_model *m)
 		n = pd_rm_violations(m, vl, VERDICT_MAX);
 		fprintf(f,
 		        "<li><a class=\"big viol\" href=\"#violations\">%zu %s</a> of the policy: ",
-		        v.violations, pd_rm_plural((int64_t)v.violations, "violation", "violations"));
+		        v.violations,
+		        pd_rm_plural((int64_t)v.violations, "violation", "violations"));
 		for (i = 0; i < n && i < VERDICT_MAX; i++) {
 			if (i)
 				fputs(", ", f);
@@ -471,10 +480,10 @@ static void verdict(FILE *f, const struct pd_model *m)
 	        pd_rm_bytes(v.unres_bytes, b1));
 	fprintf(f,
 	        "<li><a href=\"#findings\"><span class=\"big%s\">%zu %s</span></a>, %zu "
-	        "informational %s</li>",
+	        "informational %s, %zu of another severity</li>",
 	        v.warnings ? " warn" : "", v.warnings,
 	        pd_rm_plural((int64_t)v.warnings, "warning", "warnings"), v.infos,
-	        pd_rm_plural((int64_t)v.infos, "finding", "findings"));
+	        pd_rm_plural((int64_t)v.infos, "finding", "findings"), v.others);
 	fprintf(f,
 	        "<li><a href=\"#destinations\">%zu %s</a>: %zu with low and %zu with medium "
 	        "confidence names</li>",
@@ -523,7 +532,8 @@ static void violations(FILE *f, const struct pd_model *m)
 		cell(&t, NULL, k);
 		fprintf(f, "%s</td>", pd_rm_bytes(vl[i].bytes, b));
 		cell(&t, NULL, NULL);
-		fprintf(f, "<a href=\"#%s\">%s</a></td>", vl[i].address ? "unresolved" : "destinations",
+		fprintf(f, "<a href=\"#%s\">%s</a></td>",
+		        vl[i].address ? "unresolved" : "destinations",
 		        vl[i].address ? "Unnamed addresses" : "Destinations");
 		row_close(&t);
 	}
@@ -602,11 +612,12 @@ static void chart_bytes(FILE *f, const struct pd_model *m)
 static int64_t tick_step(int64_t span)
 {
 	static const int64_t steps[] = {
-		1000000LL,       2000000LL,       5000000LL,       10000000LL,     20000000LL,
-		50000000LL,      100000000LL,     200000000LL,     500000000LL,    1000000000LL,
-		2000000000LL,    5000000000LL,    10000000000LL,   15000000000LL,  30000000000LL,
-		60000000000LL,   120000000000LL,  300000000000LL,  600000000000LL, 900000000000LL,
-		1800000000000LL, 3600000000000LL, 7200000000000LL, 21600000000000LL,
+		1000000LL,        2000000LL,        5000000LL,         10000000LL,
+		20000000LL,       50000000LL,       100000000LL,       200000000LL,
+		500000000LL,      1000000000LL,     2000000000LL,      5000000000LL,
+		10000000000LL,    15000000000LL,    30000000000LL,     60000000000LL,
+		120000000000LL,   300000000000LL,   600000000000LL,    900000000000LL,
+		1800000000000LL,  3600000000000LL,  7200000000000LL,   21600000000000LL,
 		43200000000000LL, 86400000000000LL, 604800000000000LL,
 	};
 	size_t i;
@@ -700,7 +711,11 @@ static void timeline_one(FILE *f, const struct pd_model *m, const struct pd_rm_c
 		fprintf(f,
 		        "<line class=ax x1=\"%.1f\" y1=\"150\" x2=\"%.1f\" y2=\"155\"/>"
 		        "<text x=\"%.1f\" y=\"170\" text-anchor=\"%s\">%s</text>\n",
-		        px, px, px, x == 0 ? "start" : px > 385 ? "end" : "middle", lb);
+		        px, px, px,
+		        x == 0     ? "start"
+		        : px > 385 ? "end"
+		                   : "middle",
+		        lb);
 		if (span / step > 64)
 			break;
 	}
@@ -819,14 +834,14 @@ static void dest_names(FILE *f, const struct pd_model *m, const struct pd_rm_des
 static void destinations(FILE *f, const struct pd_model *m)
 {
 	static const struct colspec cols[] = {
-		{ "Domain", 't', true, false },       { "Names", 't', true, true },
-		{ "Policy", 'r', true, false },       { "Confidence", 'r', true, true },
-		{ "Evidence mix", 't', true, true },  { "Flows", 'n', true, false },
-		{ "Out", 'n', true, false },          { "In", 'n', true, false },
-		{ "Addresses", 'a', false, true },    { "Ports", 'r', false, true },
-		{ "First seen", 't', false, false },  { "Last seen", 't', false, false },
-		{ "Country", 't', false, false },     { "ASN / org", 't', false, true },
-		{ "CDN", 't', false, false },         { "Shared / candidates", 't', false, true },
+		{ "Domain", 't', true, false },      { "Names", 't', true, true },
+		{ "Policy", 'r', true, false },      { "Confidence", 'r', true, true },
+		{ "Evidence mix", 't', true, true }, { "Flows", 'n', true, false },
+		{ "Out", 'n', true, false },         { "In", 'n', true, false },
+		{ "Addresses", 'a', false, true },   { "Ports", 'r', false, true },
+		{ "First seen", 't', false, false }, { "Last seen", 't', false, false },
+		{ "Country", 't', false, false },    { "ASN / org", 't', false, true },
+		{ "CDN", 't', false, false },        { "Shared / candidates", 't', false, true },
 		{ "Captures", 'r', false, true },
 	};
 	const struct pd_rm_dest *d;
@@ -866,8 +881,8 @@ static void destinations(FILE *f, const struct pd_model *m)
 		if (nv) {
 			char ex[64];
 
-			snprintf(ex, sizeof(ex), " <span class=muted>(%zu of %zu %s)</span>", nv, nn,
-			         pd_rm_plural((int64_t)nn, "name", "names"));
+			snprintf(ex, sizeof(ex), " <span class=muted>(%zu of %zu %s)</span>", nv,
+			         nn, pd_rm_plural((int64_t)nn, "name", "names"));
 			td_policy(&t, "violation", ex);
 		} else {
 			td_policy(&t, d->policy, NULL);
@@ -923,18 +938,18 @@ static void destinations(FILE *f, const struct pd_model *m)
 static void connections(FILE *f, const struct pd_model *m)
 {
 	static const struct colspec cols[] = {
-		{ "Domain", 't', true, true },       { "Policy", 'r', true, false },
-		{ "Confidence", 'r', true, true },   { "Evidence", 't', true, false },
-		{ "Server", 'a', true, false },      { "Port", 'n', true, false },
-		{ "Proto", 't', true, false },       { "Client", 'a', false, true },
-		{ "TCP", 't', false, true },         { "Duration", 'n', false, false },
-		{ "Flows", 'n', true, false },       { "Out", 'n', true, false },
-		{ "In", 'n', true, false },          { "App", 't', false, false },
-		{ "First", 't', false, false },      { "Last", 't', false, false },
+		{ "Domain", 't', true, true },        { "Policy", 'r', true, false },
+		{ "Confidence", 'r', true, true },    { "Evidence", 't', true, false },
+		{ "Server", 'a', true, false },       { "Port", 'n', true, false },
+		{ "Proto", 't', true, false },        { "Client", 'a', false, true },
+		{ "TCP", 't', false, true },          { "Duration", 'n', false, false },
+		{ "Flows", 'n', true, false },        { "Out", 'n', true, false },
+		{ "In", 'n', true, false },           { "App", 't', false, false },
+		{ "First", 't', false, false },       { "Last", 't', false, false },
 		{ "Community ID", 't', false, true }, { "Candidates", 't', false, true },
-		{ "Country", 't', false, false },    { "ASN", 'n', false, false },
-		{ "AS org", 't', false, false },     { "CDN", 't', false, false },
-		{ "Range", 't', false, false },      { "Shared", 't', false, false },
+		{ "Country", 't', false, false },     { "ASN", 'n', false, false },
+		{ "AS org", 't', false, false },      { "CDN", 't', false, false },
+		{ "Range", 't', false, false },       { "Shared", 't', false, false },
 		{ "Captures", 'r', false, true },
 	};
 	const struct pd_rm_row *r;
@@ -979,9 +994,9 @@ static void connections(FILE *f, const struct pd_model *m)
 		cell(&t, NULL, r->conns ? addr_key(r->conns->client_ip, key) : "");
 		blist_start(&b, f, r->n_conns + (size_t)(r->flows - (int64_t)r->n_conns), false);
 		for (c = r->conns; c; c = c->next) {
-			snprintf(cl, sizeof(cl), strchr(c->client_ip ? c->client_ip : "", ':')
-			                                 ? "[%s]:%u"
-			                                 : "%s:%u",
+			snprintf(cl, sizeof(cl),
+			         strchr(c->client_ip ? c->client_ip : "", ':') ? "[%s]:%u"
+			                                                       : "%s:%u",
 			         c->client_ip ? c->client_ip : "?", c->client_port);
 			blist_item(&b, cl, NULL);
 		}
@@ -1038,12 +1053,12 @@ static void connections(FILE *f, const struct pd_model *m)
 static void unresolved(FILE *f, const struct pd_model *m)
 {
 	static const struct colspec cols[] = {
-		{ "Address", 'a', true, false },       { "Policy", 'r', true, false },
-		{ "Ports", 'r', true, true },          { "Flows", 'n', true, false },
-		{ "Out", 'n', true, false },           { "In", 'n', true, false },
-		{ "First", 't', false, false },        { "Last", 't', false, false },
-		{ "Country", 't', false, false },      { "ASN / org", 't', false, true },
-		{ "Range", 't', true, false },         { "Reverse lookup", 't', false, false },
+		{ "Address", 'a', true, false },  { "Policy", 'r', true, false },
+		{ "Ports", 'r', true, true },     { "Flows", 'n', true, false },
+		{ "Out", 'n', true, false },      { "In", 'n', true, false },
+		{ "First", 't', false, false },   { "Last", 't', false, false },
+		{ "Country", 't', false, false }, { "ASN / org", 't', false, true },
+		{ "Range", 't', true, false },    { "Reverse lookup", 't', false, false },
 		{ "Captures", 'r', false, true },
 	};
 	const struct pd_rm_unres *u;
@@ -1107,7 +1122,8 @@ static void findings(FILE *f, const struct pd_model *m)
 	table_open(&t, f, "findings", "findings", cols, sizeof(cols) / sizeof(cols[0]));
 	for (pass = 0; pass < 2; pass++) /* warnings first */
 		for (i = 0; i < m->n_findings; i++) {
-			warn = m->findings[i].severity && !strcmp(m->findings[i].severity, "warning");
+			warn = m->findings[i].severity &&
+			       !strcmp(m->findings[i].severity, "warning");
 			if (warn != (pass == 0))
 				continue;
 			row_open(&t, false, NULL);
@@ -1141,9 +1157,10 @@ static void summary(FILE *f, const struct pd_model *m)
 	        "<dt>Encrypted DNS</dt><dd>%" PRId64 " %s, %" PRId64 " %s</dd>"
 	        "<dt>ECH</dt><dd>%" PRId64 " %s, %" PRId64 " DNS %s</dd>"
 	        "<dt>Policy</dt><dd>%s</dd><dt>Reverse lookups</dt><dd>%s</dd><dt>GeoIP</dt><dd>",
-	        s->destinations, pd_rm_plural((int64_t)s->destinations, "destination", "destinations"),
-	        s->domains, pd_rm_plural((int64_t)s->domains, "domain", "domains"), s->unresolved,
-	        s->shared, s->flows, pd_rm_bytes(s->bytes_out, b1), pd_rm_bytes(s->bytes_in, b2),
+	        s->destinations,
+	        pd_rm_plural((int64_t)s->destinations, "destination", "destinations"), s->domains,
+	        pd_rm_plural((int64_t)s->domains, "domain", "domains"), s->unresolved, s->shared,
+	        s->flows, pd_rm_bytes(s->bytes_out, b1), pd_rm_bytes(s->bytes_in, b2),
 	        s->first_ns == PD_NS_NONE ? "?" : pd_rm_time(s->first_ns, t1),
 	        s->last_ns == PD_NS_NONE ? "?" : pd_rm_time(s->last_ns, t2), s->encrypted_dns_flows,
 	        pd_rm_plural(s->encrypted_dns_flows, "flow", "flows"), s->encrypted_dns_findings,
@@ -1174,12 +1191,12 @@ static void summary(FILE *f, const struct pd_model *m)
 static void captures(FILE *f, const struct pd_model *m)
 {
 	static const struct colspec cols[] = {
-		{ "File", 't', true, true },        { "Id", 'n', true, false },
-		{ "SHA-256", 't', false, true },    { "Format", 't', false, false },
+		{ "File", 't', true, true },         { "Id", 'n', true, false },
+		{ "SHA-256", 't', false, true },     { "Format", 't', false, false },
 		{ "Link types", 't', false, false }, { "First", 't', true, false },
-		{ "Last", 't', true, false },       { "Packets", 'n', true, false },
-		{ "Bytes", 'n', true, false },      { "Drops", 'n', true, false },
-		{ "Container", 't', false, true },  { "Interfaces", 't', false, true },
+		{ "Last", 't', true, false },        { "Packets", 'n', true, false },
+		{ "Bytes", 'n', true, false },       { "Drops", 'n', true, false },
+		{ "Container", 't', false, true },   { "Interfaces", 't', false, true },
 		{ "Status", 't', true, true },
 	};
 	const struct pd_rm_capture *c;
@@ -1277,8 +1294,8 @@ static void others(FILE *f, const struct pd_model *m)
 		{ "Names (count)", 't', true, true },
 	};
 	static const struct colspec nh[] = {
-		{ "Name", 't', true, true },      { "Types", 't', true, false },
-		{ "Result", 't', true, false },   { "Answers", 't', true, true },
+		{ "Name", 't', true, true },       { "Types", 't', true, false },
+		{ "Result", 't', true, false },    { "Answers", 't', true, true },
 		{ "Responses", 'n', true, false }, { "First seen", 't', true, false },
 		{ "Captures", 'r', true, true },
 	};

@@ -179,8 +179,8 @@ static void conns(struct jw *w, const struct pd_rm_row *r)
 	char cid[32], why[512];
 	int i;
 
-	str(w, "why", r->domain && !strcmp(r->confidence, "high") ? NULL
-	                                                           : pd_rm_why(r, why, sizeof(why)));
+	str(w, "why",
+	    r->domain && !strcmp(r->confidence, "high") ? NULL : pd_rm_why(r, why, sizeof(why)));
 	evidence_mix(w, r->ev_flows);
 	open_(w, "tcp_states", '{');
 	for (i = 0; i < PD_RM_N_TCP; i++)

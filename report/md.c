@@ -212,9 +212,9 @@ static void verdict(struct md *w, const struct pd_model *m)
 	        pd_rm_pct(v.unres_flows, v.flows, p1), pd_rm_pct(v.unres_bytes, v.bytes, p2),
 	        v.unres_flows, v.flows, pd_rm_plural(v.flows, "flow", "flows"),
 	        pd_rm_bytes(v.unres_bytes, b1));
-	fprintf(f, "| findings | %s%zu %s%s, %zu info |\n", v.warnings ? "**" : "", v.warnings,
-	        pd_rm_plural((int64_t)v.warnings, "warning", "warnings"), v.warnings ? "**" : "",
-	        v.infos);
+	fprintf(f, "| findings | %s%zu %s%s, %zu info, %zu other |\n", v.warnings ? "**" : "",
+	        v.warnings, pd_rm_plural((int64_t)v.warnings, "warning", "warnings"),
+	        v.warnings ? "**" : "", v.infos, v.others);
 	fprintf(f, "| confidence | %zu %s: %zu low, %zu medium |\n", m->n_dests,
 	        pd_rm_plural((int64_t)m->n_dests, "destination", "destinations"), v.low, v.medium);
 }
@@ -317,14 +317,16 @@ static void findings(struct md *w, const struct pd_model *m)
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < m->n_findings; i++) {
 			x = &m->findings[i];
-			if (done[i] || (pass == 0) != (x->severity && !strcmp(x->severity, "warning")))
+			if (done[i] ||
+			    (pass == 0) != (x->severity && !strcmp(x->severity, "warning")))
 				continue;
 			rows = 0;
 			events = 0;
 			for (j = i; j < m->n_findings; j++) {
 				y = &m->findings[j];
 				if (done[j] || !x->kind || !y->kind || strcmp(x->kind, y->kind) ||
-				    !x->severity || !y->severity || strcmp(x->severity, y->severity))
+				    !x->severity || !y->severity ||
+				    strcmp(x->severity, y->severity))
 					continue;
 				done[j] = true;
 				rows++;
@@ -485,8 +487,9 @@ static void summary(FILE *f, const struct pd_model *m)
 	        "- %" PRId64 " %s, %s out, %s in, from %s to %s\n"
 	        "- encrypted DNS: %" PRId64 " %s, %" PRId64 " %s; ECH: %" PRId64 " %s, %" PRId64
 	        " DNS %s\n",
-	        s->destinations, pd_rm_plural((int64_t)s->destinations, "destination", "destinations"),
-	        s->domains, pd_rm_plural((int64_t)s->domains, "domain", "domains"), s->unresolved,
+	        s->destinations,
+	        pd_rm_plural((int64_t)s->destinations, "destination", "destinations"), s->domains,
+	        pd_rm_plural((int64_t)s->domains, "domain", "domains"), s->unresolved,
 	        pd_rm_plural((int64_t)s->unresolved, "address", "addresses"), s->shared,
 	        pd_rm_plural((int64_t)s->shared, "address", "addresses"), s->flows,
 	        pd_rm_plural(s->flows, "flow", "flows"), pd_rm_bytes(s->bytes_out, b1),

@@ -1027,8 +1027,10 @@ static enum pd_err load_rows(struct build *b)
 		rank = tcp_state_ix((const char *)sqlite3_column_text(st, 20));
 		if (rank >= 0)
 			r->tcp_flows[rank]++;
-		if (sqlite3_column_int64(st, 13) - sqlite3_column_int64(st, 12) > r->max_duration_ns)
-			r->max_duration_ns = sqlite3_column_int64(st, 13) - sqlite3_column_int64(st, 12);
+		if (sqlite3_column_int64(st, 13) - sqlite3_column_int64(st, 12) >
+		    r->max_duration_ns)
+			r->max_duration_ns =
+			        sqlite3_column_int64(st, 13) - sqlite3_column_int64(st, 12);
 		if (r->n_conns < PD_RM_CONNS_MAX) {
 			struct pd_rm_conn *cn = arena_alloc(m, sizeof(*cn));
 

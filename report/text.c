@@ -208,11 +208,12 @@ static void verdict(FILE *f, const struct pd_model *m, const struct pd_report_op
 		line(f, W, "  policy: not checked (no --allow)");
 	} else {
 		n = pd_rm_violations(m, vl, 8);
-		len = (size_t)snprintf(buf, sizeof(buf), "  %zu %s", v.violations,
-		                       pd_rm_plural((int64_t)v.violations, "violation", "violations"));
+		len = (size_t)snprintf(
+		        buf, sizeof(buf), "  %zu %s", v.violations,
+		        pd_rm_plural((int64_t)v.violations, "violation", "violations"));
 		for (i = 0; i < n && i < 8 && len < sizeof(buf); i++)
-			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", i ? ", " : ": ",
-			                        vl[i].what);
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s",
+			                        i ? ", " : ": ", vl[i].what);
 		if (n > 8 && len < sizeof(buf))
 			snprintf(buf + len, sizeof(buf) - len, " +%zu more", n - 8);
 		if (v.violations)
@@ -229,9 +230,10 @@ static void verdict(FILE *f, const struct pd_model *m, const struct pd_report_op
 	         v.unres_flows, v.flows, pd_rm_plural(v.flows, "flow", "flows"),
 	         pd_rm_bytes(v.unres_bytes, b1));
 	line(f, W, buf);
-	snprintf(buf, sizeof(buf), "  findings: %zu %s, %zu info; confidence: %zu low, %zu medium",
-	         v.warnings, pd_rm_plural((int64_t)v.warnings, "warning", "warnings"), v.infos,
-	         v.low, v.medium);
+	snprintf(buf, sizeof(buf),
+	         "  findings: %zu %s, %zu info%s; confidence: %zu low, %zu medium", v.warnings,
+	         pd_rm_plural((int64_t)v.warnings, "warning", "warnings"), v.infos,
+	         v.others ? ", others" : "", v.low, v.medium);
 	if (v.warnings)
 		sgr(f, o, SGR_YELLOW);
 	line(f, W, buf);
@@ -257,14 +259,16 @@ static void findings(FILE *f, const struct pd_model *m, const struct pd_report_o
 	for (pass = 0; pass < 2; pass++) /* warnings first */
 		for (i = 0; i < m->n_findings; i++) {
 			x = &m->findings[i];
-			if (done[i] || (pass == 0) != (x->severity && !strcmp(x->severity, "warning")))
+			if (done[i] ||
+			    (pass == 0) != (x->severity && !strcmp(x->severity, "warning")))
 				continue;
 			rows = 0;
 			events = 0;
 			for (j = i; j < m->n_findings; j++) {
 				y = &m->findings[j];
 				if (done[j] || !x->kind || !y->kind || strcmp(x->kind, y->kind) ||
-				    !x->severity || !y->severity || strcmp(x->severity, y->severity))
+				    !x->severity || !y->severity ||
+				    strcmp(x->severity, y->severity))
 					continue;
 				done[j] = true;
 				rows++;
@@ -280,9 +284,9 @@ static void findings(FILE *f, const struct pd_model *m, const struct pd_report_o
 			sgr(f, o, SGR_OFF);
 			fputc(' ', f);
 			if (rows > 1)
-				snprintf(head, sizeof(head), " (%zu %s, %" PRId64 " %s), e.g. ", rows,
-				         pd_rm_plural((int64_t)rows, "subject", "subjects"), events,
-				         pd_rm_plural(events, "time", "times"));
+				snprintf(head, sizeof(head), " (%zu %s, %" PRId64 " %s), e.g. ",
+				         rows, pd_rm_plural((int64_t)rows, "subject", "subjects"),
+				         events, pd_rm_plural(events, "time", "times"));
 			else if (events > 1)
 				snprintf(head, sizeof(head), " (x%" PRId64 ") ", events);
 			else
@@ -294,7 +298,8 @@ static void findings(FILE *f, const struct pd_model *m, const struct pd_report_o
 
 				if (mf) {
 					fprintf(mf, "%s%s%s: %s", x->kind ? x->kind : "", head,
-					        x->subject ? x->subject : "", x->detail ? x->detail : "");
+					        x->subject ? x->subject : "",
+					        x->detail ? x->detail : "");
 					fclose(mf);
 					fit_nopad(f, buf ? buf : "", W > 12 ? W - 10 : 2);
 					free(buf);
@@ -350,7 +355,8 @@ static void unnamed(FILE *f, const struct pd_model *m, const struct pd_report_op
 		}
 		snprintf(extra, sizeof(extra), "%s%s%s%s%s%s%s", u->ports ? u->ports : "",
 		         u->country[0] ? " " : "", u->country, u->label ? " " : "",
-		         u->label ? u->label : "", u->as_org ? " " : "", u->as_org ? u->as_org : "");
+		         u->label ? u->label : "", u->as_org ? " " : "",
+		         u->as_org ? u->as_org : "");
 		if (u->ptr_status && strlen(extra) + strlen(u->ptr_status) + 8 < sizeof(extra)) {
 			strcat(extra, " ptr: ");
 			strcat(extra, u->ptr_status);
@@ -389,40 +395,44 @@ void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FIL
 	n = o->top && o->top < m->n_caps ? o->top : m->n_caps;
 	for (i = 0; i < n; i++) {
 		const char *file = pd_rm_capture_file(m, m->caps[i].id);
+		char cutbuf[24];
 
-		len = (size_t)snprintf(buf, sizeof(buf), "  %" PRId64 " %s  %" PRId64 " %s, %s",
-		                       m->caps[i].id, file ? file : "?", m->caps[i].packets,
+		snprintf(cutbuf, sizeof(cutbuf), "%" PRId64, m->caps[i].cut_at);
+
+		len = (size_t)snprintf(buf, sizeof(buf), "  %" PRId64 " %s%s%s  %" PRId64 " %s, %s",
+		                       m->caps[i].id, file ? file : "?",
+		                       m->caps[i].cut_at != PD_NS_NONE ? "  CUT at offset " : "",
+		                       m->caps[i].cut_at != PD_NS_NONE ? cutbuf : "",
+		                       m->caps[i].packets,
 		                       pd_rm_plural(m->caps[i].packets, "packet", "packets"),
 		                       pd_rm_bytes(m->caps[i].bytes, b1));
 		if (len < sizeof(buf) && m->caps[i].drops != PD_NS_NONE && m->caps[i].drops)
-			len += (size_t)snprintf(buf + len, sizeof(buf) - len, ", %" PRId64 " dropped",
-			                        m->caps[i].drops);
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+			                        ", %" PRId64 " dropped", m->caps[i].drops);
 		if (len < sizeof(buf) && m->caps[i].container_name)
-			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "  container %s%s%s%s",
-			                        m->caps[i].container_name, m->caps[i].image ? " (" : "",
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+			                        "  container %s%s%s%s", m->caps[i].container_name,
+			                        m->caps[i].image ? " (" : "",
 			                        m->caps[i].image ? m->caps[i].image : "",
 			                        m->caps[i].image ? ")" : "");
 		if (len < sizeof(buf) && m->caps[i].sha256 &&
 		    strspn(m->caps[i].sha256, "0123456789abcdef") >= 12)
 			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "  sha256 %.12s",
 			                        m->caps[i].sha256);
-		if (m->caps[i].cut_at != PD_NS_NONE) {
+		if (m->caps[i].cut_at != PD_NS_NONE)
 			sgr(f, o, SGR_YELLOW);
-			snprintf(t1, sizeof(t1), "  CUT at %" PRId64 ":", m->caps[i].cut_at);
-			fputs(t1, f);
+		fit_nopad(f, buf, W);
+		if (m->caps[i].cut_at != PD_NS_NONE)
 			sgr(f, o, SGR_OFF);
-			fit_nopad(f, buf + 1, W > strlen(t1) + 1 ? W - strlen(t1) : 1);
-			fputc('\n', f);
-		} else {
-			line(f, W, buf);
-		}
+		fputc('\n', f);
 	}
 	if (n < m->n_caps)
 		fprintf(f, "  ... %zu more %s\n", m->n_caps - n,
 		        pd_rm_plural((int64_t)(m->n_caps - n), "capture", "captures"));
 	snprintf(buf, sizeof(buf), "  %zu %s (%zu %s), %zu unnamed %s, %zu shared %s",
-	         s->destinations, pd_rm_plural((int64_t)s->destinations, "destination", "destinations"),
-	         s->domains, pd_rm_plural((int64_t)s->domains, "domain", "domains"), s->unresolved,
+	         s->destinations,
+	         pd_rm_plural((int64_t)s->destinations, "destination", "destinations"), s->domains,
+	         pd_rm_plural((int64_t)s->domains, "domain", "domains"), s->unresolved,
 	         pd_rm_plural((int64_t)s->unresolved, "address", "addresses"), s->shared,
 	         pd_rm_plural((int64_t)s->shared, "address", "addresses"));
 	line(f, W, buf);
@@ -432,17 +442,17 @@ void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FIL
 	         s->first_ns == PD_NS_NONE ? "?" : pd_rm_time(s->first_ns, t1),
 	         s->last_ns == PD_NS_NONE ? "?" : pd_rm_time(s->last_ns, t2));
 	line(f, W, buf);
-	len = (size_t)snprintf(buf, sizeof(buf),
-	                       "  encrypted DNS: %" PRId64 " %s; ECH: %" PRId64 " %s; ",
-	                       s->encrypted_dns_flows,
-	                       pd_rm_plural(s->encrypted_dns_flows, "flow", "flows"), s->ech_flows,
-	                       pd_rm_plural(s->ech_flows, "flow", "flows"));
+	len = (size_t)snprintf(
+	        buf, sizeof(buf), "  encrypted DNS: %" PRId64 " %s; ECH: %" PRId64 " %s; ",
+	        s->encrypted_dns_flows, pd_rm_plural(s->encrypted_dns_flows, "flow", "flows"),
+	        s->ech_flows, pd_rm_plural(s->ech_flows, "flow", "flows"));
 	if (!m->n_geo) {
 		snprintf(buf + len, sizeof(buf) - len, "GeoIP not configured");
 	} else {
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "GeoIP:");
 		for (g = 0; g < m->n_geo && len < sizeof(buf); g++)
-			len += (size_t)snprintf(buf + len, sizeof(buf) - len, " %s", m->geo_types[g]);
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, " %s",
+			                        m->geo_types[g]);
 	}
 	line(f, W, buf);
 	for (i = 0; i < m->n_notes; i++) {
@@ -509,16 +519,16 @@ void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FIL
 			sgr(f, o, SGR_OFF);
 			fputc('\n', f);
 		}
-		if (d->looked_up || d->shared || d->candidates) {
-			len = (size_t)snprintf(buf, sizeof(buf), "  (%s%s%s%s%s%s)",
-			                       d->looked_up ? "reverse lookup at report time; " : "",
+		if (d->shared || d->candidates) {
+			len = (size_t)snprintf(buf, sizeof(buf), "  (%s%s%s%s%s)",
 			                       d->shared ? "shared address" : "",
 			                       d->shared && d->shared_with ? " with " : "",
 			                       d->shared && d->shared_with ? d->shared_with : "",
 			                       d->shared && d->candidates ? "; " : "",
 			                       d->candidates ? "candidates: " : "");
 			if (d->candidates && len >= 1 && len < sizeof(buf))
-				snprintf(buf + len - 1, sizeof(buf) - len + 1, "%s)", d->candidates);
+				snprintf(buf + len - 1, sizeof(buf) - len + 1, "%s)",
+				         d->candidates);
 			sgr(f, o, SGR_DIM);
 			fit_nopad(f, buf, W);
 			sgr(f, o, SGR_OFF);
@@ -532,17 +542,20 @@ void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FIL
 	unnamed(f, m, o, W);
 
 	if (m->n_unused) {
-		len = (size_t)snprintf(buf, sizeof(buf), "Names looked up but never connected to: ");
+		len = (size_t)snprintf(buf, sizeof(buf),
+		                       "Names looked up but never connected to: ");
 		n = o->top && o->top < m->n_unused ? o->top : m->n_unused;
 		for (i = 0; i < n && len < sizeof(buf); i++)
 			len += (size_t)snprintf(
 			        buf + len, sizeof(buf) - len, "%s%s%s%s%s", i ? ", " : "",
 			        m->unused[i].qname,
-			        m->unused[i].rcodes && strcmp(m->unused[i].rcodes, "NOERROR") ? " (" : "",
+			        m->unused[i].rcodes && strcmp(m->unused[i].rcodes, "NOERROR") ? " ("
+			                                                                      : "",
 			        m->unused[i].rcodes && strcmp(m->unused[i].rcodes, "NOERROR")
 			                ? m->unused[i].rcodes
 			                : "",
-			        m->unused[i].rcodes && strcmp(m->unused[i].rcodes, "NOERROR") ? ")" : "");
+			        m->unused[i].rcodes && strcmp(m->unused[i].rcodes, "NOERROR") ? ")"
+			                                                                      : "");
 		if (n < m->n_unused && len < sizeof(buf))
 			snprintf(buf + len, sizeof(buf) - len, " ... %zu more", m->n_unused - n);
 		fputc('\n', f);
