@@ -70,6 +70,7 @@ static const char css[] =
         "details{display:inline}details[open]{display:block}summary{cursor:pointer;"
         "color:var(--mut);white-space:nowrap}"
         ".ftools{display:flex;gap:.6em;align-items:center;flex-wrap:wrap;margin:.4em 0}"
+        ".ftools[hidden]{display:none}"
         "input.filter{padding:4px;width:min(24em,100%)}output.count{color:var(--mut);"
         "font-size:13px}"
         "dl.sum{display:grid;grid-template-columns:max-content 1fr;gap:2px 1em}"
@@ -109,7 +110,8 @@ static const char js[] =
         "function key(td,num){var v=td.getAttribute('data-v');if(v===null)v=td.textContent;"
         "if(num){var x=parseFloat(v);return isNaN(x)?-Infinity:x;}return v.toLowerCase();}"
         "function toks(s){return s.split(/[\\s,|\\/()\\[\\]=;]+/);}"
-        "function match(r,qs){var t=r.textContent.toLowerCase(),tk=null;"
+        "function match(r,qs){var t=Array.prototype.map.call(r.cells,function(c){"
+        "return c.textContent;}).join(' ').toLowerCase(),tk=null;"
         "return qs.every(function(q){if(/^[0-9]+$/.test(q)){tk=tk||toks(t);"
         "return tk.indexOf(q)>=0;}return t.indexOf(q)>=0;});}"
         "document.querySelectorAll('.ftools').forEach(function(box){"
@@ -547,6 +549,7 @@ struct bar {
 	const char *label;
 	int64_t v;
 	const char *cls; /* high medium low unnamed violation */
+	bool unnamed;
 };
 
 static int cmp_bar(const void *a, const void *b)
@@ -576,6 +579,7 @@ static void chart_bytes(FILE *f, const struct pd_model *m)
 	for (i = 0; b && i < m->n_unres; i++) {
 		b[n].label = m->unres[i].ip;
 		b[n].v = m->unres[i].bytes_out + m->unres[i].bytes_in;
+		b[n].unnamed = true;
 		b[n++].cls = !strcmp(m->unres[i].policy, "violation") ? "violation" : "unnamed";
 	}
 	if (!n) {
@@ -590,7 +594,7 @@ static void chart_bytes(FILE *f, const struct pd_model *m)
 		fputs("<tr><td class=l title=\"", f);
 		pd_esc_html(f, b[k].label);
 		fputs("\">", f);
-		if (!strcmp(b[k].cls, "unnamed"))
+		if (b[k].unnamed)
 			fputs("<span class=muted>(no name)</span> ", f);
 		pd_esc_html(f, b[k].label);
 		fprintf(f,
@@ -1119,7 +1123,7 @@ static void findings(FILE *f, const struct pd_model *m)
 		fputs("<p>None.</p>\n", f);
 		return;
 	}
-	table_open(&t, f, "findings", "findings", cols, sizeof(cols) / sizeof(cols[0]));
+	table_open(&t, f, "findings-t", "findings", cols, sizeof(cols) / sizeof(cols[0]));
 	for (pass = 0; pass < 2; pass++) /* warnings first */
 		for (i = 0; i < m->n_findings; i++) {
 			warn = m->findings[i].severity &&
@@ -1205,7 +1209,7 @@ static void captures(FILE *f, const struct pd_model *m)
 	const char *file;
 
 	fputs("<h2 id=captures>Captures</h2>\n", f);
-	table_open(&t, f, "captures", "captures", cols, sizeof(cols) / sizeof(cols[0]));
+	table_open(&t, f, "captures-t", "captures", cols, sizeof(cols) / sizeof(cols[0]));
 	for (i = 0; i < m->n_caps; i++) {
 		c = &m->caps[i];
 		row_open(&t, false, NULL);
@@ -1312,7 +1316,7 @@ static void others(FILE *f, const struct pd_model *m)
 	fputs("<h2 id=shared>Shared addresses</h2>\n<p>Addresses that carried names of several "
 	      "registrable domains (CDNs): the name on such a connection is less certain.</p>\n",
 	      f);
-	table_open(&t, f, "shared", "shared addresses", sh, sizeof(sh) / sizeof(sh[0]));
+	table_open(&t, f, "shared-t", "shared addresses", sh, sizeof(sh) / sizeof(sh[0]));
 	for (i = 0; i < m->n_shared; i++) {
 		row_open(&t, false, NULL);
 		cell(&t, NULL, addr_key(m->shared[i].ip, key));
@@ -1335,7 +1339,7 @@ static void others(FILE *f, const struct pd_model *m)
 	table_close(&t);
 
 	fputs("<h2 id=unused>DNS names looked up but never connected to</h2>\n", f);
-	table_open(&t, f, "unused", "names", nh, sizeof(nh) / sizeof(nh[0]));
+	table_open(&t, f, "unused-t", "names", nh, sizeof(nh) / sizeof(nh[0]));
 	for (i = 0; i < m->n_unused; i++) {
 		row_open(&t, false, NULL);
 		cell(&t, NULL, NULL);
@@ -1352,7 +1356,7 @@ static void others(FILE *f, const struct pd_model *m)
 	table_close(&t);
 
 	fputs("<h2 id=counters>Parser counters</h2>\n", f);
-	table_open(&t, f, "counters", "counters", ch, sizeof(ch) / sizeof(ch[0]));
+	table_open(&t, f, "counters-t", "counters", ch, sizeof(ch) / sizeof(ch[0]));
 	for (i = 0; i < m->n_counters; i++) {
 		row_open(&t, false, NULL);
 		td(&t, m->counters[i].kind);
