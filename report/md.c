@@ -5,7 +5,7 @@
  * addresses, names never connected to, the summary and the captures by file name.
  *
  * Bounded whatever the input: GitHub refuses a comment over 65,536 characters, so table rows
- * share a byte budget (MD_ROW_BUDGET; bytes >= characters) and every cell is bounded (text cut
+ * share a byte budget (MD_ROW_BUDGET, the captures MD_CAP_BUDGET; bytes >= characters) and every cell is bounded (text cut
  * to MD_CELL bytes before escaping, lists to their first MD_LIST values and "+N more"); rows
  * past --top or past the budget are summarised with a count. Everything outside rows is a
  * bounded constant. Every untrusted string goes through pd_esc_md, so a row always keeps its
@@ -19,7 +19,8 @@
 #include "model.h"
 #include "verdict.h"
 
-#define MD_ROW_BUDGET 52000 /* bytes of table rows in one report */
+#define MD_ROW_BUDGET 46000 /* bytes of table rows in one report, captures aside */
+#define MD_CAP_BUDGET 8000  /* bytes of capture rows */
 #define MD_CELL       80    /* bytes of untrusted text per cell, before escaping */
 #define MD_LIST       3     /* values of a list shown in a cell */
 #define MD_VERDICT    10    /* violations named in the verdict */
@@ -27,6 +28,7 @@
 struct md {
 	FILE *f;
 	size_t rows_used; /* bytes of rows written */
+	size_t budget;    /* what rows may use */
 	unsigned top;
 	FILE *row; /* the row being built */
 	char *rbuf;
@@ -131,7 +133,7 @@ static bool row_end(struct md *w)
 	if (!w->row)
 		return false;
 	fputc('\n', w->row);
-	if (fclose(w->row) == 0 && w->rows_used + w->rlen <= MD_ROW_BUDGET) {
+	if (fclose(w->row) == 0 && w->rows_used + w->rlen <= w->budget) {
 		fwrite(w->rbuf, 1, w->rlen, w->f);
 		w->rows_used += w->rlen;
 		ok = true;
@@ -585,7 +587,7 @@ static void captures(struct md *w, const struct pd_model *m)
 
 void pd_write_md(const struct pd_model *m, const struct pd_report_opts *o, FILE *f)
 {
-	struct md w = { .f = f, .top = o->top };
+	struct md w = { .f = f, .top = o->top, .budget = MD_ROW_BUDGET };
 
 	fputs("# ", f);
 	esc_cut(f, m->title);
@@ -597,5 +599,7 @@ void pd_write_md(const struct pd_model *m, const struct pd_report_opts *o, FILE 
 	destinations(&w, m);
 	rest(&w, m);
 	summary(f, m);
+	w.rows_used = 0; /* the captures have a budget of their own */
+	w.budget = MD_CAP_BUDGET;
 	captures(&w, m);
 }
