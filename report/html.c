@@ -299,14 +299,17 @@ static const char *addr_key(const char *ip, char out[40])
 	return out;
 }
 
-/* A name that may break only between labels (after each dot). */
+/* A name that may break only between labels (after each dot); its title is the whole name. */
 static void name_html(FILE *f, const char *s)
 {
 	const char *p = s, *d;
 	char part[256];
 	size_t n;
 
-	fputs("<span class=v>", f);
+	/* the whole name in title: a tooltip, and one string for a search of the file */
+	fputs("<span class=v title=\"", f);
+	pd_esc_html(f, s);
+	fputs("\">", f);
 	while (p && *p) {
 		d = strchr(p, '.');
 		n = d ? (size_t)(d - p) + 1 : strlen(p);
