@@ -1290,6 +1290,64 @@ static void captures(FILE *f, const struct pd_model *m)
 		row_close(&t);
 	}
 	table_close(&t);
+	fputs("<p>Local addresses of the audited subject:", f);
+	for (i = 0; i < m->n_caps; i++) {
+		char buf[1024];
+		fputs(i ? "; <span class=v>" : " <span class=v>", f);
+		pd_esc_html(f, pd_rm_capture_file(m, m->caps[i].id));
+		fputs("</span>: ", f);
+		pd_esc_html(f, pd_rm_locals_str(&m->caps[i], buf, sizeof(buf)));
+	}
+	fputs("</p>\n", f);
+}
+
+/* A short section of traffic that is not a destination (model.h pd_rm_side). */
+static void sides(FILE *f, const struct pd_model *m, const char *dir, const char *id,
+                  const char *title)
+{
+	static const struct colspec cols[] = {
+		{ "Service", 'a', true, false },    { "Port", 'n', true, false },
+		{ "Proto", 't', true, false },      { "Kind", 't', true, false },
+		{ "Names asked", 't', true, true }, { "Clients", 't', true, true },
+		{ "Flows", 'n', true, false },      { "Out", 'n', true, false },
+		{ "In", 'n', true, false },         { "First", 't', false, false },
+		{ "Last", 't', false, false },
+	};
+	size_t first, n = pd_rm_sides_of(m, dir, &first), i;
+	struct tbl t;
+	char key[48];
+
+	fprintf(f, "<h2 id=%s>%s</h2>\n", id, title);
+	if (!n) {
+		fputs("<p>None.</p>\n", f);
+		return;
+	}
+	table_open(&t, f, id, "rows", cols, sizeof(cols) / sizeof(cols[0]));
+	for (i = first; i < first + n; i++) {
+		const struct pd_rm_side *r = &m->sides[i];
+
+		row_open(&t, false, NULL);
+		cell(&t, NULL, addr_key(r->server_ip, key));
+		fputs("<span class=v>", f);
+		pd_esc_html(f, r->server_ip);
+		fputs("</span></td>", f);
+		td_num(&t, r->port);
+		td(&t, r->proto);
+		td(&t, r->label ? r->label : r->app_proto);
+		cell(&t, NULL, NULL);
+		joined_list(f, r->names);
+		fputs("</td>", f);
+		cell(&t, NULL, NULL);
+		joined_list(f, r->clients);
+		fputs("</td>", f);
+		td_num(&t, r->flows);
+		td_bytes(&t, r->bytes_out);
+		td_bytes(&t, r->bytes_in);
+		td_time(&t, r->first_ns);
+		td_time(&t, r->last_ns);
+		row_close(&t);
+	}
+	table_close(&t);
 }
 
 static void others(FILE *f, const struct pd_model *m)
@@ -1340,6 +1398,10 @@ static void others(FILE *f, const struct pd_model *m)
 		row_close(&t);
 	}
 	table_close(&t);
+
+	sides(f, m, "ingress", "inbound", "Inbound (connections to the subject; not destinations)");
+	sides(f, m, "internal", "internal", "Internal (both ends local)");
+	sides(f, m, "control", "control", "Link-local control traffic (not judged by policies)");
 
 	fputs("<h2 id=unused>DNS names looked up but never connected to</h2>\n", f);
 	table_open(&t, f, "unused-t", "names", nh, sizeof(nh) / sizeof(nh[0]));
@@ -1399,7 +1461,8 @@ void pd_write_html(const struct pd_model *m, const struct pd_report_opts *o, FIL
 	      "<a href=\"#destinations\">Destinations</a> · <a "
 	      "href=\"#connections\">Connections</a> · <a href=\"#shared\">Shared</a> · "
 	      "<a href=\"#unused\">Unused names</a> · <a href=\"#summary\">Summary</a> · "
-	      "<a href=\"#captures\">Captures</a></nav>\n",
+	      "<a href=\"#captures\">Captures</a> · <a href=\"#inbound\">Inbound</a> · "
+	      "<a href=\"#internal\">Internal</a> · <a href=\"#control\">Control</a></nav>\n",
 	      f);
 	verdict(f, m);
 	violations(f, m);
@@ -1408,6 +1471,9 @@ void pd_write_html(const struct pd_model *m, const struct pd_report_opts *o, FIL
 	charts(f, m);
 	destinations(f, m);
 	connections(f, m);
+	sides(f, m, "ingress", "inbound", "Inbound (connections to the subject; not destinations)");
+	sides(f, m, "internal", "internal", "Internal (both ends local)");
+	sides(f, m, "control", "control", "Link-local control traffic (not judged by policies)");
 	others(f, m);
 	summary(f, m);
 	captures(f, m);

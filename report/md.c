@@ -5,11 +5,11 @@
  * addresses, names never connected to, the summary and the captures by file name.
  *
  * Bounded whatever the input: GitHub refuses a comment over 65,536 characters, so table rows
- * share a byte budget (MD_ROW_BUDGET, the captures MD_CAP_BUDGET; bytes >= characters) and every cell is bounded (text cut
- * to MD_CELL bytes before escaping, lists to their first MD_LIST values and "+N more"); rows
- * past --top or past the budget are summarised with a count. Everything outside rows is a
- * bounded constant. Every untrusted string goes through pd_esc_md, so a row always keeps its
- * column count.
+ * share a byte budget (MD_ROW_BUDGET, the captures MD_CAP_BUDGET; bytes >= characters) and every
+ * cell is bounded (text cut to MD_CELL bytes before escaping, lists to their first MD_LIST values
+ * and "+N more"); rows past --top or past the budget are summarised with a count. Everything
+ * outside rows is a bounded constant. Every untrusted string goes through pd_esc_md, so a row
+ * always keeps its column count.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -477,6 +477,41 @@ static void rest(struct md *w, const struct pd_model *m)
 	}
 }
 
+/* A short section of traffic that is not a destination (model.h pd_rm_side). */
+static void sides(FILE *f, const struct pd_model *m, unsigned top, const char *dir,
+                  const char *title)
+{
+	size_t first, n = pd_rm_sides_of(m, dir, &first), i, shown = limit(n, top);
+	char port[16];
+
+	if (!n)
+		return;
+	fprintf(f,
+	        "\n## %s\n\n| service | kind | names asked | clients | flows | out | in |\n"
+	        "|---|---|---|---|---:|---:|---:|\n",
+	        title);
+	for (i = first; i < first + shown; i++) {
+		const struct pd_rm_side *r = &m->sides[i];
+
+		fputs("| ", f);
+		pd_esc_md(f, r->server_ip);
+		snprintf(port, sizeof(port), ":%u/", r->port);
+		fputs(r->port ? port : "/", f);
+		pd_esc_md(f, r->proto);
+		fputs(" |", f);
+		cell(f, r->label ? r->label : r->app_proto);
+		cell(f, r->names);
+		cell(f, r->clients);
+		cnum(f, r->flows);
+		cbytes(f, r->bytes_out);
+		cbytes(f, r->bytes_in);
+		fputc('\n', f);
+	}
+	if (shown < n)
+		fprintf(f, "\n_%zu more %s not shown (--top 0 shows all)._\n", n - shown,
+		        pd_rm_plural((int64_t)(n - shown), "row", "rows"));
+}
+
 static void summary(FILE *f, const struct pd_model *m)
 {
 	const struct pd_rm_summary *s = &m->sum;
@@ -599,7 +634,23 @@ void pd_write_md(const struct pd_model *m, const struct pd_report_opts *o, FILE 
 	destinations(&w, m);
 	rest(&w, m);
 	summary(f, m);
+	sides(f, m, o->top, "ingress", "Inbound (connections to the subject)");
+	sides(f, m, o->top, "internal", "Internal (both ends local)");
+	sides(f, m, o->top, "control", "Link-local control traffic (not judged by policies)");
 	w.rows_used = 0; /* the captures have a budget of their own */
 	w.budget = MD_CAP_BUDGET;
 	captures(&w, m);
+	fputs("\n**Local addresses** (the audited subject):", f);
+	for (size_t i = 0; i < m->n_caps && i < limit(m->n_caps, o->top) && i < MD_LIST; i++) {
+		char buf[1024];
+
+		fprintf(f, "%s ", i ? ";" : "");
+		esc_cut(f, pd_rm_capture_file(m, m->caps[i].id));
+		fputs(": ", f);
+		esc_cut(f, pd_rm_locals_str(&m->caps[i], buf, sizeof(buf)));
+	}
+	if (m->n_caps > MD_LIST)
+		fprintf(f, "; %zu more %s", m->n_caps - MD_LIST,
+		        pd_rm_plural((int64_t)(m->n_caps - MD_LIST), "capture", "captures"));
+	fputc('\n', f);
 }

@@ -370,13 +370,78 @@ static void unnamed(FILE *f, const struct pd_model *m, const struct pd_report_op
 		        pd_rm_plural((int64_t)(m->n_unres - n), "address", "addresses"));
 }
 
+/* One short section of traffic that is not a destination (model.h pd_rm_side). */
+static void sides(FILE *f, const struct pd_report_opts *o, const struct pd_model *m,
+                  const char *dir, const char *title, size_t W)
+{
+	FILE *out = f;
+	char *lb = NULL;
+	size_t ll = 0;
+
+	size_t first, n = pd_rm_sides_of(m, dir, &first), i, shown;
+	char b1[32], b2[32];
+
+	if (!n)
+		return;
+	heading(f, o, title);
+	shown = o->top && o->top < n ? o->top : n;
+	for (i = first; i < first + shown; i++) {
+		const struct pd_rm_side *r = &m->sides[i];
+
+		/* the line into a buffer, then fitted to the terminal: nothing wraps */
+		f = open_memstream(&lb, &ll);
+		if (!f) {
+			f = out;
+			break;
+		}
+		fputs("  ", f);
+		if (r->label) {
+			pd_esc_term(f, r->label);
+			fputs("  ", f);
+		}
+		pd_esc_term(f, r->server_ip);
+		if (r->port && r->proto && (!strcmp(r->proto, "tcp") || !strcmp(r->proto, "udp")))
+			fprintf(f, ":%u", r->port);
+		fputc('/', f);
+		pd_esc_term(f, r->proto);
+		if (r->names) {
+			fputs("  names asked: ", f);
+			pd_esc_term(f, r->names);
+		}
+		fprintf(f, "  from %" PRId64 " client%s: ", r->n_clients,
+		        r->n_clients == 1 ? "" : "s");
+		pd_esc_term(f, r->clients);
+		fprintf(f, "  %" PRId64 " %s, %s out, %s in", r->flows,
+		        pd_rm_plural(r->flows, "flow", "flows"), pd_rm_bytes(r->bytes_out, b1),
+		        pd_rm_bytes(r->bytes_in, b2));
+		fclose(f);
+		f = out;
+		/* already escaped: cut by bytes at a character boundary */
+		if (lb && strlen(lb) > W) {
+			size_t cut = W - 1;
+
+			while (cut && ((unsigned char)lb[cut] & 0xc0) == 0x80)
+				cut--;
+			fwrite(lb, 1, cut, f);
+			fputc('~', f);
+		} else if (lb) {
+			fputs(lb, f);
+		}
+		fputc('\n', f);
+		free(lb);
+		lb = NULL;
+	}
+	if (shown < n)
+		fprintf(f, "  ... %zu more\n", n - shown);
+}
+
 void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FILE *f)
 {
 	const struct pd_rm_summary *s = &m->sum;
 	const struct pd_rm_dest *d;
 	const struct pd_rm_row *r;
 	struct col c[C_N];
-	char b1[32], b2[32], t1[32], t2[32], addr[128], org[300], buf[1024];
+	char b1[32], b2[32], t1[32], t2[32], addr[128], org[300], buf[1024], locals[1024];
 	size_t i, n, len;
 	unsigned g;
 	const size_t W = o->width >= 20 ? o->width : o->width ? 20 : 100;
@@ -424,6 +489,10 @@ void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FIL
 		fit_nopad(f, buf, W);
 		if (m->caps[i].cut_at != PD_NS_NONE)
 			sgr(f, o, SGR_OFF);
+		fputc('\n', f);
+		snprintf(buf, sizeof(buf), "    local addresses: %s",
+		         pd_rm_locals_str(&m->caps[i], locals, sizeof(locals)));
+		fit_nopad(f, buf, W);
 		fputc('\n', f);
 	}
 	if (n < m->n_caps)
@@ -540,6 +609,12 @@ void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FIL
 		        pd_rm_plural((int64_t)(m->n_dests - n), "destination", "destinations"));
 
 	unnamed(f, m, o, W);
+
+	sides(f, o, m, "ingress", "Inbound (connections to the subject; not destinations)", W);
+	sides(f, o, m, "internal", "Internal (both ends local)", W);
+	sides(f, o, m, "control", "Link-local control traffic (not judged by policies)", W);
+	if (m->sides_cut)
+		fprintf(f, "  ... %" PRId64 " more inbound/internal/control rows\n", m->sides_cut);
 
 	if (m->n_unused) {
 		len = (size_t)snprintf(buf, sizeof(buf),
