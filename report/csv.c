@@ -5,16 +5,19 @@
  * then the extra columns. Every text cell goes through pd_esc_csv (formula neutralisation).
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "escape.h"
 #include "model.h"
+#include "verdict.h"
 
 static const char header[] =
         "domain,registrable_domain,evidence,confidence,candidates,server_ip,port,proto,"
         "app_proto,flows,packets_out,bytes_out,packets_in,bytes_in,first_seen,last_seen,country,"
         "asn,as_org,cdn,policy,captures,city,special_range,shared_address,ambiguous,cname_chain,"
-        "ech_flows,looked_up_at_report_time,ptr_status,direction\r\n";
+        "ech_flows,looked_up_at_report_time,ptr_status,direction,clients,tcp_states,"
+        "duration_ms,community_ids,why,evidence_mix\r\n";
 
 static void cell(FILE *f, const char *s)
 {
@@ -47,6 +50,58 @@ static void captures_cell(FILE *f, const char *ids)
 		else if (*ids == ',')
 			fputc('|', f);
 	fputc(',', f);
+}
+
+/*
+ * The appended per-connection columns: clients ("addr port" of each flow, '|'-joined, at most
+ * PD_RM_CONNS_MAX), tcp_states ("established=2|refused=1"), duration_ms (the longest flow),
+ * community_ids (per kept flow, '|'-joined; empty where the spec gives none), why (medium/low),
+ * evidence_mix (flows per evidence).
+ */
+static void conn_cells(FILE *f, const struct pd_rm_row *r)
+{
+	const struct pd_rm_conn *c;
+	char *buf = NULL, cid[32], tmp[512];
+	size_t len = 0;
+	FILE *m;
+	int i, part;
+	bool any;
+
+	for (part = 0; part < 3; part++) {
+		buf = NULL;
+		len = 0;
+		m = open_memstream(&buf, &len);
+		if (!m) {
+			fputc(',', f);
+			continue;
+		}
+		any = false;
+		if (part == 0)
+			for (c = r->conns; c; c = c->next)
+				fprintf(m, "%s%s %u", c == r->conns ? "" : "|",
+				        c->client_ip ? c->client_ip : "", c->client_port);
+		else if (part == 1)
+			for (i = 0; i < PD_RM_N_TCP; i++) {
+				if (!r->tcp_flows[i])
+					continue;
+				fprintf(m, "%s%s=%" PRId64, any ? "|" : "",
+				        pd_rm_tcp_state_names[i], r->tcp_flows[i]);
+				any = true;
+			}
+		else
+			for (c = r->conns; c; c = c->next)
+				fprintf(m, "%s%s", c == r->conns ? "" : "|",
+				        pd_rm_conn_cid(r, c, cid));
+		if (fclose(m) == 0)
+			cell(f, buf);
+		else
+			fputc(',', f);
+		free(buf);
+		if (part == 1)
+			num(f, r->max_duration_ns / 1000000);
+	}
+	cell(f, pd_rm_why(r, tmp, sizeof(tmp)));
+	pd_esc_csv(f, pd_rm_evidence_mix(r->ev_flows, tmp, sizeof(tmp)));
 }
 
 static void row(FILE *f, const struct pd_rm_row *r)
@@ -86,7 +141,8 @@ static void row(FILE *f, const struct pd_rm_row *r)
 	num(f, r->ech_flows);
 	cell(f, r->looked_up ? "yes" : "no");
 	cell(f, r->ptr_status);
-	pd_esc_csv(f, r->direction);
+	cell(f, r->direction);
+	conn_cells(f, r);
 	fputs("\r\n", f);
 }
 
@@ -135,7 +191,8 @@ static void side_row(FILE *f, const struct pd_rm_side *r)
 	num(f, 0);
 	cell(f, "no");
 	cell(f, NULL);
-	pd_esc_csv(f, r->direction);
+	cell(f, r->direction);
+	fputs(",,,,,", f); /* clients .. evidence_mix: side rows carry no per-flow columns */
 	fputs("\r\n", f);
 }
 

@@ -7,10 +7,12 @@
  * go through pd_esc_json, unknown values are null.
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "escape.h"
 #include "model.h"
+#include "verdict.h"
 
 struct jw {
 	FILE *f;
@@ -159,6 +161,52 @@ static void geo_fields(struct jw *w, const char *country, uint32_t asn, const ch
 	str(w, "special_range", label);
 }
 
+static void evidence_mix(struct jw *w, const int64_t ev[PD_RM_N_EVIDENCE])
+{
+	int i;
+
+	open_(w, "evidence_mix", '{');
+	for (i = 0; i < PD_RM_N_EVIDENCE; i++)
+		if (ev[i])
+			num(w, pd_rm_evidence_names[i], ev[i]);
+	close_(w, '}');
+}
+
+/* Per flow of a row: client, TCP state, duration, Community ID (first PD_RM_CONNS_MAX). */
+static void conns(struct jw *w, const struct pd_rm_row *r)
+{
+	const struct pd_rm_conn *c;
+	char cid[32], why[512];
+	int i;
+
+	str(w, "why",
+	    r->domain && !strcmp(r->confidence, "high") ? NULL : pd_rm_why(r, why, sizeof(why)));
+	evidence_mix(w, r->ev_flows);
+	open_(w, "tcp_states", '{');
+	for (i = 0; i < PD_RM_N_TCP; i++)
+		if (r->tcp_flows[i])
+			num(w, pd_rm_tcp_state_names[i], r->tcp_flows[i]);
+	close_(w, '}');
+	num(w, "max_duration_ms", r->max_duration_ns / 1000000);
+	open_(w, "flow_records", '[');
+	for (c = r->conns; c; c = c->next) {
+		open_(w, NULL, '{');
+		str(w, "client_ip", c->client_ip);
+		num(w, "client_port", c->client_port);
+		str(w, "tcp_state", c->tcp_state >= 0 ? pd_rm_tcp_state_names[c->tcp_state] : NULL);
+		time_(w, "first_seen", c->first_ns);
+		time_(w, "last_seen", c->last_ns);
+		num(w, "duration_ms", (c->last_ns - c->first_ns) / 1000000);
+		num(w, "bytes_out", c->bytes_out);
+		num(w, "bytes_in", c->bytes_in);
+		opt_str(w, "community_id", pd_rm_conn_cid(r, c, cid));
+		num(w, "capture", c->capture_id);
+		close_(w, '}');
+	}
+	close_(w, ']');
+	num(w, "flow_records_omitted", r->flows - (int64_t)r->n_conns);
+}
+
 static void row(struct jw *w, const struct pd_rm_row *r)
 {
 	open_(w, NULL, '{');
@@ -191,6 +239,7 @@ static void row(struct jw *w, const struct pd_rm_row *r)
 	str(w, "policy_rule", r->policy_rule);
 	id_array(w, "captures", r->captures);
 	str(w, "direction", r->direction);
+	conns(w, r);
 	close_(w, '}');
 }
 
@@ -351,6 +400,7 @@ static void destinations(struct jw *w, const struct pd_model *m)
 		boolean(w, "looked_up_at_report_time", d->looked_up);
 		str(w, "policy", d->policy);
 		id_array(w, "captures", d->captures);
+		evidence_mix(w, d->ev_flows);
 		open_(w, "connections", '[');
 		for (k = 0; k < d->n; k++)
 			row(w, &m->rows[d->first + k]);
@@ -457,6 +507,43 @@ static void rest(struct jw *w, const struct pd_model *m)
 	close_(w, ']');
 }
 
+/* What a reviewer reads first: violations, the unnamed share, findings by severity. */
+static void verdict(struct jw *w, const struct pd_model *m)
+{
+	struct pd_rm_verdict v;
+	struct pd_rm_viol *vl;
+	size_t i, n;
+
+	pd_rm_verdict_get(m, &v);
+	open_(w, "verdict", '{');
+	boolean(w, "policy_checked", m->policy_checked);
+	num(w, "violations", (int64_t)v.violations);
+	open_(w, "violation_list", '[');
+	vl = calloc(v.violations ? v.violations : 1, sizeof(*vl));
+	n = vl ? pd_rm_violations(m, vl, v.violations) : 0;
+	for (i = 0; vl && i < n && i < v.violations; i++) {
+		open_(w, NULL, '{');
+		str(w, vl[i].address ? "address" : "name", vl[i].what);
+		num(w, "flows", vl[i].flows);
+		num(w, "bytes", vl[i].bytes);
+		close_(w, '}');
+	}
+	free(vl);
+	close_(w, ']');
+	num(w, "flows", v.flows);
+	num(w, "bytes", v.bytes);
+	num(w, "unresolved_flows", v.unres_flows);
+	num(w, "unresolved_bytes", v.unres_bytes);
+	open_(w, "findings", '{');
+	num(w, "warning", (int64_t)v.warnings);
+	num(w, "info", (int64_t)v.infos);
+	num(w, "other", (int64_t)v.others);
+	close_(w, '}');
+	num(w, "destinations_low_confidence", (int64_t)v.low);
+	num(w, "destinations_medium_confidence", (int64_t)v.medium);
+	close_(w, '}');
+}
+
 void pd_write_json(const struct pd_model *m, const struct pd_report_opts *o, FILE *f)
 {
 	struct jw w = { .f = f, .first = true };
@@ -480,6 +567,7 @@ void pd_write_json(const struct pd_model *m, const struct pd_report_opts *o, FIL
 	}
 	close_(&w, ']');
 	close_(&w, '}');
+	verdict(&w, m);
 	boolean(&w, "policy_checked", m->policy_checked);
 	boolean(&w, "reverse_lookups", m->resolved);
 	open_(&w, "notes", '[');

@@ -99,7 +99,7 @@ static void sat_add(int64_t *acc, int64_t v)
 		*acc = v > 0 ? INT64_MAX : INT64_MIN;
 }
 
-static int64_t sat_sum(int64_t a, int64_t b)
+int64_t pd_rm_sat_sum(int64_t a, int64_t b)
 {
 	sat_add(&a, b);
 	return a;
@@ -436,6 +436,24 @@ static const char *const evidence_names[] = {
 	"sni",         "quic-sni",    "http-host",  "dns",  "dns-other-client",
 	"dns-expired", "ptr-capture", "ptr-lookup", "none",
 };
+const char *const pd_rm_evidence_names[PD_RM_N_EVIDENCE] = {
+	"sni",         "quic-sni",    "http-host",  "dns",  "dns-other-client",
+	"dns-expired", "ptr-capture", "ptr-lookup", "none",
+};
+const char *const pd_rm_tcp_state_names[PD_RM_N_TCP] = { "established", "syn-only", "refused",
+	                                                 "midstream", "other" };
+
+static int tcp_state_ix(const char *s)
+{
+	int i;
+
+	if (!s)
+		return -1;
+	for (i = 0; i < PD_RM_N_TCP - 1; i++)
+		if (!strcmp(s, pd_rm_tcp_state_names[i]))
+			return i;
+	return PD_RM_N_TCP - 1;
+}
 static const char *const confidence_names[] = { "high", "medium", "low" };
 
 #define SQL_EVIDENCE_RANK                                                                          \
@@ -952,8 +970,8 @@ static enum pd_err load_rows(struct build *b)
 	e = prep(b,
 	         "SELECT name, server_ip, server_port, proto, evidence, confidence, candidates, "
 	         "app_proto, packets_out, bytes_out, packets_in, bytes_in, first_ns, last_ns, "
-	         "cname_chain, ech, ambiguous, capture_id, direction = 'egress' FROM flows "
-	         "WHERE " SQL_SEL " AND " SQL_DEST,
+	         "cname_chain, ech, ambiguous, capture_id, direction = 'egress', client_ip, "
+	         "client_port, tcp_state FROM flows WHERE " SQL_SEL " AND " SQL_DEST,
 	         &st, "aggregating flows");
 	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		name = col_intern(b, &rb, st, 0);
@@ -1054,6 +1072,39 @@ static enum pd_err load_rows(struct build *b)
 		if (sqlite3_column_int(st, 18))
 			r->direction = "egress";
 		vlist_add(&rb, &a->caps, g, 2, NULL, capid);
+		r->ev_flows[evidence_rank((const char *)sqlite3_column_text(st, 4)) < 8
+		                    ? evidence_rank((const char *)sqlite3_column_text(st, 4))
+		                    : PD_RM_N_EVIDENCE - 1]++;
+		rank = tcp_state_ix((const char *)sqlite3_column_text(st, 21));
+		if (rank >= 0)
+			r->tcp_flows[rank]++;
+		if (sqlite3_column_int64(st, 13) - sqlite3_column_int64(st, 12) >
+		    r->max_duration_ns)
+			r->max_duration_ns =
+			        sqlite3_column_int64(st, 13) - sqlite3_column_int64(st, 12);
+		if (r->n_conns < PD_RM_CONNS_MAX) {
+			struct pd_rm_conn *cn = arena_alloc(m, sizeof(*cn));
+
+			if (!cn) {
+				e = oom(b);
+				break;
+			}
+			cn->next = NULL;
+			cn->client_ip = col_intern(b, &rb, st, 19);
+			cn->client_port = (unsigned)sqlite3_column_int(st, 20);
+			cn->tcp_state = rank;
+			cn->first_ns = sqlite3_column_int64(st, 12);
+			cn->last_ns = sqlite3_column_int64(st, 13);
+			cn->bytes_out = sqlite3_column_int64(st, 9);
+			cn->bytes_in = sqlite3_column_int64(st, 11);
+			cn->capture_id = capid;
+			if (r->conns_tail)
+				r->conns_tail->next = cn;
+			else
+				r->conns = cn;
+			r->conns_tail = cn;
+			r->n_conns++;
+		}
 		if (rb.oom)
 			e = oom(b);
 		else if (overflow)
@@ -1101,6 +1152,15 @@ static enum pd_err load_rows(struct build *b)
 	if (!e && m->n_rows)
 		qsort(m->rows, m->n_rows, sizeof(*m->rows), cmp_row_key);
 	return e;
+}
+
+/* "443/tcp"; a protocol without ports (ICMP, other IP) as its name alone, not "0/icmp6". */
+static void port_text(char *buf, size_t n, const struct pd_rm_row *r)
+{
+	if (!r->port && strcmp(r->proto, "tcp") && strcmp(r->proto, "udp"))
+		snprintf(buf, n, "%s", r->proto);
+	else
+		snprintf(buf, n, "%u/%s", r->port, r->proto);
 }
 
 static int cmp_row_ip(const void *a, const void *b)
@@ -1264,6 +1324,8 @@ static enum pd_err enrich_addresses(struct build *b)
 			r->evidence = "ptr-lookup";
 			r->confidence = "low";
 			r->looked_up = true;
+			r->ev_flows[7] += r->ev_flows[PD_RM_N_EVIDENCE - 1];
+			r->ev_flows[PD_RM_N_EVIDENCE - 1] = 0;
 		}
 		if (!r->domain) {
 			r->ptr_status = ptr_status;
@@ -1401,9 +1463,10 @@ static enum pd_err find_shared(struct build *b)
 	int rc;
 
 	e = prep(b,
-	         "SELECT ip, name, " SQL_SATSUM("count") " FROM names WHERE " SQL_SEL
-	         " AND ip IN (SELECT server_ip FROM flows WHERE " SQL_SEL " AND " SQL_DEST
-	         ") GROUP BY ip, name",
+	         "SELECT ip, name, " SQL_SATSUM(
+	                 "count") " FROM names WHERE " SQL_SEL
+	                          " AND ip IN (SELECT server_ip FROM flows WHERE " SQL_SEL
+	                          " AND " SQL_DEST ") GROUP BY ip, name",
 	         &st, "reading names");
 	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		x = grow((void **)&v, &cap, n, sizeof(*v));
@@ -1543,7 +1606,8 @@ static enum pd_err mark_shared(struct build *b)
 static int cmp_row_dest(const void *a, const void *b)
 {
 	const struct pd_rm_row *x = a, *y = b;
-	int64_t bx = sat_sum(x->bytes_out, x->bytes_in), by = sat_sum(y->bytes_out, y->bytes_in);
+	int64_t bx = pd_rm_sat_sum(x->bytes_out, x->bytes_in),
+	        by = pd_rm_sat_sum(y->bytes_out, y->bytes_in);
 	int c;
 
 	if (!x->domain != !y->domain)
@@ -1564,7 +1628,8 @@ static int cmp_row_dest(const void *a, const void *b)
 static int cmp_dest(const void *a, const void *b)
 {
 	const struct pd_rm_dest *x = a, *y = b;
-	int64_t bx = sat_sum(x->bytes_out, x->bytes_in), by = sat_sum(y->bytes_out, y->bytes_in);
+	int64_t bx = pd_rm_sat_sum(x->bytes_out, x->bytes_in),
+	        by = pd_rm_sat_sum(y->bytes_out, y->bytes_in);
 
 	if (bx != by)
 		return bx > by ? -1 : 1;
@@ -1664,7 +1729,9 @@ static enum pd_err group_dests(struct build *b)
 				conf = rank_of(confidence_names, 3, r->confidence);
 			sb_addset(&names, r->domain, ", ");
 			sb_addset(&addrs, r->server_ip, ", ");
-			snprintf(buf, sizeof(buf), "%u/%s", r->port, r->proto);
+			for (int x = 0; x < PD_RM_N_EVIDENCE; x++)
+				d->ev_flows[x] += r->ev_flows[x];
+			port_text(buf, sizeof(buf), r);
 			sb_addset(&ports, buf, ", ");
 			if (r->country[0])
 				sb_addset(&ctry, r->country, ", ");
@@ -1743,7 +1810,8 @@ static int cmp_row_ip_only(const void *a, const void *b)
 static int cmp_unres(const void *a, const void *b)
 {
 	const struct pd_rm_unres *x = a, *y = b;
-	int64_t bx = sat_sum(x->bytes_out, x->bytes_in), by = sat_sum(y->bytes_out, y->bytes_in);
+	int64_t bx = pd_rm_sat_sum(x->bytes_out, x->bytes_in),
+	        by = pd_rm_sat_sum(y->bytes_out, y->bytes_in);
 
 	if (bx != by)
 		return bx > by ? -1 : 1;
@@ -1799,7 +1867,7 @@ static enum pd_err group_unresolved(struct build *b)
 			if (r->last_ns != PD_NS_NONE &&
 			    (u->last_ns == PD_NS_NONE || r->last_ns > u->last_ns))
 				u->last_ns = r->last_ns;
-			snprintf(buf, sizeof(buf), "%u/%s", r->port, r->proto);
+			port_text(buf, sizeof(buf), r);
 			sb_addset(&ports, buf, ", ");
 			add_captures(&caps, r->captures);
 			u->policy = policy_worst(u->policy, r->policy);

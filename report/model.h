@@ -28,9 +28,9 @@ struct pd_rm_iface {
 /* A local address of the audited subject (capture_locals). */
 struct pd_rm_local {
 	char *ip;
-	int64_t prefix;      /* bits matched: 32/128 for one address */
-	char *source;        /* file | option | inferred */
-	char *iface;         /* interface name (file) or NULL */
+	int64_t prefix; /* bits matched: 32/128 for one address */
+	char *source;   /* file | option | inferred */
+	char *iface;    /* interface name (file) or NULL */
 };
 
 struct pd_rm_capture {
@@ -52,15 +52,33 @@ struct pd_rm_capture {
  */
 struct pd_rm_side {
 	const char *direction; /* ours: ingress | internal | control */
-	const char *label;     /* ours: control class ("nd", "mdns", ...) or runtime resolver, or NULL */
+	const char
+	        *label; /* ours: control class ("nd", "mdns", ...) or runtime resolver, or NULL */
 	char *server_ip;
 	unsigned port;
 	char *proto, *app_proto;
-	char *clients;         /* distinct client addresses, ", "-joined, cut (n_clients says) */
+	char *clients; /* distinct client addresses, ", "-joined, cut (n_clients says) */
 	int64_t n_clients;
-	char *names;           /* SNI / Host the clients asked for, ", "-joined, or NULL */
+	char *names; /* SNI / Host the clients asked for, ", "-joined, or NULL */
 	int64_t flows, packets_out, bytes_out, packets_in, bytes_in, first_ns, last_ns;
 	char *captures;
+};
+
+#define PD_RM_N_EVIDENCE 9    /* sni ... ptr-lookup, none: pd_rm_evidence_names */
+#define PD_RM_N_TCP      5    /* pd_rm_tcp_state_names */
+#define PD_RM_CONNS_MAX  1000 /* connections kept per row; the rest only counted */
+
+extern const char *const pd_rm_evidence_names[PD_RM_N_EVIDENCE];
+/* established, syn-only, refused, midstream, other (NULL: not TCP, not counted) */
+extern const char *const pd_rm_tcp_state_names[PD_RM_N_TCP];
+
+/* One flow of a row (the flows table): who opened it, how it went, how long it lasted. */
+struct pd_rm_conn {
+	struct pd_rm_conn *next;
+	char *client_ip;
+	unsigned client_port;
+	int tcp_state; /* index into pd_rm_tcp_state_names, -1: not TCP */
+	int64_t first_ns, last_ns, bytes_out, bytes_in, capture_id;
 };
 
 /* One (domain, server address, port, protocol): a CSV row. */
@@ -85,6 +103,12 @@ struct pd_rm_row {
 	char *captures;     /* ours: capture ids, comma-separated */
 	char *ptr_status;   /* unattributed: ptr_cache status, NULL when never looked up */
 	int64_t ptr_at;     /* unattributed: Unix seconds of that lookup */
+	/* its flows, scan order: the first PD_RM_CONNS_MAX (n_conns), flows - n_conns omitted */
+	struct pd_rm_conn *conns, *conns_tail;
+	size_t n_conns;
+	int64_t ev_flows[PD_RM_N_EVIDENCE]; /* flows per evidence: the evidence mix */
+	int64_t tcp_flows[PD_RM_N_TCP];     /* TCP flows per state */
+	int64_t max_duration_ns;            /* the longest flow */
 	const char *direction; /* ours: egress when any of its flows is, else transit */
 };
 
@@ -98,6 +122,8 @@ struct pd_rm_dest {
 	size_t n_addresses;
 	bool shared, looked_up;
 	char *shared_with; /* shared: the other names seen on its addresses, ", "-joined */
+	int64_t ev_flows[PD_RM_N_EVIDENCE]; /* the evidence mix of its rows */
+	size_t n_violations;                /* rows (names) of the group in violation */
 };
 
 /* An address no evidence named. */
@@ -171,7 +197,7 @@ struct pd_model {
 	size_t n_counters;
 	struct pd_rm_side *sides; /* ingress rows, then internal, then control; by bytes */
 	size_t n_sides, n_ingress, n_internal, n_control;
-	int64_t sides_cut;        /* rows beyond PD_RM_MAX_SIDES left out */
+	int64_t sides_cut; /* rows beyond PD_RM_MAX_SIDES left out */
 	/* GeoIP databases ("GeoIP not configured" when n_geo == 0); types and build dates. */
 	char **geo_types;
 	int64_t *geo_built;
@@ -193,6 +219,9 @@ size_t pd_rm_sides_of(const struct pd_model *m, const char *direction, size_t *f
 const char *pd_rm_time(int64_t ns, char buf[32]);
 /* Human byte count: "512 B", "1.5 kB", "12.3 MB" into buf[32]. */
 const char *pd_rm_bytes(int64_t n, char buf[32]);
+
+/* a + b saturating at INT64_MIN/INT64_MAX (counts from a merged database may be anything). */
+int64_t pd_rm_sat_sum(int64_t a, int64_t b);
 
 void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FILE *f);
 void pd_write_csv(const struct pd_model *m, const struct pd_report_opts *o, FILE *f);
