@@ -103,37 +103,8 @@ check_valid() { # capinfos reads it whole, no "cut short"
 }
 has() { grep -qF -- "$2" "$1" || fail "$3: '$2' not in $1"; }
 # idb_addrs FILE IFACE: the if_IPv4addr/if_IPv6addr options of IFACE's interface blocks, one
-# ADDR/PREFIX a line (a reader of its own: neither tshark nor capinfos prints them).
-idb_addrs() {
-	python3 - "$1" "$2" <<'PY'
-import ipaddress, struct, sys
-d = open(sys.argv[1], "rb").read()
-o, e = 0, "<"
-while o + 12 <= len(d):
-    t = struct.unpack_from(e + "I", d, o)[0]
-    if t == 0x0A0D0D0A:
-        e = "<" if d[o + 8:o + 12] == b"\x4d\x3c\x2b\x1a" else ">"
-    n = struct.unpack_from(e + "I", d, o + 4)[0]
-    if t == 1:
-        p, name, addrs = o + 16, None, []
-        while p + 4 <= o + n - 4:
-            c, l = struct.unpack_from(e + "HH", d, p)
-            v = d[p + 4:p + 4 + l]
-            if c == 0:
-                break
-            if c == 2:
-                name = v.decode()
-            elif c == 4 and l == 8:
-                m = bin(int.from_bytes(v[4:], "big")).count("1")
-                addrs.append("%s/%d" % (ipaddress.IPv4Address(v[:4]), m))
-            elif c == 5 and l == 17:
-                addrs.append("%s/%d" % (ipaddress.IPv6Address(v[:16]), v[16]))
-            p += 4 + (l + 3) // 4 * 4
-        if name == sys.argv[2]:
-            print("\n".join(addrs))
-    o += n
-PY
-}
+# ADDR/PREFIX a line (a reader of the tests' own: neither tshark nor capinfos prints them).
+idb_addrs() { python3 "$(dirname "$0")/pcapng_addrs.py" "$1" "$2"; }
 # has_addrs FILE IFACE ADDR/PREFIX...: each address is in IFACE's interface block.
 has_addrs() {
 	local f=$1 i=$2 a
