@@ -517,6 +517,9 @@ static int rescan(struct run *r, bool first)
 		char err[PD_CAP_ERRBUF];
 		if (is_open(r, p->if_name))
 			continue;
+		/* A new interface waits for its carrier, so its block has its addresses. */
+		if (!first && !pd_cap_ifaddr_ready(p->if_name))
+			continue;
 		int a = add_iface(r, p->if_name, err);
 		if (a == -2) {
 			snprintf(r->errbuf, PD_CAP_ERRBUF, "%s", err);

@@ -167,6 +167,9 @@ unsigned pd_cap_ifaddr_collect(const struct ifaddrs *list, const char *name,
 int pd_cap_ifaddr_get(const char *name, struct pd_cap_ifaddr *out, unsigned max, bool *more,
                       char errbuf[PD_CAP_ERRBUF]);
 
+/* Interface name is up with a carrier (IFF_UP and IFF_RUNNING), or that cannot be told. */
+bool pd_cap_ifaddr_ready(const char *name);
+
 /* ---- privs.c ---- */
 
 struct pd_cap_privs {

@@ -9,10 +9,16 @@
  * is needed, so it works after the privilege drop too. IPv4 addresses with a label ("eth0:1",
  * ip-address(8) `label`) are listed under that label: a label is the interface name, or the
  * name followed by ':', and both count as the interface's.
+ *
+ * An interface that appears during a capture is set up in steps (created, addresses given,
+ * brought up, carrier: then the kernel adds its IPv6 link-local address). The helper opens it
+ * once it is up with a carrier (pd_cap_ifaddr_ready), when no packet can have passed yet and
+ * its addresses are in place, so its block lists them.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -91,4 +97,20 @@ int pd_cap_ifaddr_get(const char *name, struct pd_cap_ifaddr *out, unsigned max,
 	unsigned n = pd_cap_ifaddr_collect(list, name, out, max, more);
 	freeifaddrs(list);
 	return (int)n;
+}
+
+bool pd_cap_ifaddr_ready(const char *name)
+{
+	struct ifaddrs *list;
+	bool ready = true; /* when it cannot be told, as before: open it */
+	if (getifaddrs(&list) < 0)
+		return true;
+	for (const struct ifaddrs *a = list; a; a = a->ifa_next)
+		if (a->ifa_addr && a->ifa_addr->sa_family == AF_PACKET && a->ifa_name &&
+		    strcmp(a->ifa_name, name) == 0) {
+			ready = (a->ifa_flags & (IFF_UP | IFF_RUNNING)) == (IFF_UP | IFF_RUNNING);
+			break;
+		}
+	freeifaddrs(list);
+	return ready;
 }

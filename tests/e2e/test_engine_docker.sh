@@ -8,8 +8,9 @@
 # offline (busybox, curl and their libraries). A user-defined network with its own bridge name
 # (10.90.N.0/24, fd00:90:N::/64) gives the container Docker's embedded DNS at 127.0.0.11, which
 # forwards to the test's dnsmasq (--dns) on the bridge address, where http.server and s_server
-# listen too. The helper captures docker:NAME through DOCKER_HOST while the container resolves
-# and calls them (docker exec /calls.sh); engines_lib.sh checks the file and the report.
+# listen too. The helper captures docker:NAME through DOCKER_HOST while the container joins a
+# second network (eth1 appears during the capture) and resolves and calls the servers (docker
+# exec /calls.sh); engines_lib.sh checks the file (eth1's block too) and the report.
 # Everything (container, network and bridge, daemons, mounts, directory) is removed on exit.
 # Exit 0 pass, 1 fail, 77 skip (not root, docker.io not installed, or dockerd cannot start).
 set -u
@@ -68,7 +69,23 @@ grep -q 127.0.0.11 <("${DK[@]}" exec "$CTR" cat /etc/resolv.conf) ||
 host_state | diff "$ENG_TMP/host.before" - >"$ENG_TMP/host.diff" &&
 	eng_ok "host firewall and forwarding sysctls untouched by the engine" ||
 	eng_fail "the engine changed the host: $(cat "$ENG_TMP/host.diff")"
-EXEC_CMD=("${DK[@]}" exec "$CTR" /calls.sh)
+# A second network joined while the helper captures: eth1 appears in the namespace, and its
+# interface block must carry the addresses Docker gave it.
+NET2=pd-eng-net2-$$
+BR2=${ENG_BR:0:13}x2
+NET2_4=10.90.$(((${ENG_NET##*.} + 100) % 200 + 20))
+"${DK[@]}" network create -d bridge -o com.docker.network.bridge.name="$BR2" \
+	--subnet "$NET2_4.0/24" --ipv6 --subnet "${ENG_NET6%::}:1::/64" "$NET2" >/dev/null ||
+	eng_die "docker network create $NET2"
+ENG_CLEANUP+=("'${DK[0]}' -H 'unix://$SOCK' network rm $NET2; ip link del $BR2")
+calls() {
+	"${DK[@]}" network connect "$NET2" "$CTR" || return 1
+	sleep 1.5 # the helper looks for new interfaces every second
+	"${DK[@]}" exec "$CTR" /calls.sh
+}
+EXEC_CMD=(calls)
 eng_capture "docker:$CTR" "$ENG_TMP/docker.pcapng" DOCKER_HOST="unix://$SOCK"
+grep -q "capturing on new interface eth1" "$ENG_TMP/cap.err" ||
+	eng_fail "the helper did not pick up eth1: $(cat "$ENG_TMP/cap.err")"
 eng_check "$ENG_TMP/docker.pcapng" docker "$id" "$CTR" pd-eng:1 "$pid"
 eng_done
