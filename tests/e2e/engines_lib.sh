@@ -260,16 +260,18 @@ else:
         print("ok: no half-flow or inbound row among destinations (without flow direction)")
 if knows_direction and not pending:
     print("ok: %d destination rows, all egress, none a half-flow" % len(rows))
-# The local addresses, once the report shows them (analyzer side of issue 14).
-shown = set()
-for k in ("local_addresses", "locals"):
-    for a in r["captures"][0].get(k) or []:
-        shown.add(a.get("address", "").split("/")[0] if isinstance(a, dict) else a.split("/")[0])
-if shown:
+# The local addresses, once the report shows them (analyzer side of issue 14): every address
+# of the namespace, from the file's interface blocks (source "file").
+cap = r["captures"][0]
+if "local_addresses" in cap:
+    shown = {a.get("ip") for a in cap["local_addresses"] if a.get("source") == "file"}
     if not local <= shown:
-        bad.append("report's local addresses %s lack %s" % (sorted(shown), sorted(local - shown)))
+        bad.append("report's local addresses from the file %s lack %s"
+                   % (sorted(shown), sorted(local - shown)))
     else:
-        print("ok: report lists the local addresses %s" % sorted(shown))
+        print("ok: report lists the namespace's %d addresses as local, from the file" % len(local))
+else:
+    print("PENDING (the analyzer does not report local addresses yet, issue 14)")
 for b in bad:
     print("FAIL: " + b)
 sys.exit(1 if bad else 0)
