@@ -74,6 +74,17 @@ eng_cleanup() {
 	exit $rc
 }
 
+# eng_free_net A SEED: a third octet N (20-219, from SEED on) such that no route on this
+# machine uses 10.A.N.0/24 yet (parallel runs of the tests pick different ones).
+eng_free_net() {
+	local a=$1 n=$((($2 % 200) + 20))
+	for _ in $(seq 200); do
+		ip -4 route show | grep -q "^10\.$a\.$n\." || break
+		n=$(((n - 19) % 200 + 20))
+	done
+	echo "$n"
+}
+
 # eng_init TAG: root, tools, the temporary directory, a /24 and /64 of our own, the trap.
 # Sets ENG_TAG, ENG_TMP, ENG_NET (10.A.N), ENG_GW (its .1), ENG_NET6 (fd00:A:N::), ENG_BR.
 eng_init() {
@@ -91,12 +102,7 @@ eng_init() {
 	chmod 755 "$ENG_TMP"
 	trap eng_cleanup EXIT
 	trap 'exit 1' INT TERM
-	# A subnet no route on this machine uses yet (parallel runs pick different ones).
-	n=$((($$ % 200) + 20))
-	for _ in $(seq 200); do
-		ip -4 route show | grep -q "^10\.$a\.$n\." || break
-		n=$(((n - 19) % 200 + 20))
-	done
+	n=$(eng_free_net "$a" $$)
 	ENG_NET=10.$a.$n
 	ENG_GW=$ENG_NET.1
 	ENG_NET6=fd00:$a:$n::

@@ -4,7 +4,8 @@
 #
 # A private dockerd: its own --host unix socket, --data-root, --exec-root and --pidfile under
 # the test's directory, --iptables=false --ip-forward=false --bridge=none (no host firewall
-# rule, no forwarding change, no docker0); it starts its own containerd. The image is imported
+# rule, no forwarding change, no docker0); it starts its own containerd (or, where a system
+# containerd runs, uses it in containerd namespaces of its own). The image is imported
 # offline (busybox, curl and their libraries). A user-defined network with its own bridge name
 # (10.90.N.0/24, fd00:90:N::/64) gives the container Docker's embedded DNS at 127.0.0.11, which
 # forwards to the test's dnsmasq (--dns) on the bridge address, where http.server and s_server
@@ -32,6 +33,9 @@ host_state() { # the host's firewall and forwarding, which this engine must leav
 	ip6tables-save 2>/dev/null | grep -v '^#'
 	sysctl -n net.ipv4.ip_forward net.ipv6.conf.all.forwarding
 }
+# test_engine_podman.sh holds this lock while netavark changes the same things: shared here.
+exec 9>/run/lock/pcapdomains-e2e-podman.lock
+flock -s -w 300 9 || eng_die "a podman test held the lock for 5 minutes"
 host_state >"$ENG_TMP/host.before"
 eng_certs || eng_die "openssl req"
 eng_rootfs "$ENG_TMP/rootfs" || eng_die "building the image's directory"
@@ -39,7 +43,8 @@ eng_rootfs "$ENG_TMP/rootfs" || eng_die "building the image's directory"
 t0=$(date +%s.%N)
 dockerd --host "unix://$SOCK" --data-root "$ENG_TMP/data" --exec-root "$ENG_TMP/exec" \
 	--pidfile "$ENG_TMP/docker.pid" --iptables=false --ip-forward=false --ip-masq=false \
-	--bridge=none --log-level warn >"$ENG_TMP/dockerd.log" 2>&1 &
+	--bridge=none --containerd-namespace "pd-eng-$$" --containerd-plugins-namespace \
+	"pd-eng-$$-plugins" --log-level warn >"$ENG_TMP/dockerd.log" 2>&1 &
 ENG_PIDS+=($!)
 DPID=$!
 # Stopped first among the daemons: dockerd stops its containerd and unmounts its layers.
@@ -69,11 +74,12 @@ grep -q 127.0.0.11 <("${DK[@]}" exec "$CTR" cat /etc/resolv.conf) ||
 host_state | diff "$ENG_TMP/host.before" - >"$ENG_TMP/host.diff" &&
 	eng_ok "host firewall and forwarding sysctls untouched by the engine" ||
 	eng_fail "the engine changed the host: $(cat "$ENG_TMP/host.diff")"
+flock -u 9
 # A second network joined while the helper captures: eth1 appears in the namespace, and its
 # interface block must carry the addresses Docker gave it.
 NET2=pd-eng-net2-$$
 BR2=${ENG_BR:0:13}x2
-NET2_4=10.90.$(((${ENG_NET##*.} + 100) % 200 + 20))
+NET2_4=10.90.$(eng_free_net 90 $(($$ + 100)))
 "${DK[@]}" network create -d bridge -o com.docker.network.bridge.name="$BR2" \
 	--subnet "$NET2_4.0/24" --ipv6 --subnet "${ENG_NET6%::}:1::/64" "$NET2" >/dev/null ||
 	eng_die "docker network create $NET2"
