@@ -1,11 +1,11 @@
--- pcapdomains database schema, version 1 (PRAGMA user_version = 1).
+-- pcapdomains database schema, version 2 (PRAGMA user_version = 2).
 -- Users may query it with sqlite3; the README documents every table.
 -- Times are integers: nanoseconds since the Unix epoch, UTC. Addresses are text (inet_ntop).
 -- A capture is ingested in one transaction; deleting a capture cascades to its rows.
 
 -- A database made from this file alone (sqlite3 db < schema.sql) is version 1, like one made
 -- by pcapdomains; keep this in step with PD_SCHEMA_VERSION (store.h).
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 CREATE TABLE IF NOT EXISTS meta (
 	key TEXT PRIMARY KEY,
@@ -53,6 +53,19 @@ CREATE TABLE IF NOT EXISTS interfaces (
 	PRIMARY KEY (capture_id, idx)
 );
 
+-- The subject's local addresses per capture (schema version 2): from the file's interface
+-- blocks, --local, or inferred from the traffic (rules in the README). No rows: no subject
+-- known, every flow is transit (loopback pairs internal).
+CREATE TABLE IF NOT EXISTS capture_locals (
+	capture_id INTEGER NOT NULL REFERENCES captures(id) ON DELETE CASCADE,
+	ip TEXT NOT NULL,              -- address, or network address of a --local range
+	prefix INTEGER NOT NULL,       -- bits matched: 32/128 for one address, less for a range
+	link_prefix INTEGER,           -- the interface's prefix length (file), NULL otherwise
+	source TEXT NOT NULL,          -- 'file' | 'option' | 'inferred'
+	iface TEXT,                    -- interface name (file), NULL otherwise
+	PRIMARY KEY (capture_id, ip, prefix)
+);
+
 CREATE TABLE IF NOT EXISTS flows (
 	id INTEGER PRIMARY KEY,
 	capture_id INTEGER NOT NULL REFERENCES captures(id) ON DELETE CASCADE,
@@ -82,7 +95,10 @@ CREATE TABLE IF NOT EXISTS flows (
 	cname_chain TEXT,              -- asked name first, '>'-joined: 'www.a.com>a.cdn.net'
 	candidates TEXT,               -- '|'-joined names when several fit
 	ambiguous INTEGER NOT NULL DEFAULT 0,
-	dns_answer_id INTEGER          -- dns_answers.id of the answer used
+	dns_answer_id INTEGER,         -- dns_answers.id of the answer used
+	-- relative to the capture's local addresses (capture_locals; analyze/subject.c):
+	-- 'egress' | 'ingress' | 'internal' | 'transit' (neither end local) | 'control' (link-local control)
+	direction TEXT NOT NULL DEFAULT 'transit'
 );
 CREATE INDEX IF NOT EXISTS flows_capture ON flows(capture_id);
 CREATE INDEX IF NOT EXISTS flows_server ON flows(server_ip);
