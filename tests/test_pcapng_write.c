@@ -217,6 +217,15 @@ START_TEST(valid)
 	ck_assert_str_eq(ci->hardware, "x86_64");
 	ck_assert_str_eq(ci->os, "Linux 6.1");
 	ck_assert_str_eq(ci->userappl, "pcapdomains-capture test");
+	/* The analyzer's reader takes eth0's four addresses back as written; tun0 has none. */
+	ck_assert_uint_eq(ci->ifaces[0].n_addrs, 4);
+	for (unsigned i = 0; i < 4; i++) {
+		ck_assert_uint_eq(ci->ifaces[0].addrs[i].family, sample_addrs[i].family);
+		ck_assert_uint_eq(ci->ifaces[0].addrs[i].prefix, sample_addrs[i].prefix);
+		ck_assert_mem_eq(ci->ifaces[0].addrs[i].addr, sample_addrs[i].addr,
+		                 sample_addrs[i].family == 4 ? 4 : 16);
+	}
+	ck_assert_uint_eq(ci->ifaces[1].n_addrs, 0);
 	pd_reader_free(r);
 
 	/* eth0's block has its four addresses in order, IPv4 with netmasks; tun0's has none. */
