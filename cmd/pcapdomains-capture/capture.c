@@ -61,6 +61,7 @@ struct run {
 	bool failed;
 	bool progress; /* stderr is a terminal */
 	bool line_shown;
+	bool addr_noted; /* an address problem was reported once */
 	char failed_names[64][IF_NAMESIZE + 1];
 	unsigned n_failed;
 	/* Section header contents. */
@@ -203,8 +204,23 @@ static int write_idb(struct run *r, unsigned i)
 	snprintf(desc, sizeof desc, "%s in %s %.200s", f->name, pd_cap_runtime_name(t->runtime),
 	         t->name[0] ? t->name : t->ref);
 	sanitize(desc, sizeof desc, desc);
-	return pd_cap_w_idb(&r->w, f->linktype, f->snaplen, f->name, desc, f->tsresol,
-	                    r->o->filter);
+	/* Its addresses as they are now: each rotated file's block has the current ones. */
+	struct pd_cap_ifaddr addrs[PD_CAP_MAX_IFADDRS];
+	char err[PD_CAP_ERRBUF];
+	bool more;
+	int na = pd_cap_ifaddr_get(f->name, addrs, PD_CAP_MAX_IFADDRS, &more, err);
+	if (na < 0) {
+		if (!r->addr_noted)
+			note(r, "%s (its interface block lists none)", err);
+		r->addr_noted = true;
+		na = 0;
+	} else if (more && !r->addr_noted) {
+		note(r, "%s has more than %d addresses; its interface block lists the first %d",
+		     f->name, PD_CAP_MAX_IFADDRS, PD_CAP_MAX_IFADDRS);
+		r->addr_noted = true;
+	}
+	return pd_cap_w_idb(&r->w, f->linktype, f->snaplen, f->name, desc, f->tsresol, r->o->filter,
+	                    addrs, (unsigned)na);
 }
 
 /* Opens the output: the file itself, or the rotated name for seq; writes SHB and IDBs. */
@@ -500,6 +516,9 @@ static int rescan(struct run *r, bool first)
 	for (struct if_nameindex *p = ni; p->if_name; p++) {
 		char err[PD_CAP_ERRBUF];
 		if (is_open(r, p->if_name))
+			continue;
+		/* A new interface waits for its carrier, so its block has its addresses. */
+		if (!first && !pd_cap_ifaddr_ready(p->if_name))
 			continue;
 		int a = add_iface(r, p->if_name, err);
 		if (a == -2) {
