@@ -1,11 +1,11 @@
--- pcapdomains database schema, version 1 (PRAGMA user_version = 1).
+-- pcapdomains database schema, version 2 (PRAGMA user_version = 2).
 -- Users may query it with sqlite3; the README documents every table.
 -- Times are integers: nanoseconds since the Unix epoch, UTC. Addresses are text (inet_ntop).
 -- A capture is ingested in one transaction; deleting a capture cascades to its rows.
 
--- A database made from this file alone (sqlite3 db < schema.sql) is version 1, like one made
+-- A database made from this file alone (sqlite3 db < schema.sql) is version 2, like one made
 -- by pcapdomains; keep this in step with PD_SCHEMA_VERSION (store.h).
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 CREATE TABLE IF NOT EXISTS meta (
 	key TEXT PRIMARY KEY,
@@ -82,7 +82,9 @@ CREATE TABLE IF NOT EXISTS flows (
 	cname_chain TEXT,              -- asked name first, '>'-joined: 'www.a.com>a.cdn.net'
 	candidates TEXT,               -- '|'-joined names when several fit
 	ambiguous INTEGER NOT NULL DEFAULT 0,
-	dns_answer_id INTEGER          -- dns_answers.id of the answer used
+	dns_answer_id INTEGER,         -- dns_answers.id of the answer used
+	-- schema version 2
+	tunnel TEXT                    -- tunnels the flow came through, outermost first, ' / '-joined, client side first: 'vxlan:10.0.0.1>10.0.0.2 vni 42'; NULL when none
 );
 CREATE INDEX IF NOT EXISTS flows_capture ON flows(capture_id);
 CREATE INDEX IF NOT EXISTS flows_server ON flows(server_ip);

@@ -39,7 +39,11 @@ struct pd_store {
  * published schema, so the list is empty; a future schema change appends its ALTER/CREATE
  * statements here and bumps PD_SCHEMA_VERSION (and schema.sql, which new databases get).
  */
-static const char *const migrations[] = { NULL };
+static const char *const migrations[] = {
+	/* 1 -> 2: flows.tunnel (decapsulation, tunnel.c) */
+	"ALTER TABLE flows ADD COLUMN tunnel TEXT;",
+	NULL,
+};
 #define PD_N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]) - 1)
 
 _Static_assert(PD_N_MIGRATIONS + 1 == PD_SCHEMA_VERSION, "one migration per schema version");
