@@ -14,7 +14,7 @@ static const char header[] =
         "domain,registrable_domain,evidence,confidence,candidates,server_ip,port,proto,"
         "app_proto,flows,packets_out,bytes_out,packets_in,bytes_in,first_seen,last_seen,country,"
         "asn,as_org,cdn,policy,captures,city,special_range,shared_address,ambiguous,cname_chain,"
-        "ech_flows,looked_up_at_report_time,ptr_status\r\n";
+        "ech_flows,looked_up_at_report_time,ptr_status,tunnels\r\n";
 
 static void cell(FILE *f, const char *s)
 {
@@ -85,7 +85,8 @@ static void row(FILE *f, const struct pd_rm_row *r)
 	cell(f, r->cname_chain);
 	num(f, r->ech_flows);
 	cell(f, r->looked_up ? "yes" : "no");
-	pd_esc_csv(f, r->ptr_status);
+	cell(f, r->ptr_status);
+	pd_esc_csv(f, r->tunnels);
 	fputs("\r\n", f);
 }
 

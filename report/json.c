@@ -190,6 +190,7 @@ static void row(struct jw *w, const struct pd_rm_row *r)
 	str(w, "policy", r->policy);
 	str(w, "policy_rule", r->policy_rule);
 	id_array(w, "captures", r->captures);
+	str(w, "tunnels", r->tunnels);
 	close_(w, '}');
 }
 

@@ -17,6 +17,7 @@
 
 #define PD_REPORT_SCHEMA_VERSION 1
 #define PD_NS_NONE               INT64_MIN /* an unknown time or count */
+#define PD_RM_MAX_TUNNELS        8 /* distinct tunnel paths listed per row, then "(+N more)" */
 
 struct pd_rm_iface {
 	int64_t idx;
@@ -56,6 +57,7 @@ struct pd_rm_row {
 	char *captures;     /* ours: capture ids, comma-separated */
 	char *ptr_status;   /* unattributed: ptr_cache status, NULL when never looked up */
 	int64_t ptr_at;     /* unattributed: Unix seconds of that lookup */
+	char *tunnels;      /* flows.tunnel of its flows, '|'-joined, at most PD_RM_MAX_TUNNELS */
 };
 
 /* Destination: rows grouped by registrable domain (rows[first .. first + n)). */
