@@ -507,8 +507,9 @@ static enum pd_err decode_ethertype(struct pd_decoder *d, struct pd_cur *c, uint
 			e = pd_ppp_peel(c, type == PD_ETH_PPP ? PD_PPP_BARE_OR_HDLC : PD_PPP_PPPOE,
 			                &type, &ppp);
 			if (e == PD_ERR_UNSUPPORTED) {
+				/* LCP, NCPs, authentication, discovery */
 				if (ppp >= 0x4000 || !ppp)
-					d->st.ppp_control++; /* LCP, NCPs, authentication, discovery */
+					d->st.ppp_control++;
 				else
 					d->st.not_ip++;
 			}
@@ -630,7 +631,8 @@ static enum pd_err decode_tunnels(struct pd_decoder *d, struct pd_pkt *pkt)
 		case PD_ERR_TRUNCATED:
 			return PD_ERR_TRUNCATED;
 		default:
-			d->st.tun_invalid++; /* not a tunnel after all: the outer packet is the flow */
+			/* not a tunnel after all: the outer packet is the flow */
+			d->st.tun_invalid++;
 			return PD_OK;
 		}
 		if (pkt->n_tun >= PD_MAX_TUNNEL_DEPTH) {

@@ -51,9 +51,9 @@ enum pd_tun_kind {
 
 /* One tunnel layer: the outer packet's addresses and the tunnel's identifier. */
 struct pd_tun_layer {
-	uint8_t kind;    /* enum pd_tun_kind */
-	bool has_id;     /* id is meaningful */
-	uint32_t id;     /* VXLAN/Geneve VNI, GRE key, ERSPAN session ID */
+	uint8_t kind;            /* enum pd_tun_kind */
+	bool has_id;             /* id is meaningful */
+	uint32_t id;             /* VXLAN/Geneve VNI, GRE key, ERSPAN session ID */
 	struct pd_addr src, dst; /* outer IP source and destination */
 };
 
@@ -90,12 +90,12 @@ enum pd_err pd_decode(struct pd_decoder *d, const struct pd_frame *f, struct pd_
 struct pd_decode_stats {
 	uint64_t not_ip, truncated, malformed, unsupported_link, fragments, reassembled,
 		frag_dropped, icmp;
-	uint64_t tun_peeled;      /* tunnel layers taken off (all packets, all depths) */
-	uint64_t tun_too_deep;    /* packets left at PD_MAX_TUNNEL_DEPTH with a tunnel inside */
-	uint64_t tun_invalid;     /* tunnel port/protocol whose header is not one: left as is */
-	uint64_t tun_control;     /* tunnel control (Geneve OAM): no inner packet */
-	uint64_t tun_inner_bad;   /* a valid tunnel header whose inner packet failed to decode */
-	uint64_t ppp_control;     /* PPP LCP/IPCP/..., PPPoE discovery: not IP */
+	uint64_t tun_peeled;    /* tunnel layers taken off (all packets, all depths) */
+	uint64_t tun_too_deep;  /* packets left at PD_MAX_TUNNEL_DEPTH with a tunnel inside */
+	uint64_t tun_invalid;   /* tunnel port/protocol whose header is not one: left as is */
+	uint64_t tun_control;   /* tunnel control (Geneve OAM): no inner packet */
+	uint64_t tun_inner_bad; /* a valid tunnel header whose inner packet failed to decode */
+	uint64_t ppp_control;   /* PPP LCP/IPCP/..., PPPoE discovery: not IP */
 };
 const struct pd_decode_stats *pd_decoder_stats(const struct pd_decoder *d);
 

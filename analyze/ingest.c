@@ -57,10 +57,10 @@
 #define PD_REASM_BUDGET                                                                            \
 	(16ull << 20) /* bytes of reassembly buffers over all flows: with a full flow table this   \
 	                 keeps the peak under 64 MiB */
-#define PD_DNS_TCP_WINDOW (65535u + 2u) /* one whole DNS/TCP message with its prefix */
-#define PD_QUIC_PROBES    4             /* client datagrams without an Initial: not QUIC */
-#define PD_PROGRESS_EVERY 4096          /* frames between progress callbacks */
-#define PD_MAX_TUNNEL_FINDINGS 64       /* distinct tunnel carriers listed as findings */
+#define PD_DNS_TCP_WINDOW      (65535u + 2u) /* one whole DNS/TCP message with its prefix */
+#define PD_QUIC_PROBES         4             /* client datagrams without an Initial: not QUIC */
+#define PD_PROGRESS_EVERY      4096          /* frames between progress callbacks */
+#define PD_MAX_TUNNEL_FINDINGS 64            /* distinct tunnel carriers listed as findings */
 
 /* pd_flow.user bits */
 enum {
@@ -841,9 +841,11 @@ static const char *flow_tunnel(struct ictx *x, struct pd_flow *f, char *buf, siz
 		return NULL;
 	x->ctr[C_TUN_FLOWS]++;
 	pd_tunnel_str(l, n, false, true, carrier, sizeof(carrier));
-	for (i = 0; i < x->n_findings && !known; i++)
-		known = !strcmp(x->findings[i].kind, "tunnel") &&
-		        !strncmp(x->findings[i].subject, carrier, sizeof(x->findings[i].subject) - 1);
+	for (i = 0; i < x->n_findings && !known; i++) {
+		const struct finding *fd = &x->findings[i];
+		known = !strcmp(fd->kind, "tunnel") &&
+		        !strncmp(fd->subject, carrier, sizeof(fd->subject) - 1);
+	}
 	if (!known && x->tun_findings >= PD_MAX_TUNNEL_FINDINGS)
 		snprintf(carrier, sizeof(carrier), "(other tunnels)");
 	else if (!known)
@@ -1353,7 +1355,7 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 		char detail[200];
 		snprintf(detail, sizeof(detail),
 		         "more than %d distinct tunnel paths: %" PRIu64
-		         " flows were written without their tunnel",
+		         " tunnelled packets went into flows without their tunnel path",
 		         PD_MAX_TUNNELS, x.ctr[C_TUN_PATHS_FULL]);
 		finding_add(&x, "limit", "warning", NULL, detail, x.ctr[C_TUN_PATHS_FULL], 0);
 	}

@@ -19,6 +19,8 @@ e2e_init tun 21
 e2e_require_root
 e2e_require_tools ip dnsmasq curl dig openssl python3 tcpdump tshark sqlite3
 e2e_require_pd
+have_quic=1
+command -v gtlsserver >/dev/null && command -v gtlsclient >/dev/null || have_quic=0
 e2e_net_up
 
 C=$E2E_C4 S=$E2E_S4 C6=$E2E_C6 S6=$E2E_S6
@@ -46,24 +48,26 @@ for spec in "${kinds[@]}"; do
 	ip -n "$E2E_S" link add "t$o" $sa || e2e_fail_now "ip link add $k in the server namespace"
 	ip -n "$E2E_C" addr add "10.77.$o.100/24" dev "t$o"
 	ip -n "$E2E_S" addr add "10.77.$o.1/24" dev "t$o"
-	for a in 10 11 12; do ip -n "$E2E_S" addr add "10.77.$o.$a/24" dev "t$o"; done
+	for a in 10 11 12 13; do ip -n "$E2E_S" addr add "10.77.$o.$a/24" dev "t$o"; done
 	ip -n "$E2E_C" link set "t$o" up
 	ip -n "$E2E_S" link set "t$o" up
 	real+=("$k:$o")
 	dnsargs+=("--listen-address=10.77.$o.1"
 		"--host-record=tls.$k.tun.test,10.77.$o.10"
 		"--host-record=web.$k.tun.test,10.77.$o.11"
-		"--host-record=plain.$k.tun.test,10.77.$o.12")
+		"--host-record=plain.$k.tun.test,10.77.$o.12"
+		"--host-record=quic.$k.tun.test,10.77.$o.13")
 done
 [ ${#real[@]} -gt 0 ] || e2e_skip "this kernel makes none of the tunnels (vxlan, geneve, gre, ipip, ip6gre)"
 e2e_dnsmasq --local=/tun.test/ "${dnsargs[@]}"
 names=()
 for r in "${real[@]}"; do names+=("tls.${r%%:*}.tun.test"); done
-e2e_cert "${names[@]}"
+first=${real[0]} fo=${real[0]#*:}
+e2e_cert "${names[@]}" "quic.${first%%:*}.tun.test"
 e2e_tls_server 443
 e2e_http_server 80
-
-first=${real[0]} fo=${real[0]#*:}
+# QUIC inside the first tunnel (its packets are then wrapped in PPP below: QUIC over PPP)
+[ $have_quic = 1 ] && e2e_quic_server "10.77.$fo.13" 443
 e2e_capture_start tcpdump "$E2E_TMP/under.pcap" "$E2E_CIF"
 E2E_UNDER_PID=$E2E_CAP_PID
 e2e_capture_start tcpdump "$E2E_TMP/inner.pcap" "t$fo"
@@ -82,6 +86,11 @@ for r in "${real[@]}"; do
 	e2e_c curl -sk --max-time 5 -o /dev/null "https://10.77.$o.12/" ||
 		e2e_fail "$k: curl https to an address through the tunnel"
 done
+if [ $have_quic = 1 ]; then
+	# gtlsclient resolves the name through the underlay resolver; the packets go to 10.77.x.13
+	e2e_c timeout 10 gtlsclient --quiet --exit-on-all-streams-close "quic.${first%%:*}.tun.test" 443 \
+		"https://quic.${first%%:*}.tun.test/" >"$E2E_TMP/gtlsclient.log" 2>&1 || e2e_log "gtlsclient exited $?"
+fi
 e2e_capture_stop "$E2E_INNER_PID"
 e2e_capture_stop "$E2E_UNDER_PID"
 
@@ -113,8 +122,8 @@ e2e_check "no flow to a tunnel endpoint's port" 0 \
 # tshark (which decodes VXLAN on 4789, Geneve, GRE and IP-in-IP by itself; 8472 needs telling)
 # sees the same SNIs and Hosts
 ts=$(tshark -n -r "$E2E_TMP/under.pcap" -d udp.port==8472,vxlan -T fields \
-	-e tls.handshake.extensions_server_name -e http.host 2>/dev/null | tr '\t' '\n' | grep . | sort -u | tr '\n' ' ')
-ours=$(e2e_sql "$db" "SELECT DISTINCT name FROM flows WHERE evidence IN ('sni', 'http-host') ORDER BY name" | tr '\n' ' ')
+	-e tls.handshake.extensions_server_name -e http.host 2>/dev/null | tr '\t' '\n' | grep . | LC_ALL=C sort -u | tr '\n' ' ')
+ours=$(e2e_sql "$db" "SELECT DISTINCT name FROM flows WHERE evidence IN ('sni', 'quic-sni', 'http-host') ORDER BY name" | tr '\n' ' ')
 e2e_check "SNIs and Hosts as tshark sees them in the tunnels" "$ts" "$ours"
 
 # CSV: the tunnels column, and no row at a tunnel port
@@ -125,9 +134,11 @@ e2e_check "CSV row of tls.${first%%:*}.tun.test carries its tunnel" 1 \
 e2e_check "no CSV row at a tunnel port" 0 "$(awk -F, '$7 == 4789 || $7 == 8472 || $7 == 6081' "$E2E_TMP/under.csv" | wc -l)"
 
 # The real inner packets wrapped in every encapsulation.
-key() { tail -n +2 "$1" | awk -F, '{ print $1 "," $6 "," $7 "," $8 }' | sort; }
+key() { tail -n +2 "$1" | awk -F, '{ print $1 "," $6 "," $7 "," $8 }' | LC_ALL=C sort; }
 "$PD" report --no-resolve -o "$E2E_TMP/inner.csv" "$E2E_TMP/inner.pcap" >/dev/null 2>&1
 want=$(key "$E2E_TMP/inner.csv")
+sni_want="tls.${first%%:*}.tun.test "
+[ $have_quic = 1 ] && sni_want="quic.${first%%:*}.tun.test $sni_want"
 e2e_check "the inner capture names tls.${first%%:*}.tun.test" 1 "$(grep -c "^tls.${first%%:*}.tun.test," "$E2E_TMP/inner.csv")"
 for w in geneve vxlan-in-geneve gre gre-key gretap erspan2 erspan3 ipip ip6gre ip6tnl ppp ppp-hdlc pppoe pppoe-eth; do
 	f=$E2E_TMP/w-$w.pcap
@@ -137,8 +148,12 @@ for w in geneve vxlan-in-geneve gre gre-key gretap erspan2 erspan3 ipip ip6gre i
 	# IP protocol 4 carries IPv4 only: the inner capture's IPv6 packets are not wrapped
 	[ "$w" = ipip ] && exp=$(printf '%s\n' "$want" | awk -F, '$2 !~ /:/')
 	e2e_check "$w: same destinations as the unwrapped packets" "$exp" "$(key "$E2E_TMP/w-$w.csv")"
-	tsn=$(tshark -n -r "$f" -T fields -e tls.handshake.extensions_server_name 2>/dev/null | grep . | sort -u | tr '\n' ' ')
-	e2e_check "$w: tshark sees the SNI we name" "tls.${first%%:*}.tun.test " "$tsn"
+	tsn=$(tshark -n -r "$f" -T fields -e tls.handshake.extensions_server_name 2>/dev/null | grep . | LC_ALL=C sort -u | tr '\n' ' ')
+	e2e_check "$w: tshark sees the SNIs we name" "$sni_want" "$tsn"
+	if [ $have_quic = 1 ]; then
+		e2e_check "$w: QUIC inside named by its SNI" "quic.${first%%:*}.tun.test,quic-sni" \
+			"$(tail -n +2 "$E2E_TMP/w-$w.csv" | awk -F, '$8 == "udp" && $7 == 443 { print $1 "," $3 }' | sort -u)"
+	fi
 	case $w in
 	ppp*) e2e_check "$w: PPP is a link, not a tunnel" "" "$(tail -n +2 "$E2E_TMP/w-$w.csv" | awk -F, '{ print $NF }' | tr -d '\r' | sort -u)" ;;
 	*) e2e_check "$w: every row has its tunnel" 0 "$(tail -n +2 "$E2E_TMP/w-$w.csv" | awk -F, '{ print $NF }' | tr -d '\r' | grep -c '^$')" ;;
