@@ -472,8 +472,10 @@ START_TEST(hostile)
 		struct pd_tun_layer l[PD_MAX_TUNNEL_DEPTH];
 		char s[PD_TUNNEL_STR_MAX];
 		memset(l, 0xff, sizeof(l));
-		for (i = 0; i < PD_MAX_TUNNEL_DEPTH; i++)
+		for (i = 0; i < PD_MAX_TUNNEL_DEPTH; i++) {
 			l[i].src.family = l[i].dst.family = 6;
+			l[i].has_id = true; /* a bool holds 0 or 1, whatever the other fields hold */
+		}
 		pd_tunnel_str(l, PD_MAX_TUNNEL_DEPTH, false, false, s, sizeof(s));
 		ck_assert_uint_lt(strlen(s), sizeof(s));
 		ck_assert_ptr_nonnull(strstr(s, "?:ffff:"));
