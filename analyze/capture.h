@@ -19,6 +19,7 @@
 #define PD_MAX_META 32         /* metadata key=value pairs kept */
 #define PD_MAX_COMMENTS 16     /* section comments kept */
 #define PD_MAX_BLOCK (16u << 20) /* largest pcapng block accepted */
+#define PD_MAX_IFACE_ADDRS 16  /* if_IPv4addr/if_IPv6addr options kept per interface */
 
 /* Link types (LINKTYPE_* numbers from tcpdump.org/linktypes.html). */
 enum {
@@ -48,6 +49,13 @@ struct pd_frame {
 	const uint8_t *data;  /* valid until the next pd_reader_next() */
 };
 
+/* One address of an interface (pcapng if_IPv4addr / if_IPv6addr), network byte order. */
+struct pd_iface_addr {
+	uint8_t family;       /* 4 or 6 */
+	uint8_t prefix;       /* prefix length: 0-32 or 0-128 */
+	uint8_t addr[16];     /* IPv4 in the first 4 bytes */
+};
+
 struct pd_iface {
 	char name[64];        /* if_name, "" when absent */
 	char description[256];
@@ -56,6 +64,9 @@ struct pd_iface {
 	bool has_stats;       /* an interface statistics block was seen */
 	uint64_t received;    /* isb_ifrecv */
 	uint64_t dropped;     /* isb_ifdrop (+ isb_osdrop when that is all there is) */
+	unsigned n_addrs;     /* addresses from if_IPv4addr/if_IPv6addr, at most the first
+	                         PD_MAX_IFACE_ADDRS; malformed ones are left out */
+	struct pd_iface_addr addrs[PD_MAX_IFACE_ADDRS];
 };
 
 struct pd_meta {

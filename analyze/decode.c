@@ -673,11 +673,12 @@ enum pd_err pd_decode(struct pd_decoder *d, const struct pd_frame *f, struct pd_
 {
 	struct pd_cur c = pd_cur_make(f->data, f->caplen);
 	uint32_t af;
-	uint16_t type;
+	uint16_t type, pkttype;
 	enum pd_err e;
 
 	memset(pkt, 0, offsetof(struct pd_pkt, tun));
 	pkt->ts_ns = f->ts_ns;
+	pkttype = 0xffff;
 	switch (f->linktype) {
 	case PD_LINK_ETHERNET:
 		pd_cur_skip(&c, 12);
@@ -687,7 +688,9 @@ enum pd_err pd_decode(struct pd_decoder *d, const struct pd_frame *f, struct pd_
 		e = decode_ethertype(d, &c, type, pkt);
 		break;
 	case PD_LINK_LINUX_SLL:
-		pd_cur_skip(&c, 14);
+		/* packet type: 0 to us, 4 sent by us */
+		pkttype = pd_cur_be16(&c);
+		pd_cur_skip(&c, 12);
 		type = pd_cur_be16(&c);
 		if (c.err)
 			return count(d, PD_ERR_TRUNCATED);
@@ -695,7 +698,9 @@ enum pd_err pd_decode(struct pd_decoder *d, const struct pd_frame *f, struct pd_
 		break;
 	case PD_LINK_LINUX_SLL2:
 		type = pd_cur_be16(&c);
-		pd_cur_skip(&c, 18);
+		pd_cur_skip(&c, 8);
+		pkttype = pd_cur_u8(&c);
+		pd_cur_skip(&c, 9);
 		if (c.err)
 			return count(d, PD_ERR_TRUNCATED);
 		e = decode_ethertype(d, &c, type, pkt);
@@ -746,6 +751,10 @@ enum pd_err pd_decode(struct pd_decoder *d, const struct pd_frame *f, struct pd_
 	}
 	if (e == PD_OK)
 		e = decode_tunnels(d, pkt);
+	if (pkttype == 4 || (pkttype == 0xffff && (f->epb_flags & 3) == 2))
+		pkt->host_dir = 1;
+	else if (pkttype == 0 || (pkttype == 0xffff && (f->epb_flags & 3) == 1))
+		pkt->host_dir = 2;
 	return count(d, e);
 }
 

@@ -69,6 +69,10 @@ struct pd_pkt {
 	uint32_t payload_len;
 	uint32_t payload_wire_len; /* payload length the headers announce (>= payload_len) */
 	bool reassembled;       /* came out of fragment reassembly */
+	/* What the capturing host marked: 1 it sent the packet (Linux cooked PACKET_OUTGOING,
+	 * pcapng epb_flags outbound), 2 it was addressed to it (PACKET_HOST, epb inbound),
+	 * 0 unknown or other (broadcast, another host, forwarded). */
+	uint8_t host_dir;
 	uint8_t n_tun;          /* tunnel layers peeled off to reach this packet */
 	struct pd_tun_layer tun[PD_MAX_TUNNEL_DEPTH]; /* outermost first */
 };

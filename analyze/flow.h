@@ -2,10 +2,10 @@
  * flow.h - the bidirectional flow table (SPEC 2.1): one entry per 5-tuple (protocol, two
  * addresses, two ports; ICMP and other protocols with ports 0), client = initiator.
  *
- * Who is the client: the sender of a SYN without ACK; the receiver of a SYN-ACK; otherwise the
- * sender of the first packet, except that a first packet from a service port (below 1024 or a
- * well-known service port, pd_flow_service_port) to a non-service port makes the service side
- * the server (a capture that starts midstream, or a DNS response whose query was not seen).
+ * Who is the client: the sender of a SYN without ACK; the receiver of a SYN-ACK; otherwise
+ * decided from ports (service port, ephemeral range) and the subject's local addresses, never
+ * by packet order alone (pd_subject_src_is_client, subject.h: a capture that starts
+ * midstream, or a DNS response whose query was not seen).
  *
  * Memory grows with live flows only: entries come from a pool (no malloc per packet or per
  * flow once the pool has grown), flows idle for PD_FLOW_IDLE_NS of capture time (closing TCP
@@ -36,6 +36,7 @@ enum {
 };
 
 struct pd_flow_ev; /* per-flow evidence state, owned by the caller (ingest.c) */
+struct pd_subject;
 
 struct pd_flow {
 	struct pd_flow *hnext;       /* hash chain */
@@ -72,6 +73,17 @@ void pd_flow_table_free(struct pd_flow_table *t);
  * at pkt's time. Returns NULL only when out of memory (the packet is then not counted).
  */
 struct pd_flow *pd_flow_packet(struct pd_flow_table *t, const struct pd_pkt *pkt, int *dir);
+
+/* Local addresses known before the first packet (file, --local), for orienting flows whose
+ * opening was not seen; NULL (the default) for none. s must outlive the table's use. */
+void pd_flow_set_subject(struct pd_flow_table *t, const struct pd_subject *s);
+
+/* The live flow p belongs to (*dir as pd_flow_packet), or NULL; counts nothing. */
+struct pd_flow *pd_flow_find(struct pd_flow_table *t, const struct pd_pkt *p, int *dir);
+
+/* Counts a packet of ip_len bytes at ts_ns into f in direction dir (an ICMP error quoting f). */
+void pd_flow_count(struct pd_flow_table *t, struct pd_flow *f, int dir, int64_t ts_ns,
+                   uint32_t ip_len);
 
 /*
  * Marks f as finished (e.g. a DNS exchange that got its answer): it is then released after

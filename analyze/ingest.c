@@ -122,6 +122,7 @@ enum ctr {
 	C_NOMEM,
 	C_TUN_FLOWS,
 	C_TUN_PATHS_FULL,
+	C_ICMP_QUOTED,
 	C__COUNT
 };
 static const char *const ctr_names[C__COUNT][2] = {
@@ -156,6 +157,7 @@ static const char *const ctr_names[C__COUNT][2] = {
 	[C_NOMEM] = { "ingest", "out_of_memory" },
 	[C_TUN_FLOWS] = { "tunnel", "flows" },
 	[C_TUN_PATHS_FULL] = { "tunnel", "paths_dropped" },
+	[C_ICMP_QUOTED] = { "icmp", "errors_in_quoted_flow" },
 };
 
 struct finding {
@@ -189,6 +191,13 @@ struct ictx {
 	uint64_t n_flows, n_dns;
 	struct pd_tunnel_set *tunnels;
 	unsigned tun_findings; /* distinct carriers among the findings */
+	struct pd_subject subj; /* local addresses known so far (option, file) */
+	struct pd_subject host; /* sources of packets the capturing host marked as sent */
+	bool host_recv[PD_SUBJECT_MAX_HOST]; /* ... also the source of a received packet */
+	bool host_over;                      /* more than PD_SUBJECT_MAX_HOST of them */
+	struct pd_addr recent[8];            /* sources of the last received packets */
+	unsigned n_recent;
+	unsigned subj_ifaces;   /* interfaces of the file already added to subj */
 };
 
 /* ---- row writing ---------------------------------------------------------------------- */
@@ -227,8 +236,7 @@ static void sink_open(struct sink *k, sqlite3 *db, const char *dbname, int64_t c
 	        "INSERT INTO flows(capture_id, proto, client_ip, client_port, server_ip, "
 	        "server_port, first_ns, last_ns, packets_out, bytes_out, packets_in, bytes_in, "
 	        "tcp_state, app_proto, sni, alpn, ech, http_host, http_connect, quic_version, "
-	        "tunnel) "
-	        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	        "direction, tunnel) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	        "preparing the flow insert");
 	sink_prepare(
 	        k, &k->dns,
@@ -755,11 +763,119 @@ static void classify(struct pd_flow *f)
 	}
 }
 
-static void packet(struct ictx *x, const struct pd_pkt *p)
+/* 127.0.0.11: the address of Docker's embedded DNS server inside a container. */
+static bool docker_dns(const struct pd_addr *a)
+{
+	return a->family == 4 && a->a[0] == 127 && a->a[1] == 0 && a->a[2] == 0 && a->a[3] == 11;
+}
+
+/*
+ * Packets that are not a flow of their own (subject.h): an ICMP error counts into the flow it
+ * quotes (returns true: done); link-local control ICMP (ND, MLD, router discovery) is keyed
+ * by its type so it never folds into an echo flow between the same addresses; a query to
+ * Docker's embedded DNS, DNAT-ed from 127.0.0.11:53 to a random port, is keyed by port 53,
+ * where its replies come from, so the pair is one DNS flow.
+ */
+static bool special(struct ictx *x, struct pd_pkt *p)
+{
+	struct pd_pkt q;
+	struct pd_flow *f;
+	uint8_t type;
+	int dir;
+
+	if (p->proto == PD_L4_ICMP || p->proto == PD_L4_ICMP6) {
+		switch (pd_icmp_classify(p->proto, p->payload, p->payload_len, &type, &q)) {
+		case PD_ICMP_ERROR:
+			f = pd_flow_find(x->flows, &q, &dir);
+			if (!f) {
+				/* its flow is not live: a control flow keyed by the type */
+				p->sport = p->dport = type;
+				return false;
+			}
+			/* the error travels back to the quoted datagram's sender */
+			pd_flow_count(x->flows, f, !dir, p->ts_ns, p->ip_len);
+			x->ctr[C_ICMP_QUOTED]++;
+			return true;
+		case PD_ICMP_CONTROL:
+			p->sport = p->dport = type;
+			return false;
+		default:
+			return false;
+		}
+	}
+	if ((p->proto == PD_L4_UDP || p->proto == PD_L4_TCP) && docker_dns(&p->dst) &&
+	    p->dport != 53 && p->src.family == 4 && p->src.a[0] == 127 && p->sport != 53 &&
+	    !pd_flow_service_port(p->dport))
+		p->dport = 53;
+	return false;
+}
+
+/*
+ * The capture's own word on which addresses are the host's (subject_db.c inference rule 0):
+ * the sources of packets it sent, except any address it also received packets from (a
+ * router or bridge forwards other hosts' packets: they are received, then sent). The
+ * forwarded copy follows the received one at once, so a ring of the last received sources
+ * catches a new address; later packets mark it too.
+ */
+static void host_addr(struct ictx *x, const struct pd_pkt *p)
+{
+	const struct pd_addr *a = &p->src;
+	struct pd_local l;
+	unsigned i;
+
+	if (x->host_over || pd_subject_is_local(NULL, a))
+		return;
+	if (p->host_dir == 2) {
+		for (i = 0; i < x->host.n; i++)
+			if (!memcmp(&x->host.l[i].addr, a, sizeof(*a)))
+				x->host_recv[i] = true;
+		x->recent[x->n_recent++ % 8] = *a;
+		return;
+	}
+	for (i = 0; i < x->host.n; i++)
+		if (!memcmp(&x->host.l[i].addr, a, sizeof(*a)))
+			return;
+	if ((a->family == 6 && a->a[0] == 0xff) || (a->family == 4 && a->a[0] >= 224))
+		return;
+	for (i = 0; i < 16 && !a->a[i]; i++)
+		;
+	if (i == 16)
+		return; /* unspecified (duplicate address detection) */
+	if (x->host.n >= PD_SUBJECT_MAX_HOST) {
+		x->host_over = true;
+		return;
+	}
+	memset(&l, 0, sizeof(l));
+	l.addr = *a;
+	l.prefix = l.link_prefix = a->family == 4 ? 32 : 128;
+	l.source = PD_LOCAL_INFERRED;
+	x->host_recv[x->host.n] = false;
+	for (i = 0; i < 8 && i < x->n_recent; i++)
+		if (!memcmp(&x->recent[i], a, sizeof(*a)))
+			x->host_recv[x->host.n] = true;
+	pd_subject_add(&x->host, &l);
+}
+
+/* The addresses host_addr kept that were never a received packet's source. */
+static void host_only(struct ictx *x, struct pd_subject *out)
+{
+	unsigned i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; !x->host_over && i < x->host.n; i++)
+		if (!x->host_recv[i])
+			pd_subject_add(out, &x->host.l[i]);
+}
+
+static void packet(struct ictx *x, struct pd_pkt *p)
 {
 	struct pd_flow *f;
 	int dir;
 
+	if (p->host_dir)
+		host_addr(x, p);
+	if (special(x, p))
+		return;
 	f = pd_flow_packet(x->flows, p, &dir);
 	if (!f) {
 		x->ctr[C_NOMEM]++;
@@ -915,8 +1031,12 @@ static void flow_emit(void *arg, struct pd_flow *f)
 		} else {
 			sqlite3_bind_int(st, 17, 0);
 		}
+		sqlite3_bind_text(st, 21,
+		                  pd_dir_name(pd_subject_flow_dir(&x->subj, f->proto, &f->cli,
+		                                                  f->cport, &f->srv, f->sport)),
+		                  -1, SQLITE_STATIC);
 		if (tun)
-			sqlite3_bind_text(st, 21, tun, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(st, 22, tun, -1, SQLITE_TRANSIENT);
 		sink_step(k, st, "storing a flow");
 	}
 	x->n_flows++;
@@ -1235,6 +1355,8 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 		dbname = ":memory:";
 	x.path = path;
 	x.reasm_budget = PD_REASM_BUDGET;
+	for (size_t i = 0; opts && opts->locals && i < opts->n_locals; i++)
+		pd_subject_add(&x.subj, &opts->locals[i]);
 
 	rd = pd_reader_open(path, opts ? opts->bpf : NULL, &e, errbuf);
 	if (!rd)
@@ -1262,6 +1384,7 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 		e = pd_errf(errbuf, PD_ERR_NOMEM, "%s: out of memory", path);
 		goto out;
 	}
+	pd_flow_set_subject(x.flows, &x.subj);
 
 	/* The capture row goes in first (rows reference it); its hash is filled in at the end. */
 	if ((e = pd_store_exec(s, "BEGIN IMMEDIATE", "starting the capture transaction", errbuf)) !=
@@ -1308,6 +1431,14 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 		c.packets++;
 		c.bytes += fr.origlen;
 		add_linktype(&c, fr.linktype);
+		if (fr.iface >= x.subj_ifaces) {
+			/* a new interface block (hot-plugged ones too): its addresses are local */
+			const struct pd_capinfo *ci = pd_reader_info(rd);
+
+			for (; x.subj_ifaces < ci->n_ifaces && x.subj_ifaces < PD_MAX_IFACES;
+			     x.subj_ifaces++)
+				pd_subject_add_iface(&x.subj, &ci->ifaces[x.subj_ifaces]);
+		}
 		if (opts && opts->progress && !(c.packets % PD_PROGRESS_EVERY))
 			opts->progress(opts->progress_arg, pd_reader_tell(rd), c.size);
 		if (pd_decode(dec, &fr, &pkt) == PD_OK)
@@ -1358,6 +1489,19 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 		         " tunnelled packets went into flows without their tunnel path",
 		         PD_MAX_TUNNELS, x.ctr[C_TUN_PATHS_FULL]);
 		finding_add(&x, "limit", "warning", NULL, detail, x.ctr[C_TUN_PATHS_FULL], 0);
+	}
+
+	/* The subject's local addresses (inferred when neither the file nor --local gave any)
+	 * and every flow's direction, before attribution reads them. */
+	if (!x.sink.err) {
+		struct pd_subject subj = x.subj, host;
+
+		host_only(&x, &host);
+		e = pd_subject_infer(db, id, &host, &subj, errbuf);
+		if (e == PD_OK)
+			e = pd_subject_store(db, id, &subj, errbuf);
+		if (e != PD_OK)
+			goto out;
 	}
 
 	/* Attribution reads only flows and DNS rows, all written now: it runs while the hash

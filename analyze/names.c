@@ -26,7 +26,9 @@
  *                             (an answer to a loopback client - a stub resolver on the
  *                             capture host such as Docker's 127.0.0.11 or systemd-resolved -
  *                             counts as an answer to every client of the capture: the host's
- *                             processes asked it, and their flows carry the host's address)
+ *                             processes asked it, and their flows carry the host's address;
+ *                             and every local address of the capture's subject is the same
+ *                             client - dual stack, several interfaces: capture_locals)
  *   dns-other-client          such an answer, but to another client                medium
  *   dns-expired               an answer before the flow, outside ttl + grace       low
  *   sni/quic-sni with ECH     the visible SNI may be only the outer public name:
@@ -50,6 +52,7 @@
 #include <strings.h>
 
 #include "names.h"
+#include "subject.h"
 
 #define PD_ATTR_MAX_NAME       1024  /* longer strings are not names */
 #define PD_ATTR_MAX_SCAN       1024  /* answers of one address scanned per flow */
@@ -213,6 +216,7 @@ struct ans {
 	int64_t ts, expire, id;
 	uint32_t client, name, chain;
 	uint8_t local; /* asked from a loopback address: a stub resolver on the capture host */
+	uint8_t subj;  /* asked from one of the subject's local addresses (capture_locals) */
 };
 
 struct nment { /* one names-table row */
@@ -278,6 +282,7 @@ struct ctx {
 	uint32_t *cands;
 	uint32_t ncands, cap_cands;
 	uint64_t cand_cut, scan_cut;
+	struct pd_subject subj; /* the capture's local addresses: one client for DNS evidence */
 };
 
 static enum pd_err db_err(struct ctx *c, const char *what)
@@ -680,6 +685,20 @@ oom:
 }
 
 /* Puts the answers of one address, raw[from, to), into ctx.ans. */
+/*
+ * True when a DNS client or flow client is one of the subject's own addresses (dual stack,
+ * several interfaces: an AAAA asked over IPv4 names a connection made over IPv6). Only with
+ * a known subject: without one, each client is its own.
+ */
+static int subject_client(const struct ctx *c, const char *ip)
+{
+	struct pd_addr a;
+
+	if (!c->subj.n || !ip || pd_addr_parse(ip, &a) != PD_OK)
+		return 0;
+	return pd_subject_is_local(&c->subj, &a);
+}
+
 static int add_answers(struct ctx *c, size_t from, size_t to)
 {
 	const char *answer = c->tmp.strs[c->raw[from].answer];
@@ -728,6 +747,7 @@ static int add_answers(struct ctx *c, size_t from, size_t to)
 		an->client = st_intern(&c->ips, client, strlen(client));
 		an->local = strncmp(client, "127.", 4) == 0 || strcmp(client, "::1") == 0 ||
 		            strncmp(client, "::ffff:127.", 11) == 0;
+		an->subj = subject_client(c, client);
 		an->chain = r->chain;
 		if (!an->client || nm_add(c, ip, r->name, SRC_DNS, r->ts) < 0)
 			return -1;
@@ -1247,6 +1267,7 @@ struct frow {
 	int64_t id, first;
 	uint32_t client, server;
 	struct inflow f;
+	uint8_t subj; /* the client is one of the subject's local addresses */
 };
 
 static void attribute_one(struct ctx *c, const struct frow *fr, struct result *r)
@@ -1296,7 +1317,8 @@ static void attribute_one(struct ctx *c, const struct frow *fr, struct result *r
 				const struct ans *an = &base[--lo];
 
 				if (fr->first <= an->expire &&
-				    (an->client == fr->client || an->local)) {
+				    (an->client == fr->client || an->local ||
+				     (an->subj && fr->subj))) {
 					same = an;
 					break;
 				}
@@ -1321,7 +1343,7 @@ static void attribute_one(struct ctx *c, const struct frow *fr, struct result *r
 					expired = an;
 				continue;
 			}
-			if (an->client == fr->client || an->local) {
+			if (an->client == fr->client || an->local || (an->subj && fr->subj)) {
 				if (!same)
 					same = an;
 				for (i = 0; i < nfit && fit[i] != an->name; i++)
@@ -1437,6 +1459,7 @@ static void fn_flow(sqlite3_context *fc, int argc, sqlite3_value **v)
 			goto oom;
 	}
 	fr.client = client ? st_find(&c->ips, client, strlen(client)) : 0;
+	fr.subj = (uint8_t)subject_client(c, client);
 	if (c->nq == c->capq) {
 		uint32_t ncap = c->capq ? c->capq * 2 : 16;
 		struct result *nq = realloc(c->q, (size_t)ncap * sizeof(*nq));
@@ -1885,6 +1908,8 @@ enum pd_err pd_names_attribute(sqlite3 *db, int64_t capture_id, const struct pd_
 		return db_err(&c, "starting");
 	}
 	err = clear_previous(&c);
+	if (!err)
+		err = pd_subject_load(db, capture_id, &c.subj, errbuf);
 	if (!err)
 		err = scan_flows(&c);
 	if (!err)

@@ -33,6 +33,8 @@
 /* Interface description. */
 #define PD_IF_NAME 2
 #define PD_IF_DESCRIPTION 3
+#define PD_IF_IPV4ADDR 4 /* 4-byte address + 4-byte netmask, repeatable */
+#define PD_IF_IPV6ADDR 5 /* 16-byte address + 1-byte prefix length, repeatable */
 #define PD_IF_TSRESOL 9
 #define PD_IF_FILTER 11
 #define PD_IF_OS 12

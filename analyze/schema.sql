@@ -53,6 +53,19 @@ CREATE TABLE IF NOT EXISTS interfaces (
 	PRIMARY KEY (capture_id, idx)
 );
 
+-- The subject's local addresses per capture (schema version 2): from the file's interface
+-- blocks, --local, or inferred from the traffic (rules in the README). No rows: no subject
+-- known, every flow is transit (loopback pairs internal).
+CREATE TABLE IF NOT EXISTS capture_locals (
+	capture_id INTEGER NOT NULL REFERENCES captures(id) ON DELETE CASCADE,
+	ip TEXT NOT NULL,              -- address, or network address of a --local range
+	prefix INTEGER NOT NULL,       -- bits matched: 32/128 for one address, less for a range
+	link_prefix INTEGER,           -- the interface's prefix length (file), NULL otherwise
+	source TEXT NOT NULL,          -- 'file' | 'option' | 'inferred'
+	iface TEXT,                    -- interface name (file), NULL otherwise
+	PRIMARY KEY (capture_id, ip, prefix)
+);
+
 CREATE TABLE IF NOT EXISTS flows (
 	id INTEGER PRIMARY KEY,
 	capture_id INTEGER NOT NULL REFERENCES captures(id) ON DELETE CASCADE,
@@ -83,6 +96,9 @@ CREATE TABLE IF NOT EXISTS flows (
 	candidates TEXT,               -- '|'-joined names when several fit
 	ambiguous INTEGER NOT NULL DEFAULT 0,
 	dns_answer_id INTEGER,         -- dns_answers.id of the answer used
+	-- relative to the capture's local addresses (capture_locals; analyze/subject.c):
+	-- 'egress' | 'ingress' | 'internal' | 'transit' (neither end local) | 'control' (link-local control)
+	direction TEXT NOT NULL DEFAULT 'transit',
 	-- schema version 2
 	tunnel TEXT                    -- tunnels the flow came through, outermost first, ' / '-joined, client side first: 'vxlan:10.0.0.1>10.0.0.2 vni 42'; NULL when none
 );

@@ -40,9 +40,20 @@ struct pd_store {
  * statements here and bumps PD_SCHEMA_VERSION (and schema.sql, which new databases get).
  */
 static const char *const migrations[] = {
-	/* 1 -> 2: flows.tunnel (decapsulation, tunnel.c) */
+	/* 1 -> 2 */
+	/* subject (issue 14): per-capture local addresses, flow direction. Flows of version-1
+	 * databases had no local addresses: transit, loopback pairs internal. */
+	"CREATE TABLE IF NOT EXISTS capture_locals ("
+	" capture_id INTEGER NOT NULL REFERENCES captures(id) ON DELETE CASCADE,"
+	" ip TEXT NOT NULL, prefix INTEGER NOT NULL, link_prefix INTEGER,"
+	" source TEXT NOT NULL, iface TEXT, PRIMARY KEY (capture_id, ip, prefix));"
+	"ALTER TABLE flows ADD COLUMN direction TEXT NOT NULL DEFAULT 'transit';"
+	"UPDATE flows SET direction = 'internal' WHERE"
+	" (client_ip LIKE '127.%' OR client_ip = '::1') AND"
+	" (server_ip LIKE '127.%' OR server_ip = '::1');"
+	/* decap (issue 15): flows.tunnel (decapsulation, tunnel.c); same step, one string */
 	"ALTER TABLE flows ADD COLUMN tunnel TEXT;",
-	NULL,
+	NULL
 };
 #define PD_N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]) - 1)
 
@@ -375,8 +386,8 @@ enum pd_err pd_store_copy_capture(sqlite3 *db, const char *schema, int64_t id, i
                                   char errbuf[PD_ERRBUF_SIZE])
 {
 	/* Parents before children; dns_answers before the flows that point at them. */
-	static const char *const tables[] = { "interfaces", "dns_answers", "flows",
-		                              "names",      "findings",    "counters" };
+	static const char *const tables[] = { "interfaces", "dns_answers", "flows",         "names",
+		                              "findings",   "counters",    "capture_locals" };
 	char cols[4096], sql[9000], what[64];
 	sqlite3_stmt *st = NULL;
 	int64_t offset = 0;

@@ -14,7 +14,7 @@ static const char header[] =
         "domain,registrable_domain,evidence,confidence,candidates,server_ip,port,proto,"
         "app_proto,flows,packets_out,bytes_out,packets_in,bytes_in,first_seen,last_seen,country,"
         "asn,as_org,cdn,policy,captures,city,special_range,shared_address,ambiguous,cname_chain,"
-        "ech_flows,looked_up_at_report_time,ptr_status,tunnels\r\n";
+        "ech_flows,looked_up_at_report_time,ptr_status,direction,tunnels\r\n";
 
 static void cell(FILE *f, const char *s)
 {
@@ -86,7 +86,57 @@ static void row(FILE *f, const struct pd_rm_row *r)
 	num(f, r->ech_flows);
 	cell(f, r->looked_up ? "yes" : "no");
 	cell(f, r->ptr_status);
+	cell(f, r->direction);
 	pd_esc_csv(f, r->tunnels);
+	fputs("\r\n", f);
+}
+
+/*
+ * Traffic that is not a destination (inbound, internal, control) after the destination rows,
+ * one row per (direction, local or server address, port, protocol): domain empty, the names
+ * clients asked for (SNI, Host) '|'-joined in candidates, evidence none, policy unchecked
+ * (not judged), the control class or runtime resolver in special_range, and the direction.
+ */
+static void side_row(FILE *f, const struct pd_rm_side *r)
+{
+	char t[32], names[256];
+	size_t i, n = 0;
+
+	for (i = 0; r->names && r->names[i] && n + 1 < sizeof(names); i++)
+		if (r->names[i] != ' ')
+			names[n++] = r->names[i] == ',' ? '|' : r->names[i];
+	names[n] = 0;
+	cell(f, NULL);
+	cell(f, NULL);
+	cell(f, "none");
+	cell(f, "low");
+	cell(f, n ? names : NULL);
+	cell(f, r->server_ip);
+	num(f, r->port);
+	cell(f, r->proto);
+	cell(f, r->app_proto);
+	num(f, r->flows);
+	num(f, r->packets_out);
+	num(f, r->bytes_out);
+	num(f, r->packets_in);
+	num(f, r->bytes_in);
+	cell(f, pd_rm_time(r->first_ns, t));
+	cell(f, pd_rm_time(r->last_ns, t));
+	cell(f, NULL);
+	fputc(',', f);
+	cell(f, NULL);
+	cell(f, NULL);
+	cell(f, "unchecked");
+	captures_cell(f, r->captures);
+	cell(f, NULL);
+	cell(f, r->label);
+	cell(f, "no");
+	cell(f, "no");
+	cell(f, NULL);
+	num(f, 0);
+	cell(f, "no");
+	cell(f, NULL);
+	cell(f, r->direction); /* tunnels: empty, these rows list none */
 	fputs("\r\n", f);
 }
 
@@ -101,4 +151,6 @@ void pd_write_csv(const struct pd_model *m, const struct pd_report_opts *o, FILE
 			row(f, &m->rows[m->dests[i].first + k]);
 	for (i = m->n_attributed; i < m->n_rows; i++)
 		row(f, &m->rows[i]);
+	for (i = 0; i < m->n_sides; i++)
+		side_row(f, &m->sides[i]);
 }

@@ -249,6 +249,45 @@ static void captures(FILE *f, const struct pd_model *m)
 		fputs("</tr>\n", f);
 	}
 	table_close(f);
+	fputs("<p>Local addresses of the audited subject:", f);
+	for (i = 0; i < m->n_caps; i++) {
+		char buf[1024];
+
+		fprintf(f, "%s capture %" PRId64 ": ", i ? ";" : "", m->caps[i].id);
+		pd_esc_html(f, pd_rm_locals_str(&m->caps[i], buf, sizeof(buf)));
+	}
+	fputs("</p>\n", f);
+}
+
+/* A short section of traffic that is not a destination (model.h pd_rm_side). */
+static void sides(FILE *f, const struct pd_model *m, const char *dir, const char *id,
+                  const char *title)
+{
+	static const char *const heads[] = { "Service",     "Port",    "Proto",  "Kind",
+		                             "Names asked", "Clients", "#Flows", "#Out",
+		                             "#In",         "First",   "Last",   NULL };
+	size_t first, n = pd_rm_sides_of(m, dir, &first), i;
+
+	fprintf(f, "<h2 id=%s>%s</h2>\n", id, title);
+	table_open(f, id, heads);
+	for (i = first; i < first + n; i++) {
+		const struct pd_rm_side *r = &m->sides[i];
+
+		fputs("<tr>", f);
+		td(f, r->server_ip);
+		td_num(f, r->port);
+		td(f, r->proto);
+		td(f, r->label ? r->label : r->app_proto);
+		td_w(f, r->names);
+		td_w(f, r->clients);
+		td_num(f, r->flows);
+		td_bytes(f, r->bytes_out);
+		td_bytes(f, r->bytes_in);
+		td_time(f, r->first_ns);
+		td_time(f, r->last_ns);
+		fputs("</tr>\n", f);
+	}
+	table_close(f);
 }
 
 /* Horizontal bars: the top destinations by bytes (in + out). */
@@ -546,6 +585,10 @@ static void others(FILE *f, const struct pd_model *m)
 	}
 	table_close(f);
 
+	sides(f, m, "ingress", "inbound", "Inbound (connections to the subject; not destinations)");
+	sides(f, m, "internal", "internal", "Internal (both ends local)");
+	sides(f, m, "control", "control", "Link-local control traffic (not judged by policies)");
+
 	fputs("<h2 id=unused>DNS names looked up but never connected to</h2>\n", f);
 	table_open(f, "unused", nh);
 	for (i = 0; i < m->n_unused; i++) {
@@ -614,7 +657,9 @@ void pd_write_html(const struct pd_model *m, const struct pd_report_opts *o, FIL
 	      "<a href=\"#destinations\">Destinations</a> · <a "
 	      "href=\"#connections\">Connections</a>"
 	      " · <a href=\"#unresolved\">Unresolved</a> · <a href=\"#shared\">Shared</a> · "
-	      "<a href=\"#unused\">Unused names</a> · <a href=\"#findings\">Findings</a></nav>\n",
+	      "<a href=\"#inbound\">Inbound</a> · <a href=\"#internal\">Internal</a> · "
+	      "<a href=\"#control\">Control</a> · <a href=\"#unused\">Unused names</a> · <a "
+	      "href=\"#findings\">Findings</a></nav>\n",
 	      f);
 	summary(f, m);
 	fputs("<div class=charts>\n", f);

@@ -190,6 +190,7 @@ static void row(struct jw *w, const struct pd_rm_row *r)
 	str(w, "policy", r->policy);
 	str(w, "policy_rule", r->policy_rule);
 	id_array(w, "captures", r->captures);
+	str(w, "direction", r->direction);
 	str(w, "tunnels", r->tunnels);
 	close_(w, '}');
 }
@@ -244,6 +245,48 @@ static void captures(struct jw *w, const struct pd_model *m)
 			close_(w, '}');
 		}
 		close_(w, ']');
+		open_(w, "local_addresses", '[');
+		for (k = 0; k < c->n_locals; k++) {
+			open_(w, NULL, '{');
+			str(w, "ip", c->locals[k].ip);
+			num(w, "prefix", c->locals[k].prefix);
+			str(w, "source", c->locals[k].source);
+			str(w, "interface", c->locals[k].iface);
+			close_(w, '}');
+		}
+		close_(w, ']');
+		close_(w, '}');
+	}
+	close_(w, ']');
+}
+
+/* "inbound", "internal", "control": traffic that is not a destination. */
+static void sides(struct jw *w, const struct pd_model *m, const char *k, const char *dir)
+{
+	size_t first, n = pd_rm_sides_of(m, dir, &first), i;
+
+	open_(w, k, '[');
+	for (i = first; i < first + n; i++) {
+		const struct pd_rm_side *r = &m->sides[i];
+
+		open_(w, NULL, '{');
+		str(w, "direction", r->direction);
+		str(w, "label", r->label);
+		str(w, "server_ip", r->server_ip);
+		num(w, "port", r->port);
+		str(w, "proto", r->proto);
+		str(w, "app_proto", r->app_proto);
+		str(w, "names", r->names);
+		str(w, "clients", r->clients);
+		num(w, "client_count", r->n_clients);
+		num(w, "flows", r->flows);
+		num(w, "packets_out", r->packets_out);
+		num(w, "bytes_out", r->bytes_out);
+		num(w, "packets_in", r->packets_in);
+		num(w, "bytes_in", r->bytes_in);
+		time_(w, "first_seen", r->first_ns);
+		time_(w, "last_seen", r->last_ns);
+		id_array(w, "captures", r->captures);
 		close_(w, '}');
 	}
 	close_(w, ']');
@@ -383,6 +426,11 @@ static void rest(struct jw *w, const struct pd_model *m)
 		close_(w, '}');
 	}
 	close_(w, ']');
+
+	sides(w, m, "inbound", "ingress");
+	sides(w, m, "internal", "internal");
+	sides(w, m, "control", "control");
+	num(w, "side_rows_cut", m->sides_cut);
 
 	open_(w, "findings", '[');
 	for (i = 0; i < m->n_findings; i++) {

@@ -81,6 +81,14 @@ static void captures(FILE *f, const struct pd_model *m)
 		}
 		fputc('\n', f);
 	}
+	fputs("\n**Local addresses** (the audited subject):", f);
+	for (i = 0; i < m->n_caps; i++) {
+		char buf[1024];
+
+		fprintf(f, "%s capture %" PRId64 ": ", i ? ";" : "", m->caps[i].id);
+		pd_esc_md(f, pd_rm_locals_str(&m->caps[i], buf, sizeof(buf)));
+	}
+	fputc('\n', f);
 	for (i = 0; i < m->n_caps; i++)
 		if (m->caps[i].cut_at != PD_NS_NONE) {
 			fprintf(f, "\n**Capture %" PRId64 " was cut** at offset %" PRId64 ": ",
@@ -88,6 +96,39 @@ static void captures(FILE *f, const struct pd_model *m)
 			pd_esc_md(f, m->caps[i].error);
 			fputc('\n', f);
 		}
+}
+
+/* A short section of traffic that is not a destination (model.h pd_rm_side). */
+static void sides(FILE *f, const struct pd_model *m, unsigned top, const char *dir,
+                  const char *title)
+{
+	size_t first, n = pd_rm_sides_of(m, dir, &first), i, shown = limit(n, top);
+	char port[16];
+
+	if (!n)
+		return;
+	fprintf(f,
+	        "\n## %s\n\n| service | kind | names asked | clients | flows | out | in |\n"
+	        "|---|---|---|---|---:|---:|---:|\n",
+	        title);
+	for (i = first; i < first + shown; i++) {
+		const struct pd_rm_side *r = &m->sides[i];
+
+		fputs("| ", f);
+		pd_esc_md(f, r->server_ip);
+		snprintf(port, sizeof(port), ":%u/", r->port);
+		fputs(r->port ? port : "/", f);
+		pd_esc_md(f, r->proto);
+		fputs(" |", f);
+		cell(f, r->label ? r->label : r->app_proto);
+		cell(f, r->names);
+		cell(f, r->clients);
+		cnum(f, r->flows);
+		cbytes(f, r->bytes_out);
+		cbytes(f, r->bytes_in);
+		fputc('\n', f);
+	}
+	more(f, shown, n, "rows");
 }
 
 static void summary(FILE *f, const struct pd_model *m)
@@ -246,6 +287,10 @@ void pd_write_md(const struct pd_model *m, const struct pd_report_opts *o, FILE 
 		}
 		more(f, n, m->n_shared, "shared addresses");
 	}
+
+	sides(f, m, o->top, "ingress", "Inbound (connections to the subject)");
+	sides(f, m, o->top, "internal", "Internal (both ends local)");
+	sides(f, m, o->top, "control", "Link-local control traffic (not judged by policies)");
 
 	if (m->n_unused) {
 		fputs("\n## Names looked up but never connected to\n\n| name | type | result | "

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "model.h"
+#include "subject.h"
 #include "names.h"
 
 /* ---- arena: every model string, freed at once ---- */
@@ -429,6 +430,9 @@ static const char *const confidence_names[] = { "high", "medium", "low" };
 	"WHEN 'ptr-capture' THEN 6 ELSE 8 END"
 #define SQL_CONFIDENCE_RANK "CASE confidence WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END"
 #define SQL_SEL             "capture_id IN (SELECT id FROM temp.pd_report_sel)"
+/* Destinations: the subject's egress, and transit flows (no subject known, or a bridge
+ * capture where each client is its own subject). Inbound, internal and control: sides. */
+#define SQL_DEST "direction IN ('egress', 'transit')"
 
 static int rank_of(const char *const *names, size_t n, const char *s)
 {
@@ -571,10 +575,11 @@ static enum pd_err select_captures(struct build *b)
 static enum pd_err load_captures(struct build *b)
 {
 	struct pd_model *m = b->m;
-	sqlite3_stmt *st = NULL, *is = NULL;
+	sqlite3_stmt *st = NULL, *is = NULL, *ls = NULL;
 	struct pd_rm_capture *c;
 	struct pd_rm_iface *fi;
-	size_t cap_if;
+	struct pd_rm_local *lo;
+	size_t cap_if, cap_lo;
 	enum pd_err e;
 	int rc;
 
@@ -589,6 +594,12 @@ static enum pd_err load_captures(struct build *b)
 		         "SELECT idx, name, description, link_type, snaplen, received, dropped "
 		         "FROM interfaces WHERE capture_id = ? ORDER BY idx",
 		         &is, "reading interfaces");
+	if (!e)
+		e = prep(
+		        b,
+		        "SELECT ip, prefix, source, iface FROM capture_locals WHERE capture_id = ? "
+		        "ORDER BY rowid",
+		        &ls, "reading local addresses");
 	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		c = grow((void **)&m->caps, &b->cap_caps, m->n_caps, sizeof(*c));
 		if (!c) {
@@ -639,11 +650,30 @@ static enum pd_err load_captures(struct build *b)
 		if (!e && rc != SQLITE_DONE)
 			e = db_err(b, "reading interfaces");
 		sqlite3_reset(is);
+		cap_lo = 0;
+		sqlite3_bind_int64(ls, 1, c->id);
+		while (!e && (rc = sqlite3_step(ls)) == SQLITE_ROW) {
+			lo = grow((void **)&c->locals, &cap_lo, c->n_locals, sizeof(*lo));
+			if (!lo) {
+				e = oom(b);
+				break;
+			}
+			c->n_locals++;
+			lo->ip = col_str(m, ls, 0);
+			lo->prefix = col_i64(ls, 1);
+			lo->source = col_str(m, ls, 2);
+			lo->iface = col_str(m, ls, 3);
+		}
+		if (!e && rc != SQLITE_DONE)
+			e = db_err(b, "reading local addresses");
+		sqlite3_reset(ls);
+		rc = SQLITE_ROW;
 	}
 	if (!e && rc != SQLITE_DONE)
 		e = db_err(b, "reading captures");
 	sqlite3_finalize(st);
 	sqlite3_finalize(is);
+	sqlite3_finalize(ls);
 	return e;
 }
 
@@ -905,7 +935,8 @@ static enum pd_err load_rows(struct build *b)
 	e = prep(b,
 	         "SELECT name, server_ip, server_port, proto, evidence, confidence, candidates, "
 	         "app_proto, packets_out, bytes_out, packets_in, bytes_in, first_ns, last_ns, "
-	         "cname_chain, ech, ambiguous, capture_id, tunnel FROM flows WHERE " SQL_SEL,
+	         "cname_chain, ech, ambiguous, capture_id, direction = 'egress', tunnel FROM flows "
+	         "WHERE " SQL_SEL " AND " SQL_DEST,
 	         &st, "aggregating flows");
 	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		name = col_intern(b, &rb, st, 0);
@@ -946,6 +977,7 @@ static enum pd_err load_rows(struct build *b)
 			r->port = (unsigned)port;
 			r->proto = proto;
 			r->policy = "unchecked";
+			r->direction = "transit";
 			r->first_ns = INT64_MAX;
 			r->last_ns = INT64_MIN;
 			a->hash = h;
@@ -1002,8 +1034,10 @@ static enum pd_err load_rows(struct build *b)
 		                                   &r->ech_flows);
 		r->ambiguous |= sqlite3_column_int64(st, 16) != 0;
 		capid = sqlite3_column_int64(st, 17);
+		if (sqlite3_column_int(st, 18))
+			r->direction = "egress";
 		vlist_add(&rb, &a->caps, g, 2, NULL, capid);
-		if ((s = col_intern(b, &rb, st, 18))) {
+		if ((s = col_intern(b, &rb, st, 19))) {
 			const struct vnode *v = a->tuns.head;
 			while (v && v->s != s) /* interned: equal strings are equal pointers */
 				v = v->next;
@@ -1350,7 +1384,10 @@ static enum pd_err find_shared(struct build *b)
 	enum pd_err e;
 	int rc;
 
-	e = prep(b, "SELECT ip, name, SUM(count) FROM names WHERE " SQL_SEL " GROUP BY ip, name",
+	e = prep(b,
+	         "SELECT ip, name, SUM(count) FROM names WHERE " SQL_SEL
+	         " AND ip IN (SELECT server_ip FROM flows WHERE " SQL_SEL " AND " SQL_DEST
+	         ") GROUP BY ip, name",
 	         &st, "reading names");
 	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		x = grow((void **)&v, &cap, n, sizeof(*v));
@@ -1988,6 +2025,171 @@ static enum pd_err summarise(struct build *b)
 	return m->title ? PD_OK : oom(b);
 }
 
+/* Control class or runtime-resolver label of a side row (ours, static strings). */
+static const char *side_label(const char *dir, const char *proto, const char *cip, int64_t cport,
+                              const char *sip, int64_t sport)
+{
+	struct pd_addr c, s;
+	uint8_t p = 0;
+
+	if (!sip || !cip || pd_addr_parse(sip, &s) != PD_OK || pd_addr_parse(cip, &c) != PD_OK)
+		return NULL;
+	if (!strcmp(dir, "internal"))
+		return s.family == 4 && s.a[0] == 127 && s.a[1] == 0 && s.a[2] == 0 &&
+		                       s.a[3] == 11 && sport == 53
+		               ? "container runtime DNS (Docker embedded resolver)"
+		               : NULL;
+	if (strcmp(dir, "control"))
+		return NULL;
+	if (!strcmp(proto, "tcp"))
+		p = PD_L4_TCP;
+	else if (!strcmp(proto, "udp"))
+		p = PD_L4_UDP;
+	else if (!strcmp(proto, "icmp"))
+		p = PD_L4_ICMP;
+	else if (!strcmp(proto, "icmp6"))
+		p = PD_L4_ICMP6;
+	else if (!strncmp(proto, "ip-", 3))
+		p = (uint8_t)atoi(proto + 3);
+	return pd_subject_control(p, &c, (uint16_t)cport, &s, (uint16_t)sport);
+}
+
+/* Cuts a ", "-joined list after about 200 bytes at a separator, adding " ...". */
+static char *cut_list(struct pd_model *m, const char *s)
+{
+	char buf[240];
+	size_t n = 0;
+
+	if (!s)
+		return NULL;
+	/* group_concat joins with ','; addresses and names hold none */
+	for (; *s && n < 200; s++) {
+		buf[n++] = *s;
+		if (*s == ',')
+			buf[n++] = ' ';
+	}
+	if (*s) {
+		while (n > 0 && buf[n - 1] != ' ')
+			n--;
+		memcpy(buf + n, "...", 3);
+		n += 3;
+	}
+	buf[n] = 0;
+	return sdup(m, buf);
+}
+
+static enum pd_err load_sides(struct build *b)
+{
+	struct pd_model *m = b->m;
+	struct pd_rm_side *r;
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0;
+	const char *dir;
+	enum pd_err e;
+	int rc;
+
+	e = prep(b,
+	         "SELECT direction, server_ip, server_port, proto, group_concat(DISTINCT "
+	         "app_proto), "
+	         " group_concat(DISTINCT client_ip), count(DISTINCT client_ip), "
+	         " group_concat(DISTINCT coalesce(sni, http_host)), count(*), sum(packets_out), "
+	         " sum(bytes_out), sum(packets_in), sum(bytes_in), min(first_ns), max(last_ns), "
+	         " group_concat(DISTINCT capture_id), min(client_ip), min(client_port) "
+	         "FROM flows WHERE " SQL_SEL " AND direction IN ('ingress', 'internal', 'control') "
+	         "GROUP BY direction, server_ip, server_port, proto "
+	         "ORDER BY CASE direction WHEN 'ingress' THEN 0 WHEN 'internal' THEN 1 ELSE 2 END, "
+	         " sum(bytes_out) + sum(bytes_in) DESC, server_ip, server_port, proto",
+	         &st, "reading inbound, internal and control traffic");
+	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (m->n_sides >= PD_RM_MAX_SIDES) {
+			m->sides_cut++;
+			continue;
+		}
+		r = grow((void **)&m->sides, &cap, m->n_sides, sizeof(*r));
+		if (!r) {
+			e = oom(b);
+			break;
+		}
+		memset(r, 0, sizeof(*r));
+		m->n_sides++;
+		dir = (const char *)sqlite3_column_text(st, 0);
+		r->direction = dir && !strcmp(dir, "ingress")    ? "ingress"
+		               : dir && !strcmp(dir, "internal") ? "internal"
+		                                                 : "control";
+		if (r->direction[0] == 'i' && r->direction[1] == 'n' && r->direction[2] == 'g')
+			m->n_ingress++;
+		else if (r->direction[1] == 'n')
+			m->n_internal++;
+		else
+			m->n_control++;
+		r->server_ip = col_str(m, st, 1);
+		r->port = (unsigned)sqlite3_column_int64(st, 2);
+		r->proto = col_str(m, st, 3);
+		r->app_proto = col_str(m, st, 4);
+		r->clients = cut_list(m, (const char *)sqlite3_column_text(st, 5));
+		r->n_clients = sqlite3_column_int64(st, 6);
+		r->names = cut_list(m, (const char *)sqlite3_column_text(st, 7));
+		r->flows = sqlite3_column_int64(st, 8);
+		r->packets_out = sqlite3_column_int64(st, 9);
+		r->bytes_out = sqlite3_column_int64(st, 10);
+		r->packets_in = sqlite3_column_int64(st, 11);
+		r->bytes_in = sqlite3_column_int64(st, 12);
+		r->first_ns = sqlite3_column_int64(st, 13);
+		r->last_ns = sqlite3_column_int64(st, 14);
+		r->captures = col_str(m, st, 15);
+		r->label = side_label(r->direction, r->proto ? r->proto : "",
+		                      (const char *)sqlite3_column_text(st, 16),
+		                      sqlite3_column_int64(st, 17), r->server_ip, r->port);
+		if ((sqlite3_column_text(st, 5) && !r->clients) || !r->server_ip || !r->proto)
+			e = oom(b);
+	}
+	if (!e && rc != SQLITE_DONE)
+		e = db_err(b, "reading inbound, internal and control traffic");
+	sqlite3_finalize(st);
+	return e;
+}
+
+size_t pd_rm_sides_of(const struct pd_model *m, const char *direction, size_t *first)
+{
+	size_t i, n = 0;
+
+	*first = 0;
+	for (i = 0; i < m->n_sides; i++) {
+		if (strcmp(m->sides[i].direction, direction))
+			continue;
+		if (!n)
+			*first = i;
+		n++;
+	}
+	return n;
+}
+
+const char *pd_rm_locals_str(const struct pd_rm_capture *c, char *buf, size_t len)
+{
+	size_t i, used = 0;
+	bool range;
+
+	buf[0] = 0;
+	if (!c->n_locals) {
+		snprintf(buf, len, "none known (every flow transit)");
+		return buf;
+	}
+	for (i = 0; i < c->n_locals && used < len; i++) {
+		const struct pd_rm_local *l = &c->locals[i];
+
+		range = l->ip && (strchr(l->ip, ':') ? l->prefix != 128 : l->prefix != 32);
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+		                         l->ip ? l->ip : "?");
+		if (range && used < len)
+			used += (size_t)snprintf(buf + used, len - used, "/%" PRId64, l->prefix);
+		if (used < len)
+			used += (size_t)snprintf(buf + used, len - used, " (%s%s%s)",
+			                         l->source ? l->source : "?", l->iface ? ", " : "",
+			                         l->iface ? l->iface : "");
+	}
+	return buf;
+}
+
 static enum pd_err geo_info(struct build *b)
 {
 	struct pd_model *m = b->m;
@@ -2040,6 +2242,8 @@ enum pd_err pd_model_build(sqlite3 *db, const struct pd_report_opts *o, struct p
 	if (!e)
 		e = load_findings(&b);
 	if (!e)
+		e = load_sides(&b);
+	if (!e)
 		e = geo_info(&b);
 	if (!e)
 		e = summarise(&b);
@@ -2074,9 +2278,12 @@ void pd_model_free(struct pd_model *m)
 
 	if (!m)
 		return;
-	for (i = 0; i < m->n_caps; i++)
+	for (i = 0; i < m->n_caps; i++) {
 		free(m->caps[i].ifaces);
+		free(m->caps[i].locals);
+	}
 	free(m->caps);
+	free(m->sides);
 	free(m->rows);
 	free(m->dests);
 	free(m->unres);

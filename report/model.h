@@ -17,12 +17,21 @@
 
 #define PD_REPORT_SCHEMA_VERSION 1
 #define PD_NS_NONE               INT64_MIN /* an unknown time or count */
+#define PD_RM_MAX_SIDES          2000      /* inbound + internal + control rows kept */
 #define PD_RM_MAX_TUNNELS        8 /* distinct tunnel paths listed per row, then "(+N more)" */
 
 struct pd_rm_iface {
 	int64_t idx;
 	char *name, *description, *link_type;
 	int64_t snaplen, received, dropped; /* PD_NS_NONE when unknown */
+};
+
+/* A local address of the audited subject (capture_locals). */
+struct pd_rm_local {
+	char *ip;
+	int64_t prefix;      /* bits matched: 32/128 for one address */
+	char *source;        /* file | option | inferred */
+	char *iface;         /* interface name (file) or NULL */
 };
 
 struct pd_rm_capture {
@@ -33,6 +42,26 @@ struct pd_rm_capture {
 	char *capture_app, *comment;
 	struct pd_rm_iface *ifaces;
 	size_t n_ifaces;
+	struct pd_rm_local *locals; /* none: no subject known, every flow transit */
+	size_t n_locals;
+};
+
+/*
+ * Traffic that is not a destination: one row per (direction, local/server address, port,
+ * protocol). direction: ingress (the Inbound section: who connected to which local service,
+ * with the names they asked for), internal, control.
+ */
+struct pd_rm_side {
+	const char *direction; /* ours: ingress | internal | control */
+	const char *label;     /* ours: control class ("nd", "mdns", ...) or runtime resolver, or NULL */
+	char *server_ip;
+	unsigned port;
+	char *proto, *app_proto;
+	char *clients;         /* distinct client addresses, ", "-joined, cut (n_clients says) */
+	int64_t n_clients;
+	char *names;           /* SNI / Host the clients asked for, ", "-joined, or NULL */
+	int64_t flows, packets_out, bytes_out, packets_in, bytes_in, first_ns, last_ns;
+	char *captures;
 };
 
 /* One (domain, server address, port, protocol): a CSV row. */
@@ -57,6 +86,7 @@ struct pd_rm_row {
 	char *captures;     /* ours: capture ids, comma-separated */
 	char *ptr_status;   /* unattributed: ptr_cache status, NULL when never looked up */
 	int64_t ptr_at;     /* unattributed: Unix seconds of that lookup */
+	const char *direction; /* ours: egress when any of its flows is, else transit */
 	char *tunnels;      /* flows.tunnel of its flows, '|'-joined, at most PD_RM_MAX_TUNNELS */
 };
 
@@ -141,6 +171,9 @@ struct pd_model {
 	size_t n_findings;
 	struct pd_rm_counter *counters;
 	size_t n_counters;
+	struct pd_rm_side *sides; /* ingress rows, then internal, then control; by bytes */
+	size_t n_sides, n_ingress, n_internal, n_control;
+	int64_t sides_cut;        /* rows beyond PD_RM_MAX_SIDES left out */
 	/* GeoIP databases ("GeoIP not configured" when n_geo == 0); types and build dates. */
 	char **geo_types;
 	int64_t *geo_built;
@@ -150,6 +183,13 @@ struct pd_model {
 	size_t n_notes;
 	struct pd_arena *arena;
 };
+
+/* "10.77.0.2 (file, eth0), 10.1.0.0/16 (option)" into buf; "none (every flow transit)"
+ * when the capture has none. */
+const char *pd_rm_locals_str(const struct pd_rm_capture *c, char *buf, size_t len);
+
+/* "Inbound", "Internal", "Control" rows of m->sides: *first and the count. */
+size_t pd_rm_sides_of(const struct pd_model *m, const char *direction, size_t *first);
 
 /* "2026-11-24T02:31:45.123Z" (UTC, milliseconds) into buf[32]; "" for PD_NS_NONE. */
 const char *pd_rm_time(int64_t ns, char buf[32]);

@@ -141,6 +141,44 @@ static void end_line(FILE *f)
 	fputc('\n', f);
 }
 
+/* One short section of traffic that is not a destination (model.h pd_rm_side). */
+static void sides(FILE *f, const struct pd_report_opts *o, const struct pd_model *m,
+                  const char *dir, const char *title)
+{
+	size_t first, n = pd_rm_sides_of(m, dir, &first), i, shown;
+	char b1[32], b2[32];
+
+	if (!n)
+		return;
+	heading(f, o, title);
+	shown = o->top && o->top < n ? o->top : n;
+	for (i = first; i < first + shown; i++) {
+		const struct pd_rm_side *r = &m->sides[i];
+
+		fputs("  ", f);
+		if (r->label) {
+			pd_esc_term(f, r->label);
+			fputs("  ", f);
+		}
+		pd_esc_term(f, r->server_ip);
+		if (r->port && r->proto && (!strcmp(r->proto, "tcp") || !strcmp(r->proto, "udp")))
+			fprintf(f, ":%u", r->port);
+		fputc('/', f);
+		pd_esc_term(f, r->proto);
+		if (r->names) {
+			fputs("  names asked: ", f);
+			pd_esc_term(f, r->names);
+		}
+		fprintf(f, "  from %" PRId64 " client%s: ", r->n_clients,
+		        r->n_clients == 1 ? "" : "s");
+		pd_esc_term(f, r->clients);
+		fprintf(f, "  %" PRId64 " flows, %s out, %s in\n", r->flows,
+		        pd_rm_bytes(r->bytes_out, b1), pd_rm_bytes(r->bytes_in, b2));
+	}
+	if (shown < n)
+		fprintf(f, "  ... %zu more\n", n - shown);
+}
+
 void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FILE *f)
 {
 	const struct pd_rm_summary *s = &m->sum;
@@ -148,7 +186,7 @@ void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FIL
 	const struct pd_rm_unres *u;
 	const struct pd_rm_row *r;
 	struct col c[C_N];
-	char b1[32], b2[32], t1[32], t2[32], addr[128], org[300];
+	char b1[32], b2[32], t1[32], t2[32], addr[128], org[300], locals[1024];
 	size_t i, n;
 	unsigned g;
 	const size_t W = o->width ? o->width : 100;
@@ -187,6 +225,8 @@ void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FIL
 			fprintf(f, "  CUT at offset %" PRId64, m->caps[i].cut_at);
 			sgr(f, o, SGR_OFF);
 		}
+		fputs("\n    local addresses: ", f);
+		pd_esc_term(f, pd_rm_locals_str(&m->caps[i], locals, sizeof(locals)));
 		fputc('\n', f);
 	}
 	fprintf(f,
@@ -324,6 +364,12 @@ void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FIL
 	}
 	if (n < m->n_unres)
 		fprintf(f, "  ... %zu more addresses\n", m->n_unres - n);
+
+	sides(f, o, m, "ingress", "Inbound (connections to the subject; not destinations)");
+	sides(f, o, m, "internal", "Internal (both ends local)");
+	sides(f, o, m, "control", "Link-local control traffic (not judged by policies)");
+	if (m->sides_cut)
+		fprintf(f, "  ... %" PRId64 " more inbound/internal/control rows\n", m->sides_cut);
 
 	if (m->n_unused) {
 		fputs("\nNames looked up but never connected to: ", f);

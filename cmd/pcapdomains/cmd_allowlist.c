@@ -34,6 +34,11 @@ static const char help[] =
         "                     captures, list every capture FILE holds\n"
         "  -f, --filter BPF   only packets matching this filter\n"
         "  --dns-grace SEC    seconds past a DNS TTL an answer still names a flow (default 60)\n"
+        "  --local ADDR|CIDR  the audited subject's address or network (repeatable); without\n"
+        "                     it: the capture's interface addresses, else inferred\n"
+        "  --inbound          also judge inbound connections (someone connecting to the subject)\n"
+        "  --internal         also judge internal traffic (both ends local, loopback)\n"
+        "  --control          also judge link-local control traffic (ND, DHCP, mDNS, ...)\n"
         "\n"
         "Example: pcapdomains allowlist -o egress.policy ci-run.pcapng\n";
 
@@ -187,7 +192,7 @@ static void write_policy(FILE *f, void *arg)
 
 int pd_cmd_allowlist(int argc, char **argv)
 {
-	char errbuf[PD_ERRBUF_SIZE];
+	char errbuf[PD_ERRBUF_SIZE], dirs[80];
 	struct policy_out w;
 	struct pd_store *store;
 	struct pd_dest *d;
@@ -197,7 +202,9 @@ int pd_cmd_allowlist(int argc, char **argv)
 	size_t n, i, ne = 0, unnamed = 0, skipped = 0;
 	int rc;
 
-	if (pd_opts_parse(argc, argv, PD_O_DB | PD_O_OUTPUT | PD_O_BPF | PD_O_GRACE, help, &o, &rc))
+	if (pd_opts_parse(argc, argv,
+	                  PD_O_DB | PD_O_OUTPUT | PD_O_BPF | PD_O_GRACE | PD_O_LOCAL | PD_O_DIRS,
+	                  help, &o, &rc))
 		return rc;
 	if (o.n_outputs > 1) {
 		pd_cmd_error("allowlist: one -o at most");
@@ -206,7 +213,7 @@ int pd_cmd_allowlist(int argc, char **argv)
 	rc = pd_load_inputs(&o, o.args, o.n_args, &store, &sel);
 	if (rc)
 		return rc;
-	if (pd_load_dests(pd_store_db(store), sel, &d, &n, errbuf)) {
+	if (pd_load_dests(pd_store_db(store), sel, pd_load_dirs(&o, dirs), &d, &n, errbuf)) {
 		pd_cmd_error("%s", errbuf);
 		free(sel);
 		pd_store_close(store);

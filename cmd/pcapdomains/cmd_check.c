@@ -38,7 +38,14 @@ static const char help[] =
         "                     captures, check every capture FILE holds\n"
         "  -f, --filter BPF   only packets matching this filter\n"
         "  --dns-grace SEC    seconds past a DNS TTL an answer still names a flow (default 60)\n"
-        "  --quiet            print nothing when there is no violation\n";
+        "  --local ADDR|CIDR  the audited subject's address or network (repeatable); without\n"
+        "                     it: the capture's interface addresses, else inferred\n"
+        "  --inbound          also judge inbound connections (someone connecting to the subject)\n"
+        "  --internal         also judge internal traffic (both ends local, loopback)\n"
+        "  --control          also judge link-local control traffic (ND, DHCP, mDNS, ...)\n"
+        "  --quiet            print nothing when there is no violation\n"
+        "Judged by default: egress (the subject connecting out) and transit flows (captures\n"
+        "without a known subject); inbound, internal and control traffic only when asked.\n";
 
 static void fmt_time(int64_t ns, char *buf, size_t n)
 {
@@ -51,7 +58,7 @@ static void fmt_time(int64_t ns, char *buf, size_t n)
 
 int pd_cmd_check(int argc, char **argv)
 {
-	char errbuf[PD_ERRBUF_SIZE], when[32];
+	char errbuf[PD_ERRBUF_SIZE], when[32], dirs[80];
 	struct pd_policy *policy;
 	struct pd_store *store;
 	struct pd_dest *d;
@@ -61,7 +68,9 @@ int pd_cmd_check(int argc, char **argv)
 	size_t n, i, bad = 0;
 	int rc;
 
-	if (pd_opts_parse(argc, argv, PD_O_DB | PD_O_ALLOW | PD_O_BPF | PD_O_GRACE, help, &o, &rc))
+	if (pd_opts_parse(argc, argv,
+	                  PD_O_DB | PD_O_ALLOW | PD_O_BPF | PD_O_GRACE | PD_O_LOCAL | PD_O_DIRS,
+	                  help, &o, &rc))
 		return rc;
 	if (!o.allow) {
 		pd_cmd_error("check: --allow POLICY is required");
@@ -76,7 +85,7 @@ int pd_cmd_check(int argc, char **argv)
 		pd_policy_free(policy);
 		return rc;
 	}
-	err = pd_load_dests(pd_store_db(store), sel, &d, &n, errbuf);
+	err = pd_load_dests(pd_store_db(store), sel, pd_load_dirs(&o, dirs), &d, &n, errbuf);
 	free(sel);
 	if (err) {
 		pd_cmd_error("%s", errbuf);

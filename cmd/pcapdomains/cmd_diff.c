@@ -28,6 +28,11 @@ static const char help[] =
         "  --fail-on-new      exit 1 when something was added\n"
         "  -f, --filter BPF   only packets matching this filter\n"
         "  --dns-grace SEC    seconds past a DNS TTL an answer still names a flow (default 60)\n"
+        "  --local ADDR|CIDR  the audited subject's address or network (repeatable); without\n"
+        "                     it: the capture's interface addresses, else inferred\n"
+        "  --inbound          also judge inbound connections (someone connecting to the subject)\n"
+        "  --internal         also judge internal traffic (both ends local, loopback)\n"
+        "  --control          also judge link-local control traffic (ND, DHCP, mDNS, ...)\n"
         "\n"
         "Example: pcapdomains diff --fail-on-new -o drift.md release-1.4.pcapng "
         "release-1.5.pcapng\n";
@@ -76,14 +81,15 @@ static enum pd_err fold(struct side *s)
 
 static int load_side(const struct pd_opts *o, char *input, struct side *s)
 {
-	char errbuf[PD_ERRBUF_SIZE];
+	char errbuf[PD_ERRBUF_SIZE], dirs[80];
 	char *sel;
 	enum pd_err err;
 	int rc = pd_load_inputs(o, &input, 1, &s->store, &sel);
 
 	if (rc)
 		return rc;
-	err = pd_load_dests(pd_store_db(s->store), sel, &s->d, &s->n, errbuf);
+	err = pd_load_dests(pd_store_db(s->store), sel, pd_load_dirs(o, dirs), &s->d, &s->n,
+	                    errbuf);
 	free(sel);
 	if (err) {
 		pd_cmd_error("%s", errbuf);
@@ -142,7 +148,8 @@ int pd_cmd_diff(int argc, char **argv)
 	int rc;
 
 	if (pd_opts_parse(argc, argv,
-	                  PD_O_OUTPUT | PD_O_FORMAT | PD_O_BPF | PD_O_GRACE | PD_O_FAIL_ON_NEW,
+	                  PD_O_OUTPUT | PD_O_FORMAT | PD_O_BPF | PD_O_GRACE | PD_O_FAIL_ON_NEW |
+	                          PD_O_LOCAL | PD_O_DIRS,
 	                  help, &o, &rc))
 		return rc;
 	if (o.n_args != 2) {

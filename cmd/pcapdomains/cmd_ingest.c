@@ -35,6 +35,8 @@ static const char help[] =
         "  -f, --filter BPF only frames matching this capture filter\n"
         "  -j, --jobs N     parse up to N captures at once (results equal to -j 1)\n"
         "  --dns-grace S    seconds past a DNS answer's TTL it still attributes (default 60)\n"
+        "  --local ADDR|CIDR  the audited subject's address or network (repeatable); without\n"
+        "                   it: the capture's interface addresses, else inferred (README)\n"
         "  --quiet          print only errors, cut-capture warnings and the final summary\n"
         "\n"
         "Exit status: 0 all captures stored (or already present), 2 any capture failed or a\n"
@@ -216,7 +218,8 @@ int pd_cmd_ingest(int argc, char **argv)
 	int ec, rc = PD_EXIT_OK;
 	struct stat sb;
 
-	if (pd_opts_parse(argc, argv, PD_O_DB | PD_O_BPF | PD_O_JOBS | PD_O_GRACE, help, &o, &ec))
+	if (pd_opts_parse(argc, argv, PD_O_DB | PD_O_BPF | PD_O_JOBS | PD_O_GRACE | PD_O_LOCAL,
+	                  help, &o, &ec))
 		return ec;
 	if (!o.db) {
 		fprintf(stderr, "pcapdomains ingest: --db FILE is required\n");
@@ -252,6 +255,8 @@ int pd_cmd_ingest(int argc, char **argv)
 	io.bpf = o.bpf;
 	io.quiet = o.quiet;
 	io.attr.dns_grace_ns = o.dns_grace_ns;
+	io.locals = o.local;
+	io.n_locals = o.n_local;
 	memset(&prog, 0, sizeof(prog));
 	prog.on = !o.quiet && isatty(STDERR_FILENO);
 	prog.nfiles = files.n;

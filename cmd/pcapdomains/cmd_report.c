@@ -50,6 +50,8 @@ static const char help[] =
         "  -f, --filter BPF     offline filter applied while reading the captures\n"
         "  -j, --jobs N         read up to N captures at once (default 1)\n"
         "  --dns-grace SECONDS  how long past its TTL a DNS answer still counts as `dns` (60)\n"
+        "  --local ADDR|CIDR    the audited subject's address or network (repeatable); without\n"
+        "                       it: the capture's interface addresses, else inferred (README)\n"
         "  --title TEXT         report title (default: names the captures)\n"
         "  --top N              rows in the table and the Markdown report (default 25; 0 = all)\n"
         "  --quiet              no warnings about cut captures\n"
@@ -188,7 +190,7 @@ int pd_cmd_report(int argc, char **argv)
 	unsigned k;
 	const unsigned mask = PD_O_DB | PD_O_OUTPUT | PD_O_FORMAT | PD_O_GEOIP | PD_O_RESOLVER |
 	                      PD_O_BPF | PD_O_JOBS | PD_O_TITLE | PD_O_TOP | PD_O_SELECT |
-	                      PD_O_ALLOW | PD_O_GRACE;
+	                      PD_O_ALLOW | PD_O_GRACE | PD_O_LOCAL;
 
 	if (pd_opts_parse(argc, argv, mask, help, &o, &rc) < 0)
 		return rc;
@@ -261,6 +263,8 @@ int pd_cmd_report(int argc, char **argv)
 	memset(&io, 0, sizeof(io));
 	io.bpf = o.bpf;
 	io.attr.dns_grace_ns = o.dns_grace_ns;
+	io.locals = o.local;
+	io.n_locals = o.n_local;
 	io.quiet = o.quiet;
 	run.ids = ids;
 	run.n = (size_t)o.n_args;

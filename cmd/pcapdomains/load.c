@@ -64,6 +64,8 @@ int pd_load_inputs(const struct pd_opts *o, char **inputs, int n_inputs, struct 
 	io.bpf = o->bpf;
 	io.quiet = o->quiet;
 	io.attr.dns_grace_ns = o->dns_grace_ns;
+	io.locals = o->local;
+	io.n_locals = o->n_local;
 	for (i = 0; i < n_inputs; i++) {
 		struct pd_ingest_result res;
 		memset(&res, 0, sizeof(res));
@@ -125,8 +127,15 @@ static char *dup_addr(sqlite3_stmt *st, int i)
 	return s;
 }
 
-enum pd_err pd_load_dests(sqlite3 *db, const char *sel, struct pd_dest **out, size_t *n,
-                          char errbuf[PD_ERRBUF_SIZE])
+const char *pd_load_dirs(const struct pd_opts *o, char buf[80])
+{
+	snprintf(buf, 80, "[\"egress\",\"transit\"%s%s%s]", o->inbound ? ",\"ingress\"" : "",
+	         o->internal ? ",\"internal\"" : "", o->control ? ",\"control\"" : "");
+	return buf;
+}
+
+enum pd_err pd_load_dests(sqlite3 *db, const char *sel, const char *dirs, struct pd_dest **out,
+                          size_t *n, char errbuf[PD_ERRBUF_SIZE])
 {
 	/* Evidence rank: the strongest evidence a group's flows carry names the group.
 	 * ICMPv6 to link-scope addresses (neighbour and router solicitations, MLD reports) is
@@ -143,6 +152,7 @@ enum pd_err pd_load_dests(sqlite3 *db, const char *sel, struct pd_dest **out, si
 	        " max(candidates), count(*), sum(bytes_out), sum(bytes_in), min(first_ns), "
 	        " max(last_ns) "
 	        "FROM flows WHERE (?1 IS NULL OR capture_id IN (SELECT value FROM json_each(?1))) "
+	        " AND direction IN (SELECT value FROM json_each(?2)) "
 	        " AND NOT (proto = 'icmp6' AND (server_ip LIKE 'ff02:%' OR server_ip LIKE "
 	        "'fe80:%')) "
 	        "GROUP BY name, server_ip, server_port, proto "
@@ -158,6 +168,7 @@ enum pd_err pd_load_dests(sqlite3 *db, const char *sel, struct pd_dest **out, si
 		return pd_errf(errbuf, PD_ERR_DB, "listing destinations: %s", sqlite3_errmsg(db));
 	if (sel)
 		sqlite3_bind_text(st, 1, sel, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, dirs ? dirs : "[\"egress\",\"transit\"]", -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct pd_dest *x;
 		if (*n == cap) {

@@ -41,8 +41,13 @@ int pd_load_inputs(const struct pd_opts *o, char **inputs, int n_inputs, struct 
 
 /* Every destination of the selected captures (sel from pd_load_inputs; NULL: all), sorted by
  * name then address; ICMPv6 to ff02::/16 and fe80::/10 (neighbour discovery, MLD) left out. */
-PD_MUST_CHECK enum pd_err pd_load_dests(sqlite3 *db, const char *sel, struct pd_dest **out,
-                                        size_t *n, char errbuf[PD_ERRBUF_SIZE]);
+PD_MUST_CHECK enum pd_err pd_load_dests(sqlite3 *db, const char *sel, const char *dirs,
+                                        struct pd_dest **out, size_t *n,
+                                        char errbuf[PD_ERRBUF_SIZE]);
+
+/* The directions the gates judge (JSON array for pd_load_dests): egress and transit, plus
+ * ingress (--inbound), internal (--internal) and control (--control). */
+const char *pd_load_dirs(const struct pd_opts *o, char buf[80]);
 void pd_load_dests_free(struct pd_dest *d, size_t n);
 
 /*

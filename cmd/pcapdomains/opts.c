@@ -28,6 +28,10 @@ enum {
 	OPT_FAIL_ON_NEW,
 	OPT_HELP,
 	OPT_VERSION,
+	OPT_LOCAL,
+	OPT_INBOUND,
+	OPT_INTERNAL,
+	OPT_CONTROL,
 };
 
 static const struct option long_opts[] = {
@@ -46,6 +50,10 @@ static const struct option long_opts[] = {
 	{ "allow", required_argument, NULL, OPT_ALLOW },
 	{ "dns-grace", required_argument, NULL, OPT_GRACE },
 	{ "fail-on-new", no_argument, NULL, OPT_FAIL_ON_NEW },
+	{ "local", required_argument, NULL, OPT_LOCAL },
+	{ "inbound", no_argument, NULL, OPT_INBOUND },
+	{ "internal", no_argument, NULL, OPT_INTERNAL },
+	{ "control", no_argument, NULL, OPT_CONTROL },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -108,6 +116,12 @@ static unsigned opt_bit(int c)
 		return PD_O_GRACE;
 	case OPT_FAIL_ON_NEW:
 		return PD_O_FAIL_ON_NEW;
+	case OPT_LOCAL:
+		return PD_O_LOCAL;
+	case OPT_INBOUND:
+	case OPT_INTERNAL:
+	case OPT_CONTROL:
+		return PD_O_DIRS;
 	default:
 		return 0;
 	}
@@ -216,6 +230,27 @@ int pd_opts_parse(int argc, char **argv, unsigned mask, const char *help, struct
 			break;
 		case OPT_FAIL_ON_NEW:
 			o->fail_on_new = true;
+			break;
+		case OPT_LOCAL: {
+			char eb[PD_ERRBUF_SIZE];
+
+			if (o->n_local == PD_SUBJECT_MAX)
+				return usage_error(sub, help, exit_code, "too many --local", NULL);
+			if (pd_local_parse(optarg, &o->local[o->n_local], eb) != PD_OK)
+				return usage_error(sub, help, exit_code,
+				                   "--local needs an IPv4/IPv6 address or CIDR",
+				                   optarg);
+			o->n_local++;
+			break;
+		}
+		case OPT_INBOUND:
+			o->inbound = true;
+			break;
+		case OPT_INTERNAL:
+			o->internal = true;
+			break;
+		case OPT_CONTROL:
+			o->control = true;
 			break;
 		}
 	}
