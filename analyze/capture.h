@@ -25,6 +25,10 @@
 enum {
 	PD_LINK_NULL = 0,
 	PD_LINK_ETHERNET = 1,
+	PD_LINK_PPP = 9,        /* PPP, 0xff 0x03 optional (RFC 1661, 1662) */
+	PD_LINK_PPP_HDLC = 50,  /* PPP in HDLC-like framing, or Cisco HDLC */
+	PD_LINK_PPP_ETHER = 51, /* PPPoE header first (RFC 2516) */
+	PD_LINK_C_HDLC = 104,   /* Cisco HDLC */
 	PD_LINK_RAW = 101,
 	PD_LINK_LOOP = 108,
 	PD_LINK_LINUX_SLL = 113,

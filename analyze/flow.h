@@ -47,6 +47,7 @@ struct pd_flow {
 	bool closed;             /* on the closed list */
 	uint8_t user;            /* free for the caller (ingest: evidence flags) */
 	uint8_t app;             /* free for the caller (ingest: application protocol) */
+	uint32_t tunnel;         /* free for the caller (ingest: tunnel path id, 0 none) */
 	uint16_t cport, sport;   /* client and server ports */
 	struct pd_addr cli, srv; /* client (initiator) and server */
 	uint32_t syn_seq[2];     /* ISN per direction (0 client, 1 server) when SYN seen */

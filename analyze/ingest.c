@@ -18,6 +18,12 @@
  * Once a flow's evidence is settled its packets are only counted (bulk data costs a hash
  * lookup and a few adds). ICMP/ICMPv6 and other IP protocols are flows too (ports 0).
  *
+ * Tunnels (tunnel.c): the decoder hands out the innermost packet, so flows are the inner ones;
+ * a flow keeps the tunnel path of its first tunnelled packet, seen from its client, as text in
+ * flows.tunnel. The outer (carrier) packets make no flow of their own: each distinct carrier
+ * path is one info finding ('tunnel') counting the packets decapsulated from it, at most
+ * PD_MAX_TUNNEL_FINDINGS of them (the rest under one '(other tunnels)' finding).
+ *
  * Encrypted-DNS indicators and ECH become findings, aggregated per (kind, subject, detail).
  * Row writing goes through struct sink (prepared statements on one connection, reused for the
  * whole capture).
@@ -46,14 +52,16 @@
 #include "quic.h"
 #include "reasm.h"
 #include "tls.h"
+#include "tunnel.h"
 
 #define PD_MAX_FINDINGS 1024 /* distinct findings kept per capture */
 #define PD_REASM_BUDGET                                                                            \
 	(16ull << 20) /* bytes of reassembly buffers over all flows: with a full flow table this   \
 	                 keeps the peak under 64 MiB */
-#define PD_DNS_TCP_WINDOW (65535u + 2u) /* one whole DNS/TCP message with its prefix */
-#define PD_QUIC_PROBES    4             /* client datagrams without an Initial: not QUIC */
-#define PD_PROGRESS_EVERY 4096          /* frames between progress callbacks */
+#define PD_DNS_TCP_WINDOW      (65535u + 2u) /* one whole DNS/TCP message with its prefix */
+#define PD_QUIC_PROBES         4             /* client datagrams without an Initial: not QUIC */
+#define PD_PROGRESS_EVERY      4096          /* frames between progress callbacks */
+#define PD_MAX_TUNNEL_FINDINGS 64            /* distinct tunnel carriers listed as findings */
 
 /* pd_flow.user bits */
 enum {
@@ -113,6 +121,8 @@ enum ctr {
 	C_FLOW_LIMIT,
 	C_FLOW_PEAK,
 	C_NOMEM,
+	C_TUN_FLOWS,
+	C_TUN_PATHS_FULL,
 	C_ICMP_QUOTED,
 	C__COUNT
 };
@@ -146,6 +156,8 @@ static const char *const ctr_names[C__COUNT][2] = {
 	[C_FLOW_LIMIT] = { "flow", "limit_flushed" },
 	[C_FLOW_PEAK] = { "flow", "peak_live" },
 	[C_NOMEM] = { "ingest", "out_of_memory" },
+	[C_TUN_FLOWS] = { "tunnel", "flows" },
+	[C_TUN_PATHS_FULL] = { "tunnel", "paths_dropped" },
 	[C_ICMP_QUOTED] = { "icmp", "errors_in_quoted_flow" },
 };
 
@@ -178,6 +190,8 @@ struct ictx {
 	unsigned n_findings;
 	uint64_t findings_dropped;
 	uint64_t n_flows, n_dns;
+	struct pd_tunnel_set *tunnels;
+	unsigned tun_findings; /* distinct carriers among the findings */
 	struct pd_subject subj; /* local addresses known so far (option, file) */
 	struct pd_subject host; /* sources of packets the capturing host marked as sent */
 	bool host_recv[PD_SUBJECT_MAX_HOST]; /* ... also the source of a received packet */
@@ -223,7 +237,7 @@ static void sink_open(struct sink *k, sqlite3 *db, const char *dbname, int64_t c
 	        "INSERT INTO flows(capture_id, proto, client_ip, client_port, server_ip, "
 	        "server_port, first_ns, last_ns, packets_out, bytes_out, packets_in, bytes_in, "
 	        "tcp_state, app_proto, sni, alpn, ech, http_host, http_connect, quic_version, "
-	        "direction) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	        "direction, tunnel) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	        "preparing the flow insert");
 	sink_prepare(
 	        k, &k->dns,
@@ -868,6 +882,11 @@ static void packet(struct ictx *x, struct pd_pkt *p)
 		x->ctr[C_NOMEM]++;
 		return;
 	}
+	if (p->n_tun && !f->tunnel) {
+		f->tunnel = pd_tunnel_set_add(x->tunnels, p->tun, p->n_tun, dir == 1);
+		if (!f->tunnel)
+			x->ctr[C_TUN_PATHS_FULL]++;
+	}
 	if (!(f->user & U_INIT))
 		classify(f);
 	if (!p->payload_len || (f->user & U_SETTLED))
@@ -920,15 +939,48 @@ static void flow_findings(struct ictx *x, struct pd_flow *f, enum app *app, cons
 	}
 }
 
+/*
+ * The tunnel text of a flow (NULL when none) into buf, and its carrier counted: the carrier's
+ * packets are the flow's, under the path written with "<>" (either direction).
+ */
+static const char *flow_tunnel(struct ictx *x, struct pd_flow *f, char *buf, size_t len)
+{
+	static const char detail[] =
+	        "tunnel carrier: packets decapsulated from it (count); the flows inside are "
+	        "reported under their own destinations, with this path in flows.tunnel";
+	const struct pd_tun_layer *l;
+	char carrier[PD_TUNNEL_STR_MAX];
+	unsigned n, i;
+	bool known = false;
+
+	l = pd_tunnel_set_get(x->tunnels, f->tunnel, &n);
+	if (!l)
+		return NULL;
+	x->ctr[C_TUN_FLOWS]++;
+	pd_tunnel_str(l, n, false, true, carrier, sizeof(carrier));
+	for (i = 0; i < x->n_findings && !known; i++) {
+		const struct finding *fd = &x->findings[i];
+		known = !strcmp(fd->kind, "tunnel") &&
+		        !strncmp(fd->subject, carrier, sizeof(fd->subject) - 1);
+	}
+	if (!known && x->tun_findings >= PD_MAX_TUNNEL_FINDINGS)
+		snprintf(carrier, sizeof(carrier), "(other tunnels)");
+	else if (!known)
+		x->tun_findings++;
+	finding_add(x, "tunnel", "info", carrier, detail, f->packets[0] + f->packets[1],
+	            f->first_ns);
+	return pd_tunnel_str(l, n, false, false, buf, len);
+}
+
 static void flow_emit(void *arg, struct pd_flow *f)
 {
 	struct ictx *x = arg;
 	struct sink *k = &x->sink;
 	struct pd_flow_ev *ev = f->ev;
 	sqlite3_stmt *st = k->flow;
-	char cli[64], srv[64], pbuf[16], detail[512];
+	char cli[64], srv[64], pbuf[16], detail[512], tunbuf[PD_TUNNEL_STR_MAX];
 	enum app app = (enum app)f->app;
-	const char *sni = ev ? ev->sni : NULL;
+	const char *sni = ev ? ev->sni : NULL, *tun;
 
 	if (ev && !(f->user & U_SETTLED)) {
 		/* ended before its evidence was complete */
@@ -944,6 +996,7 @@ static void flow_emit(void *arg, struct pd_flow *f)
 	addr_str(&f->cli, cli, sizeof(cli));
 	addr_str(&f->srv, srv, sizeof(srv));
 	flow_findings(x, f, &app, srv, sni);
+	tun = flow_tunnel(x, f, tunbuf, sizeof(tunbuf));
 	if (ev && ev->ech) {
 		snprintf(detail, sizeof(detail),
 		         "ClientHello offered Encrypted Client Hello (real ECH or GREASE); with "
@@ -983,6 +1036,8 @@ static void flow_emit(void *arg, struct pd_flow *f)
 		                  pd_dir_name(pd_subject_flow_dir(&x->subj, f->proto, &f->cli,
 		                                                  f->cport, &f->srv, f->sport)),
 		                  -1, SQLITE_STATIC);
+		if (tun)
+			sqlite3_bind_text(st, 22, tun, -1, SQLITE_TRANSIENT);
 		sink_step(k, st, "storing a flow");
 	}
 	x->n_flows++;
@@ -1209,6 +1264,12 @@ static void write_counters(struct ictx *x, struct pd_decoder *dec, uint64_t fram
 		{ "decode", "reassembled", ds ? ds->reassembled : 0 },
 		{ "decode", "fragments_dropped", ds ? ds->frag_dropped : 0 },
 		{ "decode", "icmp", ds ? ds->icmp : 0 },
+		{ "tunnel", "layers_peeled", ds ? ds->tun_peeled : 0 },
+		{ "tunnel", "too_deep", ds ? ds->tun_too_deep : 0 },
+		{ "tunnel", "not_a_tunnel", ds ? ds->tun_invalid : 0 },
+		{ "tunnel", "control", ds ? ds->tun_control : 0 },
+		{ "tunnel", "inner_undecodable", ds ? ds->tun_inner_bad : 0 },
+		{ "ppp", "control", ds ? ds->ppp_control : 0 },
 	};
 	unsigned i;
 
@@ -1316,8 +1377,9 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 	x.dns = malloc(sizeof(*x.dns));
 	x.findings = calloc(PD_MAX_FINDINGS, sizeof(*x.findings));
 	dec = pd_decoder_new();
+	x.tunnels = pd_tunnel_set_new();
 	x.flows = pd_flow_table_new(0, PD_FLOW_IDLE_NS, flow_emit, &x);
-	if (!x.dns || !x.findings || !dec || !x.flows) {
+	if (!x.dns || !x.findings || !dec || !x.tunnels || !x.flows) {
 		e = pd_errf(errbuf, PD_ERR_NOMEM, "%s: out of memory", path);
 		goto out;
 	}
@@ -1413,6 +1475,23 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 		         " flows were written out early and may be split",
 		         PD_MAX_LIVE_FLOWS, x.ctr[C_FLOW_LIMIT]);
 		finding_add(&x, "limit", "warning", NULL, detail, x.ctr[C_FLOW_LIMIT], 0);
+	}
+	if (pd_decoder_stats(dec)->tun_too_deep) {
+		char detail[200];
+		uint64_t n = pd_decoder_stats(dec)->tun_too_deep;
+		snprintf(detail, sizeof(detail),
+		         "%" PRIu64 " packets carried more than %d tunnel layers: each counts as "
+		         "a flow of its %dth layer's tunnel packet, what is inside is not read",
+		         n, PD_MAX_TUNNEL_DEPTH, PD_MAX_TUNNEL_DEPTH);
+		finding_add(&x, "limit", "warning", NULL, detail, n, 0);
+	}
+	if (x.ctr[C_TUN_PATHS_FULL]) {
+		char detail[200];
+		snprintf(detail, sizeof(detail),
+		         "more than %d distinct tunnel paths: %" PRIu64
+		         " tunnelled packets went into flows without their tunnel path",
+		         PD_MAX_TUNNELS, x.ctr[C_TUN_PATHS_FULL]);
+		finding_add(&x, "limit", "warning", NULL, detail, x.ctr[C_TUN_PATHS_FULL], 0);
 	}
 
 	/* The subject's local addresses (inferred when neither the file nor --local gave any)
@@ -1517,6 +1596,7 @@ out:
 	if (fd >= 0)
 		close(fd);
 	pd_decoder_free(dec);
+	pd_tunnel_set_free(x.tunnels);
 	pd_reader_free(rd);
 	free(x.dns);
 	free(x.findings);

@@ -60,6 +60,10 @@ static bool fast_path_ok(const struct pd_reader *r, pcap_t *pc)
 	case PD_LINK_LOOP:
 	case PD_LINK_IPV4:
 	case PD_LINK_IPV6:
+	case PD_LINK_PPP:
+	case PD_LINK_PPP_HDLC:
+	case PD_LINK_PPP_ETHER:
+	case PD_LINK_C_HDLC:
 		return true;
 	case PD_LINK_LINUX_SLL:
 	case PD_LINK_LINUX_SLL2:

@@ -388,6 +388,14 @@ const char *pd_link_name(int linktype)
 		return "ipv4";
 	case PD_LINK_IPV6:
 		return "ipv6";
+	case PD_LINK_PPP:
+		return "ppp";
+	case PD_LINK_PPP_HDLC:
+		return "ppp-hdlc";
+	case PD_LINK_PPP_ETHER:
+		return "pppoe";
+	case PD_LINK_C_HDLC:
+		return "c-hdlc";
 	default:
 		snprintf(other, sizeof(other), "linktype-%d", linktype);
 		return other;

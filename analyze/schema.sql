@@ -3,7 +3,7 @@
 -- Times are integers: nanoseconds since the Unix epoch, UTC. Addresses are text (inet_ntop).
 -- A capture is ingested in one transaction; deleting a capture cascades to its rows.
 
--- A database made from this file alone (sqlite3 db < schema.sql) is version 1, like one made
+-- A database made from this file alone (sqlite3 db < schema.sql) is version 2, like one made
 -- by pcapdomains; keep this in step with PD_SCHEMA_VERSION (store.h).
 PRAGMA user_version = 2;
 
@@ -98,7 +98,9 @@ CREATE TABLE IF NOT EXISTS flows (
 	dns_answer_id INTEGER,         -- dns_answers.id of the answer used
 	-- relative to the capture's local addresses (capture_locals; analyze/subject.c):
 	-- 'egress' | 'ingress' | 'internal' | 'transit' (neither end local) | 'control' (link-local control)
-	direction TEXT NOT NULL DEFAULT 'transit'
+	direction TEXT NOT NULL DEFAULT 'transit',
+	-- schema version 2
+	tunnel TEXT                    -- tunnels the flow came through, outermost first, ' / '-joined, client side first: 'vxlan:10.0.0.1>10.0.0.2 vni 42'; NULL when none
 );
 CREATE INDEX IF NOT EXISTS flows_capture ON flows(capture_id);
 CREATE INDEX IF NOT EXISTS flows_server ON flows(server_ip);

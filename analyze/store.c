@@ -64,7 +64,9 @@ static const char *const migrations[] = {
 	"ALTER TABLE flows ADD COLUMN direction TEXT NOT NULL DEFAULT 'transit';"
 	"UPDATE flows SET direction = 'internal' WHERE"
 	" (client_ip LIKE '127.%' OR client_ip = '::1') AND"
-	" (server_ip LIKE '127.%' OR server_ip = '::1');",
+	" (server_ip LIKE '127.%' OR server_ip = '::1');"
+	/* decap (issue 15): flows.tunnel (decapsulation, tunnel.c); same step, one string */
+	"ALTER TABLE flows ADD COLUMN tunnel TEXT;",
 	NULL
 };
 #define PD_N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]) - 1)

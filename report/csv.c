@@ -17,7 +17,7 @@ static const char header[] =
         "app_proto,flows,packets_out,bytes_out,packets_in,bytes_in,first_seen,last_seen,country,"
         "asn,as_org,cdn,policy,captures,city,special_range,shared_address,ambiguous,cname_chain,"
         "ech_flows,looked_up_at_report_time,ptr_status,direction,clients,tcp_states,"
-        "duration_ms,community_ids,why,evidence_mix\r\n";
+        "duration_ms,community_ids,why,evidence_mix,tunnels\r\n";
 
 static void cell(FILE *f, const char *s)
 {
@@ -143,6 +143,8 @@ static void row(FILE *f, const struct pd_rm_row *r)
 	cell(f, r->ptr_status);
 	cell(f, r->direction);
 	conn_cells(f, r);
+	fputc(',', f);
+	pd_esc_csv(f, r->tunnels);
 	fputs("\r\n", f);
 }
 
@@ -192,7 +194,7 @@ static void side_row(FILE *f, const struct pd_rm_side *r)
 	cell(f, "no");
 	cell(f, NULL);
 	cell(f, r->direction);
-	fputs(",,,,,", f); /* clients .. evidence_mix: side rows carry no per-flow columns */
+	fputs(",,,,,,", f); /* clients .. tunnels: side rows carry no per-flow columns */
 	fputs("\r\n", f);
 }
 

@@ -240,6 +240,7 @@ static void row(struct jw *w, const struct pd_rm_row *r)
 	id_array(w, "captures", r->captures);
 	str(w, "direction", r->direction);
 	conns(w, r);
+	str(w, "tunnels", r->tunnels);
 	close_(w, '}');
 }
 

@@ -776,7 +776,8 @@ struct agg {
 	int64_t port; /* as grouped; the row has it as unsigned (sqlite3_column_int) */
 	uint32_t hash;
 	int ev, conf;
-	struct vlist cands, apps, caps;
+	struct vlist cands, apps, caps, tuns;
+	int64_t tuns_more; /* flows through tunnel paths past PD_RM_MAX_TUNNELS */
 };
 
 /* (group, list, value) triples of the lists longer than VLIST_SCAN: their dedup index. */
@@ -971,7 +972,7 @@ static enum pd_err load_rows(struct build *b)
 	         "SELECT name, server_ip, server_port, proto, evidence, confidence, candidates, "
 	         "app_proto, packets_out, bytes_out, packets_in, bytes_in, first_ns, last_ns, "
 	         "cname_chain, ech, ambiguous, capture_id, direction = 'egress', client_ip, "
-	         "client_port, tcp_state FROM flows WHERE " SQL_SEL " AND " SQL_DEST,
+	         "client_port, tcp_state, tunnel FROM flows WHERE " SQL_SEL " AND " SQL_DEST,
 	         &st, "aggregating flows");
 	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		name = col_intern(b, &rb, st, 0);
@@ -1105,6 +1106,15 @@ static enum pd_err load_rows(struct build *b)
 			r->conns_tail = cn;
 			r->n_conns++;
 		}
+		if ((s = col_intern(b, &rb, st, 22))) {
+			const struct vnode *v = a->tuns.head;
+			while (v && v->s != s) /* interned: equal strings are equal pointers */
+				v = v->next;
+			if (!v && a->tuns.n < PD_RM_MAX_TUNNELS)
+				vlist_add(&rb, &a->tuns, g, 3, s, 0);
+			else if (!v)
+				a->tuns_more++;
+		}
 		if (rb.oom)
 			e = oom(b);
 		else if (overflow)
@@ -1129,6 +1139,20 @@ static enum pd_err load_rows(struct build *b)
 		r->candidates = set.len ? sdup(m, set.s) : NULL;
 		vlist_concat(&set, &tmp, &a->apps, false, ",");
 		r->app_proto = set.len ? sdup(m, set.s) : NULL;
+		if (set.oom || (set.len && !r->app_proto)) {
+			e = oom(b);
+			break;
+		}
+		vlist_concat(&set, &tmp, &a->tuns, false, "|");
+		if (set.len && a->tuns_more) {
+			snprintf(num, sizeof(num), "|(+%" PRId64 " flows)", a->tuns_more);
+			sb_str(&set, num);
+		}
+		r->tunnels = set.len ? sdup(m, set.s) : NULL;
+		if (set.oom || (set.len && !r->tunnels)) {
+			e = oom(b);
+			break;
+		}
 		if (a->caps.head && !a->caps.head->next) {
 			snprintf(num, sizeof(num), "%" PRId64, a->caps.head->v);
 			r->captures = intern(b, &rb, num);
@@ -1140,7 +1164,7 @@ static enum pd_err load_rows(struct build *b)
 			}
 			r->captures = tmp.oom ? NULL : intern(b, &rb, tmp.s);
 		}
-		if (set.oom || tmp.oom || rb.oom || (set.len && !r->app_proto) || !r->captures)
+		if (set.oom || tmp.oom || rb.oom || !r->captures)
 			e = oom(b);
 	}
 	sb_free(&set);

@@ -18,6 +18,7 @@
 #define PD_REPORT_SCHEMA_VERSION 1
 #define PD_NS_NONE               INT64_MIN /* an unknown time or count */
 #define PD_RM_MAX_SIDES          2000      /* inbound + internal + control rows kept */
+#define PD_RM_MAX_TUNNELS        8 /* distinct tunnel paths listed per row, then "(+N more)" */
 
 struct pd_rm_iface {
 	int64_t idx;
@@ -110,6 +111,7 @@ struct pd_rm_row {
 	int64_t tcp_flows[PD_RM_N_TCP];     /* TCP flows per state */
 	int64_t max_duration_ns;            /* the longest flow */
 	const char *direction; /* ours: egress when any of its flows is, else transit */
+	char *tunnels;      /* flows.tunnel of its flows, '|'-joined, at most PD_RM_MAX_TUNNELS */
 };
 
 /* Destination: rows grouped by registrable domain (rows[first .. first + n)). */
