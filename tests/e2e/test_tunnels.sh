@@ -156,7 +156,8 @@ for w in geneve vxlan-in-geneve gre gre-key gretap erspan2 erspan3 ipip ip6gre i
 	fi
 	case $w in
 	ppp*) e2e_check "$w: PPP is a link, not a tunnel" "" "$(tail -n +2 "$E2E_TMP/w-$w.csv" | awk -F, '{ print $NF }' | tr -d '\r' | sort -u)" ;;
-	*) e2e_check "$w: every row has its tunnel" 0 "$(tail -n +2 "$E2E_TMP/w-$w.csv" | awk -F, '{ print $NF }' | tr -d '\r' | grep -c '^$')" ;;
+	# destination rows (egress/transit); the inbound/internal/control rows list no tunnels
+	*) e2e_check "$w: every destination row has its tunnel" 0 "$(tr -d '\r' <"$E2E_TMP/w-$w.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "direction") d = i; next } $d == "egress" || $d == "transit" { print $NF }' | grep -c '^$')" ;;
 	esac
 done
 # six VXLAN layers: the limit is four; the packets count as flows to the fourth layer and a
