@@ -86,7 +86,8 @@ enum pd_dir pd_subject_direction(const struct pd_subject *s, const struct pd_add
  * Returns true when src is. The rules, in order (documented in the README):
  *   1. TCP SYN without ACK: the sender; SYN+ACK: the receiver.
  *   2. Equal ports, or a protocol other than TCP and UDP (ICMP echo): the sender.
- *   3. Exactly one port is a service port (pd_flow_service_port): that side is the server.
+ *   3. The port of the higher rank is the server's: a well-known port (below 1024) over
+ *      another service port (pd_flow_service_port: 3306, 8080, 50051...) over any other.
  *   4. Exactly one port is ephemeral (pd_subject_ephemeral_port): that side is the client.
  *   5. s is known and exactly one end is local: the local end is the client (a subject's
  *      unexplained traffic is more often its own calls than someone else's).

@@ -156,6 +156,8 @@ START_TEST(orientation)
 	                                    &far, 443));
 	/* 3: a service port */
 	ck_assert(!pd_subject_src_is_client(NULL, PD_L4_TCP, PD_TCP_ACK, &far, 443, &me, 50000));
+	/* 3: a DNS answer to a client whose ephemeral port happens to be a service port */
+	ck_assert(!pd_subject_src_is_client(NULL, PD_L4_UDP, 0, &far, 53, &me, 50051));
 	/* 3: etcd (2379) and gRPC (50051) are service ports */
 	ck_assert(!pd_subject_src_is_client(NULL, PD_L4_TCP, PD_TCP_ACK, &etcd, 2379, &me, 49372));
 	/* 4: a long-lived connection seen first from the server on an unlisted port: 4100 is
