@@ -97,7 +97,7 @@ CREATE TABLE IF NOT EXISTS flows (
 	ambiguous INTEGER NOT NULL DEFAULT 0,
 	dns_answer_id INTEGER,         -- dns_answers.id of the answer used
 	-- relative to the capture's local addresses (capture_locals; analyze/subject.c):
-	-- 'egress' | 'ingress' | 'internal' | 'transit' (neither end local) | 'control' (link-local control)
+	-- 'egress' | 'ingress' | 'internal' | 'transit' (neither end local, or no subject) | 'control' (link-local control)
 	direction TEXT NOT NULL DEFAULT 'transit'
 );
 CREATE INDEX IF NOT EXISTS flows_capture ON flows(capture_id);

@@ -152,8 +152,12 @@ bool pd_subject_is_local(const struct pd_subject *s, const struct pd_addr *a)
 enum pd_dir pd_subject_direction(const struct pd_subject *s, const struct pd_addr *cli,
                                  const struct pd_addr *srv)
 {
-	bool c = pd_subject_is_local(s, cli), v = pd_subject_is_local(s, srv);
+	bool c, v;
 
+	if (!s || !s->n)
+		return PD_DIR_TRANSIT; /* no subject: each client is its own, loopback too */
+	c = pd_subject_is_local(s, cli);
+	v = pd_subject_is_local(s, srv);
 	if (c && v)
 		return PD_DIR_INTERNAL;
 	if (c)

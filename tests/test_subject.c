@@ -133,9 +133,10 @@ START_TEST(direction)
 	ck_assert_int_eq(pd_subject_direction(&s, &me, &me6), PD_DIR_INTERNAL);
 	ck_assert_int_eq(pd_subject_direction(&s, &lo, &dk), PD_DIR_INTERNAL);
 	ck_assert_int_eq(pd_subject_direction(&s, &far, &far2), PD_DIR_TRANSIT);
-	/* nothing known: transit, loopback pairs aside */
+	/* nothing known: transit, loopback pairs too (a loopback-only capture has destinations) */
 	ck_assert_int_eq(pd_subject_direction(&none, &me, &far), PD_DIR_TRANSIT);
-	ck_assert_int_eq(pd_subject_direction(&none, &lo, &dk), PD_DIR_INTERNAL);
+	ck_assert_int_eq(pd_subject_direction(&none, &lo, &dk), PD_DIR_TRANSIT);
+	ck_assert_int_eq(pd_subject_direction(NULL, &lo, &dk), PD_DIR_TRANSIT);
 	ck_assert_str_eq(pd_dir_name(PD_DIR_EGRESS), "egress");
 	ck_assert_str_eq(pd_dir_name(PD_DIR_CONTROL), "control");
 	ck_assert_str_eq(pd_dir_name((enum pd_dir)77), "transit");
