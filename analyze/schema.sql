@@ -97,7 +97,7 @@ CREATE TABLE IF NOT EXISTS flows (
 	ambiguous INTEGER NOT NULL DEFAULT 0,
 	dns_answer_id INTEGER,         -- dns_answers.id of the answer used
 	-- relative to the capture's local addresses (capture_locals; analyze/subject.c):
-	-- 'egress' | 'ingress' | 'internal' | 'transit' (neither end local) | 'control' (link-local control)
+	-- 'egress' | 'ingress' | 'internal' | 'transit' (neither end local, or no subject) | 'control' (link-local control)
 	direction TEXT NOT NULL DEFAULT 'transit',
 	-- schema version 2
 	tunnel TEXT                    -- tunnels the flow came through, outermost first, ' / '-joined, client side first: 'vxlan:10.0.0.1>10.0.0.2 vni 42'; NULL when none

@@ -49,22 +49,19 @@ struct pd_store {
 };
 
 /*
- * Migrations: migrations[i] takes a database from version i+1 to i+2. Version 1 is the first
- * published schema, so the list is empty; a future schema change appends its ALTER/CREATE
- * statements here and bumps PD_SCHEMA_VERSION (and schema.sql, which new databases get).
+ * Migrations: migrations[i] takes a database from version i+1 to i+2 (one step per schema
+ * version, each in its own transaction); a schema change appends its ALTER/CREATE statements
+ * here and bumps PD_SCHEMA_VERSION (and schema.sql, which new databases get).
  */
 static const char *const migrations[] = {
 	/* 1 -> 2 */
 	/* subject (issue 14): per-capture local addresses, flow direction. Flows of version-1
-	 * databases had no local addresses: transit, loopback pairs internal. */
+	 * databases had no local addresses: transit. */
 	"CREATE TABLE IF NOT EXISTS capture_locals ("
 	" capture_id INTEGER NOT NULL REFERENCES captures(id) ON DELETE CASCADE,"
 	" ip TEXT NOT NULL, prefix INTEGER NOT NULL, link_prefix INTEGER,"
 	" source TEXT NOT NULL, iface TEXT, PRIMARY KEY (capture_id, ip, prefix));"
 	"ALTER TABLE flows ADD COLUMN direction TEXT NOT NULL DEFAULT 'transit';"
-	"UPDATE flows SET direction = 'internal' WHERE"
-	" (client_ip LIKE '127.%' OR client_ip = '::1') AND"
-	" (server_ip LIKE '127.%' OR server_ip = '::1');"
 	/* decap (issue 15): flows.tunnel (decapsulation, tunnel.c); same step, one string */
 	"ALTER TABLE flows ADD COLUMN tunnel TEXT;",
 	NULL

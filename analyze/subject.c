@@ -152,8 +152,12 @@ bool pd_subject_is_local(const struct pd_subject *s, const struct pd_addr *a)
 enum pd_dir pd_subject_direction(const struct pd_subject *s, const struct pd_addr *cli,
                                  const struct pd_addr *srv)
 {
-	bool c = pd_subject_is_local(s, cli), v = pd_subject_is_local(s, srv);
+	bool c, v;
 
+	if (!s || !s->n)
+		return PD_DIR_TRANSIT; /* no subject: each client is its own, loopback too */
+	c = pd_subject_is_local(s, cli);
+	v = pd_subject_is_local(s, srv);
 	if (c && v)
 		return PD_DIR_INTERNAL;
 	if (c)
@@ -177,11 +181,18 @@ bool pd_subject_ephemeral_port(uint16_t port)
 	return port >= 32768 && !pd_flow_service_port(port);
 }
 
+/* 2: a well-known port (below 1024), 1: another service port, 0: neither. */
+static int port_level(uint16_t port)
+{
+	return port < 1024 ? 2 : pd_flow_service_port(port) ? 1 : 0;
+}
+
 bool pd_subject_src_is_client(const struct pd_subject *s, uint8_t proto, uint8_t tcp_flags,
                               const struct pd_addr *src, uint16_t sport, const struct pd_addr *dst,
                               uint16_t dport)
 {
 	bool ss, ds, sl, dl;
+	int ls, ld;
 
 	if (proto == PD_L4_TCP && (tcp_flags & (PD_TCP_SYN | PD_TCP_ACK)) == PD_TCP_SYN)
 		return true;
@@ -190,10 +201,10 @@ bool pd_subject_src_is_client(const struct pd_subject *s, uint8_t proto, uint8_t
 		return false;
 	if (sport == dport || (proto != PD_L4_TCP && proto != PD_L4_UDP))
 		return true;
-	ss = pd_flow_service_port(sport);
-	ds = pd_flow_service_port(dport);
-	if (ss != ds)
-		return ds;
+	ls = port_level(sport);
+	ld = port_level(dport);
+	if (ls != ld)
+		return ld > ls;
 	ss = pd_subject_ephemeral_port(sport);
 	ds = pd_subject_ephemeral_port(dport);
 	if (ss != ds)

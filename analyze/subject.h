@@ -10,7 +10,7 @@
  *
  * Directions: egress (a local client opened it to a remote server), ingress (a remote client
  * to a local server), internal (both ends local, loopback included), transit (neither end
- * local: a bridge or host capture, or a capture whose subject is unknown; each client is then
+ * local, or no subject known at all: a bridge or host capture; each client is then
  * its own subject and its flows are reported as destinations), control (link-local control
  * traffic: ND, MLD, router discovery, IGMP, DHCP, DHCPv6, mDNS, LLMNR, SSDP), whatever its
  * ends.
@@ -75,8 +75,8 @@ bool pd_subject_is_local(const struct pd_subject *s, const struct pd_addr *a);
 
 /*
  * Direction of a flow from client cli to server srv: internal when both ends are local,
- * egress / ingress when one is, transit when neither (always when the set is empty, loopback
- * pairs aside). Control traffic is decided by pd_subject_control, not here.
+ * egress / ingress when one is, transit when neither, and always when the set is empty (a
+ * capture without a subject, loopback-only ones included, reports every server). Control traffic is decided by pd_subject_control, not here.
  */
 enum pd_dir pd_subject_direction(const struct pd_subject *s, const struct pd_addr *cli,
                                  const struct pd_addr *srv);
@@ -86,7 +86,8 @@ enum pd_dir pd_subject_direction(const struct pd_subject *s, const struct pd_add
  * Returns true when src is. The rules, in order (documented in the README):
  *   1. TCP SYN without ACK: the sender; SYN+ACK: the receiver.
  *   2. Equal ports, or a protocol other than TCP and UDP (ICMP echo): the sender.
- *   3. Exactly one port is a service port (pd_flow_service_port): that side is the server.
+ *   3. The port of the higher rank is the server's: a well-known port (below 1024) over
+ *      another service port (pd_flow_service_port: 3306, 8080, 50051...) over any other.
  *   4. Exactly one port is ephemeral (pd_subject_ephemeral_port): that side is the client.
  *   5. s is known and exactly one end is local: the local end is the client (a subject's
  *      unexplained traffic is more often its own calls than someone else's).

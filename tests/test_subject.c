@@ -133,9 +133,10 @@ START_TEST(direction)
 	ck_assert_int_eq(pd_subject_direction(&s, &me, &me6), PD_DIR_INTERNAL);
 	ck_assert_int_eq(pd_subject_direction(&s, &lo, &dk), PD_DIR_INTERNAL);
 	ck_assert_int_eq(pd_subject_direction(&s, &far, &far2), PD_DIR_TRANSIT);
-	/* nothing known: transit, loopback pairs aside */
+	/* nothing known: transit, loopback pairs too (a loopback-only capture has destinations) */
 	ck_assert_int_eq(pd_subject_direction(&none, &me, &far), PD_DIR_TRANSIT);
-	ck_assert_int_eq(pd_subject_direction(&none, &lo, &dk), PD_DIR_INTERNAL);
+	ck_assert_int_eq(pd_subject_direction(&none, &lo, &dk), PD_DIR_TRANSIT);
+	ck_assert_int_eq(pd_subject_direction(NULL, &lo, &dk), PD_DIR_TRANSIT);
 	ck_assert_str_eq(pd_dir_name(PD_DIR_EGRESS), "egress");
 	ck_assert_str_eq(pd_dir_name(PD_DIR_CONTROL), "control");
 	ck_assert_str_eq(pd_dir_name((enum pd_dir)77), "transit");
@@ -156,6 +157,8 @@ START_TEST(orientation)
 	                                    &far, 443));
 	/* 3: a service port */
 	ck_assert(!pd_subject_src_is_client(NULL, PD_L4_TCP, PD_TCP_ACK, &far, 443, &me, 50000));
+	/* 3: a DNS answer to a client whose ephemeral port happens to be a service port */
+	ck_assert(!pd_subject_src_is_client(NULL, PD_L4_UDP, 0, &far, 53, &me, 50051));
 	/* 3: etcd (2379) and gRPC (50051) are service ports */
 	ck_assert(!pd_subject_src_is_client(NULL, PD_L4_TCP, PD_TCP_ACK, &etcd, 2379, &me, 49372));
 	/* 4: a long-lived connection seen first from the server on an unlisted port: 4100 is
