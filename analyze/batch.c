@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "ingest.h"
+#include "session.h"
 
 enum slot_state { SLOT_WAITING, SLOT_RUNNING, SLOT_DONE };
 
@@ -130,7 +131,7 @@ static enum pd_err merge_stage(struct pd_store *s, struct slot *sl,
 	}
 	if ((e = pd_store_copy_capture(db, "stage", staged, &id, errbuf)) != PD_OK)
 		goto out;
-	if ((e = pd_names_attribute(db, id, &opts->attr, errbuf)) != PD_OK)
+	if ((e = pd_session_attribute(db, id, &opts->attr, errbuf)) != PD_OK)
 		goto out;
 	if ((e = pd_store_exec(s, "COMMIT", "committing the capture", errbuf)) != PD_OK)
 		goto out;

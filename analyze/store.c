@@ -35,11 +35,27 @@ struct pd_store {
 };
 
 /*
- * Migrations: migrations[i] takes a database from version i+1 to i+2. Version 1 is the first
- * published schema, so the list is empty; a future schema change appends its ALTER/CREATE
- * statements here and bumps PD_SCHEMA_VERSION (and schema.sql, which new databases get).
+ * Migrations: migrations[i] takes a database from version i+1 to i+2 (each runs in the schema
+ * transaction; a new change appends its ALTER/CREATE statements and bumps PD_SCHEMA_VERSION
+ * and schema.sql, which new databases get). Version 1 is the first published schema.
  */
-static const char *const migrations[] = { NULL };
+static const char *const migrations[] = {
+	/* 1 -> 2 */
+	/* capture sessions (session.c) */
+	"ALTER TABLE captures ADD COLUMN session_id TEXT;"
+	"ALTER TABLE captures ADD COLUMN session_seq INTEGER;"
+	"ALTER TABLE captures ADD COLUMN session_prev TEXT;"
+	"ALTER TABLE flows ADD COLUMN continued INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE IF NOT EXISTS flow_carry (capture_id INTEGER NOT NULL REFERENCES captures(id)"
+	" ON DELETE CASCADE, proto TEXT NOT NULL, client_ip TEXT NOT NULL, client_port INTEGER"
+	" NOT NULL, server_ip TEXT NOT NULL, server_port INTEGER NOT NULL, last_ns INTEGER NOT NULL,"
+	" tcp INTEGER NOT NULL, syn_seq_c INTEGER NOT NULL, syn_seq_s INTEGER NOT NULL, state"
+	" INTEGER NOT NULL, app INTEGER NOT NULL, mode INTEGER NOT NULL, sni TEXT, alpn TEXT,"
+	" http_host TEXT, http_connect TEXT, quic_version INTEGER, ech INTEGER NOT NULL DEFAULT 0,"
+	" cs_seq INTEGER, cs BLOB, sc_seq INTEGER, sc BLOB, PRIMARY KEY (capture_id, proto,"
+	" client_ip, client_port, server_ip, server_port));",
+	NULL
+};
 #define PD_N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]) - 1)
 
 _Static_assert(PD_N_MIGRATIONS + 1 == PD_SCHEMA_VERSION, "one migration per schema version");
@@ -371,8 +387,8 @@ enum pd_err pd_store_copy_capture(sqlite3 *db, const char *schema, int64_t id, i
                                   char errbuf[PD_ERRBUF_SIZE])
 {
 	/* Parents before children; dns_answers before the flows that point at them. */
-	static const char *const tables[] = { "interfaces", "dns_answers", "flows",
-		                              "names",      "findings",    "counters" };
+	static const char *const tables[] = { "interfaces", "dns_answers", "flows",     "names",
+		                              "findings",   "counters",    "flow_carry" };
 	char cols[4096], sql[9000], what[64];
 	sqlite3_stmt *st = NULL;
 	int64_t offset = 0;
