@@ -744,7 +744,8 @@ static int add_answers(struct ctx *c, size_t from, size_t to)
 		an->chain = r->chain;
 		an->scope = r->scope;
 		/* the names table holds this capture's own evidence */
-		if (!an->client || (r->scope == SCOPE_OWN && nm_add(c, ip, r->name, SRC_DNS, r->ts) < 0))
+		if (!an->client ||
+		    (r->scope == SCOPE_OWN && nm_add(c, ip, r->name, SRC_DNS, r->ts) < 0))
 			return -1;
 	}
 	return 0;
@@ -770,12 +771,15 @@ static enum pd_err load_answers(struct ctx *c)
 	/* ?5: the captures whose answers count (this one alone, or its session and earlier
 	 * captures of its subject, session.c), ?6: those outside the session */
 #define PD_ATTR_SCOPE_SQL                                                                          \
-	"CASE WHEN capture_id = ?2 THEN 0 WHEN ?6 IS NOT NULL AND capture_id IN (SELECT value FROM" \
+	"CASE WHEN capture_id = ?2 THEN 0 WHEN ?6 IS NOT NULL AND capture_id IN (SELECT value "    \
+	"FROM"                                                                                     \
 	" json_each(?6)) THEN 2 ELSE 1 END"
-#define PD_ATTR_CAPS_SQL "(capture_id = ?2 OR (?5 IS NOT NULL AND capture_id IN (SELECT value FROM json_each(?5))))"
+#define PD_ATTR_CAPS_SQL                                                                           \
+	"(capture_id = ?2 OR (?5 IS NOT NULL AND capture_id IN (SELECT value FROM "                \
+	"json_each(?5))))"
 	static const char all_sql[] =
-	        "SELECT count(pd_attr_ans(?1, id, ts_ns, client_ip, qname, ttl, chain, answer, "
-	        PD_ATTR_SCOPE_SQL ")) FROM dns_answers WHERE " PD_ATTR_CAPS_SQL
+	        "SELECT count(pd_attr_ans(?1, id, ts_ns, client_ip, qname, ttl, chain, "
+	        "answer, " PD_ATTR_SCOPE_SQL ")) FROM dns_answers WHERE " PD_ATTR_CAPS_SQL
 	        " AND rr_type IN ('A', 'AAAA', 'HINT')"
 	        " AND answer IN (SELECT server_ip FROM flows WHERE id BETWEEN ?3 AND ?4"
 	        " AND +capture_id = ?2)";
@@ -784,8 +788,9 @@ static enum pd_err load_answers(struct ctx *c)
 	        " FROM dns_answers WHERE capture_id = ?2 AND answer = ?3"
 	        " AND rr_type IN ('A', 'AAAA', 'HINT')";
 	static const char one_scoped_sql[] =
-	        "SELECT count(pd_attr_ans(?1, id, ts_ns, client_ip, qname, ttl, chain, answer, "
-	        PD_ATTR_SCOPE_SQL ")) FROM dns_answers WHERE capture_id IN (SELECT value FROM"
+	        "SELECT count(pd_attr_ans(?1, id, ts_ns, client_ip, qname, ttl, chain, "
+	        "answer, " PD_ATTR_SCOPE_SQL
+	        ")) FROM dns_answers WHERE capture_id IN (SELECT value FROM"
 	        " json_each(?5)) AND answer = ?3 AND rr_type IN ('A', 'AAAA', 'HINT')";
 #undef PD_ATTR_SCOPE_SQL
 #undef PD_ATTR_CAPS_SQL
@@ -1379,7 +1384,8 @@ static void attribute_one(struct ctx *c, const struct frow *fr, struct result *r
 			if (an->scope == SCOPE_EARLIER) {
 				/* another capture of the subject: names the flow only when nothing
 				 * of its own session does (dns-earlier-capture) */
-				if (in_window && !earlier && (an->client == fr->client || an->local))
+				if (in_window && !earlier &&
+				    (an->client == fr->client || an->local))
 					earlier = an;
 				continue;
 			}

@@ -51,10 +51,6 @@
 #define PD_SESSION_MAX_EARLIER 32   /* earlier captures of the subject whose answers count */
 #define PD_SESSION_KEY_MAX     1024 /* interface list text compared */
 
-/* Metadata keys the helper writes for its runs (pcapng.h PD_META_* style). */
-#define PD_META_SESSION  "session"  /* one id per helper run, shared by all its files */
-#define PD_META_FILE_SEQ "file_seq" /* 0, 1, 2 ... per file of the run (before -W wraps) */
-
 /* One carried flow: what ingest needs to continue it (pointers valid until the next call). */
 struct pd_carry_flow {
 	uint8_t proto;

@@ -418,8 +418,16 @@ const char *pd_rm_bytes(int64_t n, char buf[32])
 /* ---- evidence ranks (SPEC 2.3, strongest first) ---- */
 
 static const char *const evidence_names[] = {
-	"sni",         "quic-sni",    "http-host",   "dns",        "dns-earlier-capture",
-	"dns-other-client", "dns-expired", "ptr-capture", "ptr-lookup", "none",
+	"sni",
+	"quic-sni",
+	"http-host",
+	"dns",
+	"dns-earlier-capture",
+	"dns-other-client",
+	"dns-expired",
+	"ptr-capture",
+	"ptr-lookup",
+	"none",
 };
 static const char *const confidence_names[] = { "high", "medium", "low" };
 
