@@ -1391,8 +1391,17 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 	}
 	if (opts && opts->progress)
 		opts->progress(opts->progress_arg, c.size, c.size);
+	if (!x.session_looked && !x.sink.err) {
+		/* no frame at all: a quiet file of a helper run still passes on what the one before
+		 * it carried (its run id and sequence number find that one) */
+		e = pd_session_open(db, pd_reader_info(rd), 0, INT64_MIN, &x.carry, x.prev_sha,
+		                    errbuf);
+		if (e != PD_OK)
+			goto out;
+	}
 	if (x.carry && x.sink.carry && !x.sink.err) {
-		int rc = pd_session_carry_rest(x.carry, x.sink.carry, id, c.last_ns);
+		int rc = pd_session_carry_rest(x.carry, x.sink.carry, id,
+		                               c.have_time ? c.last_ns : INT64_MIN);
 		if (rc != SQLITE_DONE)
 			sink_fail(&x.sink, rc, "storing a flow open at the end");
 	}

@@ -596,77 +596,75 @@ static enum pd_err run2(sqlite3 *db, const char *sql, int64_t a, int64_t b, int 
  * the evidence and TCP state they lack from p. */
 static enum pd_err link_rows(sqlite3 *db, int64_t c, int64_t p, char *errbuf)
 {
-	static const char
-	        *const sqls[] = {
-		        /* c's carried rows of flows about to be re-oriented, first */
-		        "UPDATE flow_carry SET client_ip = server_ip, client_port = server_port,"
-		        " server_ip = client_ip, server_port = client_port, syn_seq_c = syn_seq_s,"
-		        " syn_seq_s = syn_seq_c, tcp = (tcp & 16) | ((tcp & 32) << 1) | ((tcp & "
-		        "64) >> 1)"
-		        " WHERE capture_id = ?1 AND (tcp & 1) = 0 AND EXISTS (SELECT 1 FROM flows "
-		        "f WHERE " MAY_CONTINUE("f") " AND " SAME_TUPLE(
-		                "flow_carry",
-		                "f") " AND EXISTS (SELECT 1 FROM flow_carry k"
-		                     " WHERE k.capture_id = ?2 AND " REV_TUPLE(
-		                             "k", "f") " AND f.first_ns - k.last_ns <= ?3))",
-		        "UPDATE flows SET client_ip = server_ip, client_port = server_port,"
-		        " server_ip = client_ip, server_port = client_port, packets_out = "
-		        "packets_in,"
-		        " bytes_out = bytes_in, packets_in = packets_out, bytes_in = bytes_out"
-		        " WHERE " MAY_CONTINUE(
-		                "flows") " AND EXISTS (SELECT 1 FROM flow_carry k WHERE"
-		                         " k.capture_id = ?2 AND " REV_TUPLE(
-		                                 "k",
-		                                 "flows") " AND flows.first_ns - k.last_ns <= ?3)",
-		        /* c's carried rows take p's TCP opening */
-		        "UPDATE flow_carry SET tcp = flow_carry.tcp | (k.tcp & 7), syn_seq_c = "
-		        "k.syn_seq_c,"
-		        " syn_seq_s = k.syn_seq_s, sni = coalesce(flow_carry.sni, k.sni),"
-		        " alpn = coalesce(flow_carry.alpn, k.alpn), http_host = "
-		        "coalesce(flow_carry.http_host,"
-		        " k.http_host), http_connect = coalesce(flow_carry.http_connect, "
-		        "k.http_connect)"
-		        " FROM flow_carry k WHERE flow_carry.capture_id = ?1 AND (flow_carry.tcp & "
-		        "1) = 0"
-		        " AND k.capture_id = ?2 AND " SAME_TUPLE("k", "flow_carry"),
-		        "UPDATE flows SET continued = 1, tcp_state = CASE WHEN flows.proto != "
-		        "'tcp' THEN NULL"
-		        " WHEN (k.tcp & 1) = 0 THEN 'midstream' WHEN (k.tcp & 7) = 7 THEN "
-		        "'established'"
-		        " WHEN (k.tcp & 8) AND NOT (k.tcp & 2) THEN 'refused' ELSE 'syn-only' END,"
-		        " sni = coalesce(flows.sni, k.sni), alpn = coalesce(flows.alpn, k.alpn),"
-		        " http_host = coalesce(flows.http_host, k.http_host),"
-		        " http_connect = coalesce(flows.http_connect, k.http_connect),"
-		        " quic_version = coalesce(flows.quic_version, k.quic_version),"
-		        " ech = max(flows.ech, k.ech), app_proto = coalesce(flows.app_proto, "
-		        "(SELECT"
-		        " p.app_proto FROM flows p WHERE p.capture_id = ?2 AND " SAME_TUPLE(
-		                "p", "flows") " ORDER BY p.last_ns DESC LIMIT 1))"
-		                              " FROM flow_carry k WHERE " MAY_CONTINUE(
-		                                      "flows") " AND k.capture_id = ?2 "
-		                                               "AND " SAME_TUPLE("k",
-		                                                                 "flows") " AND"
-		                                                                          " flows."
-		                                                                          "first_"
-		                                                                          "ns - "
-		                                                                          "k.last_"
-		                                                                          "ns <= "
-		                                                                          "?3",
-		        /* p's carried flows that c did not continue and that are still within the
-		         * idle timeout at c's end go on to the next file */
-		        "INSERT OR IGNORE INTO flow_carry SELECT ?1, k.proto, k.client_ip, "
-		        "k.client_port,"
-		        " k.server_ip, k.server_port, k.last_ns, k.tcp, k.syn_seq_c, k.syn_seq_s, "
-		        "k.state,"
-		        " k.app, k.mode, k.sni, k.alpn, k.http_host, k.http_connect, "
-		        "k.quic_version, k.ech,"
-		        " k.cs_seq, k.cs, k.sc_seq, k.sc FROM flow_carry k, captures c WHERE"
-		        " k.capture_id = ?2 AND c.id = ?1 AND c.last_ns - k.last_ns <= ?3 AND NOT "
-		        "EXISTS"
-		        " (SELECT 1 FROM flows f WHERE f.capture_id = ?1 AND ((" SAME_TUPLE(
-		                "k", "f") ") OR"
-		                          " (" REV_TUPLE("k", "f") ")))",
-	        };
+	static const char *const sqls[] = {
+		/* c's carried rows of flows about to be re-oriented, first */
+		"UPDATE flow_carry SET client_ip = server_ip, client_port = server_port,"
+		" server_ip = client_ip, server_port = client_port, syn_seq_c = syn_seq_s,"
+		" syn_seq_s = syn_seq_c, tcp = (tcp & 16) | ((tcp & 32) << 1) | ((tcp & "
+		"64) >> 1)"
+		" WHERE capture_id = ?1 AND (tcp & 1) = 0 AND EXISTS (SELECT 1 FROM flows "
+		"f WHERE " MAY_CONTINUE("f") " AND " SAME_TUPLE(
+		        "flow_carry", "f") " AND EXISTS (SELECT 1 FROM flow_carry k"
+		                           " WHERE k.capture_id = ?2 AND " REV_TUPLE(
+		                                   "k", "f") " AND f.first_ns - k.last_ns <= ?3))",
+		"UPDATE flows SET client_ip = server_ip, client_port = server_port,"
+		" server_ip = client_ip, server_port = client_port, packets_out = "
+		"packets_in,"
+		" bytes_out = bytes_in, packets_in = packets_out, bytes_in = bytes_out"
+		" WHERE " MAY_CONTINUE(
+		        "flows") " AND EXISTS (SELECT 1 FROM flow_carry k WHERE"
+		                 " k.capture_id = ?2 AND " REV_TUPLE(
+		                         "k", "flows") " AND flows.first_ns - k.last_ns <= ?3)",
+		/* c's carried rows take p's TCP opening */
+		"UPDATE flow_carry SET tcp = flow_carry.tcp | (k.tcp & 7), syn_seq_c = "
+		"k.syn_seq_c,"
+		" syn_seq_s = k.syn_seq_s, sni = coalesce(flow_carry.sni, k.sni),"
+		" alpn = coalesce(flow_carry.alpn, k.alpn), http_host = "
+		"coalesce(flow_carry.http_host,"
+		" k.http_host), http_connect = coalesce(flow_carry.http_connect, "
+		"k.http_connect)"
+		" FROM flow_carry k WHERE flow_carry.capture_id = ?1 AND (flow_carry.tcp & "
+		"1) = 0"
+		" AND k.capture_id = ?2 AND " SAME_TUPLE("k", "flow_carry"),
+		"UPDATE flows SET continued = 1, tcp_state = CASE WHEN flows.proto != "
+		"'tcp' THEN NULL"
+		" WHEN (k.tcp & 1) = 0 THEN 'midstream' WHEN (k.tcp & 7) = 7 THEN "
+		"'established'"
+		" WHEN (k.tcp & 8) AND NOT (k.tcp & 2) THEN 'refused' ELSE 'syn-only' END,"
+		" sni = coalesce(flows.sni, k.sni), alpn = coalesce(flows.alpn, k.alpn),"
+		" http_host = coalesce(flows.http_host, k.http_host),"
+		" http_connect = coalesce(flows.http_connect, k.http_connect),"
+		" quic_version = coalesce(flows.quic_version, k.quic_version),"
+		" ech = max(flows.ech, k.ech), app_proto = coalesce(flows.app_proto, "
+		"(SELECT"
+		" p.app_proto FROM flows p WHERE p.capture_id = ?2 AND " SAME_TUPLE(
+		        "p", "flows") " ORDER BY p.last_ns DESC LIMIT 1))"
+		                      " FROM flow_carry k WHERE " MAY_CONTINUE(
+		                              "flows") " AND k.capture_id = ?2 "
+		                                       "AND " SAME_TUPLE("k", "flows") " AND"
+		                                                                       " flows."
+		                                                                       "first_"
+		                                                                       "ns - "
+		                                                                       "k.last_"
+		                                                                       "ns <= "
+		                                                                       "?3",
+		/* p's carried flows that c did not continue and that are still within the
+		 * idle timeout at c's end go on to the next file */
+		"INSERT OR IGNORE INTO flow_carry SELECT ?1, k.proto, k.client_ip, "
+		"k.client_port,"
+		" k.server_ip, k.server_port, k.last_ns, k.tcp, k.syn_seq_c, k.syn_seq_s, "
+		"k.state,"
+		" k.app, k.mode, k.sni, k.alpn, k.http_host, k.http_connect, "
+		"k.quic_version, k.ech,"
+		" k.cs_seq, k.cs, k.sc_seq, k.sc FROM flow_carry k, captures c WHERE"
+		" k.capture_id = ?2 AND c.id = ?1 AND (c.last_ns IS NULL OR c.last_ns - k.last_ns "
+		"<= ?3)"
+		" AND NOT "
+		"EXISTS"
+		" (SELECT 1 FROM flows f WHERE f.capture_id = ?1 AND ((" SAME_TUPLE(
+		        "k", "f") ") OR"
+		                  " (" REV_TUPLE("k", "f") ")))",
+	};
 	size_t i;
 	enum pd_err e;
 
@@ -707,31 +705,29 @@ static enum pd_err run_members(sqlite3 *db, const char *sql, int64_t c, const ch
  */
 static enum pd_err inherit(sqlite3 *db, int64_t c, const char *members, char *errbuf)
 {
-	static const char
-	        fwd
-	                [] = "UPDATE flows SET name = p.name, evidence = p.evidence, confidence = "
-	                     "p.confidence,"
-	                     " cname_chain = p.cname_chain, candidates = p.candidates, ambiguous = "
-	                     "p.ambiguous,"
-	                     " dns_answer_id = p.dns_answer_id FROM flows p WHERE flows.capture_id "
-	                     "= ?1 AND"
-	                     " flows.continued = 1 AND p.id = (SELECT q.id FROM flows q "
-	                     "WHERE " MEMBERS("q") " AND " SAME_TUPLE(
-	                             "q",
-	                             "flows") " ORDER BY q.last_ns DESC, q.id DESC"
-	                                      " LIMIT 1) AND NOT (" OWN_NAME(
-	                                              "flows") " AND NOT " OWN_NAME("p") ") AND "
-	                                                                                 "NOT "
-	                                                                                 "(flows."
-	                                                                                 "evidence "
-	                                                                                 "= "
-	                                                                                 "'ptr-"
-	                                                                                 "capture' "
-	                                                                                 "AND "
-	                                                                                 "p."
-	                                                                                 "evidence "
-	                                                                                 "= "
-	                                                                                 "'none')";
+	static const char fwd[] =
+	        "UPDATE flows SET name = p.name, evidence = p.evidence, confidence = "
+	        "p.confidence,"
+	        " cname_chain = p.cname_chain, candidates = p.candidates, ambiguous = "
+	        "p.ambiguous,"
+	        " dns_answer_id = p.dns_answer_id FROM flows p WHERE flows.capture_id "
+	        "= ?1 AND"
+	        " flows.continued = 1 AND p.id = (SELECT q.id FROM flows q "
+	        "WHERE " MEMBERS("q") " AND " SAME_TUPLE(
+	                "q", "flows") " ORDER BY q.last_ns DESC, q.id DESC"
+	                              " LIMIT 1) AND NOT (" OWN_NAME("flows") " AND NOT " OWN_NAME(
+	                                      "p") ") AND "
+	                                           "NOT "
+	                                           "(flows."
+	                                           "evidence "
+	                                           "= "
+	                                           "'ptr-"
+	                                           "capture' "
+	                                           "AND "
+	                                           "p."
+	                                           "evidence "
+	                                           "= "
+	                                           "'none')";
 	static const char
 	        back
 	                [] = "UPDATE flows SET name = n.name, evidence = n.evidence, confidence = "
@@ -880,7 +876,7 @@ enum pd_err pd_session_attribute(sqlite3 *db, int64_t capture_id, const struct p
 
 	if ((e = read_capture(db, capture_id, &r, errbuf)) != PD_OK)
 		return e;
-	if (!r.prev[0] && r.have_first) {
+	if (!r.prev[0]) {
 		/* not linked while parsing (a parallel ingest): link the stored rows */
 		struct skey k;
 		char sha[65];
@@ -893,7 +889,7 @@ enum pd_err pd_session_attribute(sqlite3 *db, int64_t capture_id, const struct p
 		k.sid = r.have_sid ? r.sid : NULL;
 		k.have_seq = r.have_seq;
 		k.seq = r.seq;
-		k.first_ns = r.first_ns;
+		k.first_ns = r.have_first ? r.first_ns : INT64_MIN; /* no frame: by run id only */
 		snprintf(k.ifaces, sizeof(k.ifaces), "%s", r.ifaces);
 		if ((e = find_prev(db, &k, capture_id, &prev, sha, errbuf)) != PD_OK)
 			return e;
