@@ -7,7 +7,10 @@
  * The calling thread is the only one touching the user's database: it waits for captures in
  * input order, skips one whose content hash is already stored, and otherwise copies the
  * staged rows in one BEGIN IMMEDIATE ... COMMIT (columns taken from the schema itself, rows in
- * their staged order, so ids come out as with -j 1), runs attribution and commits. Workers
+ * their staged order, so ids come out as with -j 1), runs attribution and commits. Files of one
+ * capture session (session.c) are parsed without each other: the writer links each to the one
+ * it continues when it stores it (flows, names, DNS map); only reassembly across that boundary
+ * needs -j 1. Workers
  * stay at most 2*jobs captures ahead of the writer, which bounds the staging files on disk.
  *
  * Staging costs about 5 ms a capture whatever its size (a file, its schema created with
@@ -32,6 +35,7 @@
 
 #include "ingest.h"
 #include "interrupt.h"
+#include "session.h"
 
 enum slot_state { SLOT_WAITING, SLOT_RUNNING, SLOT_DONE };
 
@@ -158,7 +162,7 @@ static enum pd_err merge_stage(struct pd_store *s, struct slot *sl,
 	}
 	if ((e = pd_store_copy_capture(db, "stage", staged, &id, errbuf)) != PD_OK)
 		goto out;
-	if ((e = pd_names_attribute(db, id, &opts->attr, errbuf)) != PD_OK)
+	if ((e = pd_session_attribute(db, id, &opts->attr, errbuf)) != PD_OK)
 		goto out;
 	if ((e = pd_store_exec(s, "COMMIT", "committing the capture", errbuf)) != PD_OK)
 		goto out;

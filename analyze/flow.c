@@ -401,6 +401,37 @@ void pd_flow_count(struct pd_flow_table *t, struct pd_flow *f, int dir, int64_t 
 	list_append(f->closed ? &t->closed : &t->open, f);
 }
 
+void pd_flow_reverse(struct pd_flow *f)
+{
+	struct pd_addr a = f->cli;
+	uint16_t port = f->cport;
+	uint64_t n;
+	uint32_t seq;
+	uint8_t tcp = f->tcp;
+
+	f->cli = f->srv;
+	f->srv = a;
+	f->cport = f->sport;
+	f->sport = port;
+	n = f->packets[0];
+	f->packets[0] = f->packets[1];
+	f->packets[1] = n;
+	n = f->bytes[0];
+	f->bytes[0] = f->bytes[1];
+	f->bytes[1] = n;
+	seq = f->syn_seq[0];
+	f->syn_seq[0] = f->syn_seq[1];
+	f->syn_seq[1] = seq;
+	/* the one packet's events, seen from the other side */
+	f->tcp = tcp & PD_FLOW_TCP_RST;
+	if (tcp & PD_FLOW_TCP_FIN_C)
+		f->tcp |= PD_FLOW_TCP_FIN_S;
+	if (tcp & PD_FLOW_TCP_FIN_S)
+		f->tcp |= PD_FLOW_TCP_FIN_C;
+	if ((tcp & PD_FLOW_TCP_RST) && !(tcp & PD_FLOW_TCP_RST_SRV))
+		f->tcp |= PD_FLOW_TCP_RST_SRV;
+}
+
 void pd_flow_close(struct pd_flow_table *t, struct pd_flow *f)
 {
 	if (f->closed)

@@ -48,6 +48,8 @@ struct pd_flow {
 	uint8_t user;            /* free for the caller (ingest: evidence flags) */
 	uint8_t app;             /* free for the caller (ingest: application protocol) */
 	uint32_t tunnel;         /* free for the caller (ingest: tunnel path id, 0 none) */
+	uint8_t carried;         /* free for the caller (ingest: continues a flow of the file
+	                            before, session.c) */
 	uint16_t cport, sport;   /* client and server ports */
 	struct pd_addr cli, srv; /* client (initiator) and server */
 	uint32_t syn_seq[2];     /* ISN per direction (0 client, 1 server) when SYN seen */
@@ -91,6 +93,14 @@ void pd_flow_count(struct pd_flow_table *t, struct pd_flow *f, int dir, int64_t 
  * packet still counts into it.
  */
 void pd_flow_close(struct pd_flow_table *t, struct pd_flow *f);
+
+/*
+ * Swaps client and server of a flow that has counted one packet (a flow continued from an
+ * earlier file takes that file's orientation, session.c): sides, ports, counters, initial
+ * sequence numbers and the TCP events of that packet. The hash is symmetric: f stays where it
+ * is in the table.
+ */
+void pd_flow_reverse(struct pd_flow *f);
 
 /* Emits and releases every live flow (end of capture). */
 void pd_flow_flush_all(struct pd_flow_table *t);

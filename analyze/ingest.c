@@ -51,6 +51,7 @@
 #include "pcapng.h"
 #include "quic.h"
 #include "reasm.h"
+#include "session.h"
 #include "tls.h"
 #include "tunnel.h"
 
@@ -174,7 +175,7 @@ struct sink {
 	sqlite3 *db;
 	const char *dbname; /* for messages */
 	int64_t capture_id;
-	sqlite3_stmt *flow, *dns, *finding, *counter, *iface;
+	sqlite3_stmt *flow, *dns, *finding, *counter, *iface, *carry;
 	enum pd_err err; /* first failure; later writes are skipped */
 	char errbuf[PD_ERRBUF_SIZE];
 };
@@ -199,6 +200,11 @@ struct ictx {
 	struct pd_addr recent[8];            /* sources of the last received packets */
 	unsigned n_recent;
 	unsigned subj_ifaces;   /* interfaces of the file already added to subj */
+	/* capture sessions (session.c): flows carried in from the file this one continues, and
+	 * out of this one at its end */
+	struct pd_session_carry *carry;
+	bool session_looked, at_end;
+	char prev_sha[80];
 };
 
 /* ---- row writing ---------------------------------------------------------------------- */
@@ -237,7 +243,7 @@ static void sink_open(struct sink *k, sqlite3 *db, const char *dbname, int64_t c
 	        "INSERT INTO flows(capture_id, proto, client_ip, client_port, server_ip, "
 	        "server_port, first_ns, last_ns, packets_out, bytes_out, packets_in, bytes_in, "
 	        "tcp_state, app_proto, sni, alpn, ech, http_host, http_connect, quic_version, "
-	        "direction, tunnel) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	        "direction, tunnel, continued) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	        "preparing the flow insert");
 	sink_prepare(
 	        k, &k->dns,
@@ -257,6 +263,11 @@ static void sink_open(struct sink *k, sqlite3 *db, const char *dbname, int64_t c
 	             "INSERT INTO interfaces(capture_id, idx, name, description, link_type, "
 	             "snaplen, received, dropped) VALUES (?,?,?,?,?,?,?,?)",
 	             "preparing the interface insert");
+	if (!k->err) {
+		int rc = pd_session_carry_prepare(db, &k->carry);
+		if (rc != SQLITE_OK)
+			sink_fail(k, rc, "preparing the carried flow insert");
+	}
 }
 
 static void sink_close(struct sink *k)
@@ -266,7 +277,8 @@ static void sink_close(struct sink *k)
 	sqlite3_finalize(k->finding);
 	sqlite3_finalize(k->counter);
 	sqlite3_finalize(k->iface);
-	k->flow = k->dns = k->finding = k->counter = k->iface = NULL;
+	sqlite3_finalize(k->carry);
+	k->flow = k->dns = k->finding = k->counter = k->iface = k->carry = NULL;
 }
 
 /* Steps and resets a bound statement. */
@@ -868,6 +880,105 @@ static void host_only(struct ictx *x, struct pd_subject *out)
 			pd_subject_add(out, &x->host.l[i]);
 }
 
+/*
+ * A new flow that continues one open at the end of the file before (session.c): its
+ * orientation, TCP events, evidence and unparsed stream bytes go on from there. A TCP SYN
+ * without ACK opens a new connection on the same ports and continues nothing.
+ */
+static void carry_in(struct ictx *x, struct pd_flow *f, const struct pd_pkt *p, int *dir)
+{
+	const struct pd_carry_flow *cf;
+	struct pd_flow_ev *ev;
+	bool rev;
+
+	if (p->proto == PD_L4_TCP && (p->tcp_flags & (PD_TCP_SYN | PD_TCP_ACK)) == PD_TCP_SYN)
+		return;
+	cf = pd_session_carry_take(x->carry, p->proto, &p->src, p->sport, &p->dst, p->dport,
+	                           p->ts_ns, &rev);
+	if (!cf)
+		return;
+	if (f->cport != cf->cport || memcmp(&f->cli, &cf->cli, sizeof(f->cli))) {
+		pd_flow_reverse(f);
+		*dir = !*dir;
+	}
+	f->tcp |= cf->tcp;
+	if (cf->tcp & PD_FLOW_TCP_SYN)
+		f->syn_seq[0] = cf->syn_seq[0];
+	if (cf->tcp & PD_FLOW_TCP_SYNACK)
+		f->syn_seq[1] = cf->syn_seq[1];
+	f->carried = 1;
+	f->app = cf->app;
+	f->user = (uint8_t)(cf->state | U_INIT);
+	if (!cf->sni && !cf->alpn && !cf->http_host && !cf->http_connect && !cf->quic_version &&
+	    !cf->ech && !cf->mode && !cf->has_cs && !cf->has_sc)
+		return;
+	if (!(ev = flow_ev(x, f)))
+		return;
+	ev->sni = dup_str(x, cf->sni);
+	ev->alpn = dup_str(x, cf->alpn);
+	ev->http_host = dup_str(x, cf->http_host);
+	ev->http_connect = dup_str(x, cf->http_connect);
+	ev->quic_version = cf->quic_version;
+	ev->ech = cf->ech;
+	ev->mode = cf->mode <= CS_TUNNEL ? cf->mode : CS_UNKNOWN;
+	if (f->user & U_SETTLED)
+		return;
+	if (cf->has_cs) {
+		pd_reasm_set_base(&ev->cs, cf->cs_seq);
+		pd_reasm_add(&ev->cs, cf->cs_seq, cf->cs, cf->cs_len);
+	}
+	if (cf->has_sc) {
+		pd_reasm_set_base(&ev->sc, cf->sc_seq);
+		pd_reasm_add(&ev->sc, cf->sc_seq, cf->sc, cf->sc_len);
+	}
+}
+
+/* At the end of the file: f is still open, a following file of the session may continue it. */
+static void carry_out(struct ictx *x, struct pd_flow *f)
+{
+	struct sink *k = &x->sink;
+	struct pd_flow_ev *ev = f->ev;
+	struct pd_carry_flow cf;
+	int rc;
+
+	if (k->err || !k->carry)
+		return;
+	memset(&cf, 0, sizeof(cf));
+	cf.proto = f->proto;
+	cf.cli = f->cli;
+	cf.srv = f->srv;
+	cf.cport = f->cport;
+	cf.sport = f->sport;
+	cf.last_ns = f->last_ns;
+	cf.tcp = f->tcp;
+	cf.syn_seq[0] = f->syn_seq[0];
+	cf.syn_seq[1] = f->syn_seq[1];
+	cf.state = f->user;
+	cf.app = f->app;
+	if (ev) {
+		cf.mode = ev->mode;
+		cf.sni = ev->sni;
+		cf.alpn = ev->alpn;
+		cf.http_host = ev->http_host;
+		cf.http_connect = ev->http_connect;
+		cf.quic_version = ev->quic_version;
+		cf.ech = ev->ech;
+		if (!(f->user & U_SETTLED) && ev->cs.have_base) {
+			cf.has_cs = true;
+			cf.cs_seq = ev->cs.base;
+			cf.cs = pd_reasm_data(&ev->cs, &cf.cs_len);
+		}
+		if (!(f->user & U_SETTLED) && ev->sc.have_base) {
+			cf.has_sc = true;
+			cf.sc_seq = ev->sc.base;
+			cf.sc = pd_reasm_data(&ev->sc, &cf.sc_len);
+		}
+	}
+	rc = pd_session_carry_write(k->carry, k->capture_id, &cf);
+	if (rc != SQLITE_DONE)
+		sink_fail(k, rc, "storing a flow open at the end");
+}
+
 static void packet(struct ictx *x, struct pd_pkt *p)
 {
 	struct pd_flow *f;
@@ -882,6 +993,8 @@ static void packet(struct ictx *x, struct pd_pkt *p)
 		x->ctr[C_NOMEM]++;
 		return;
 	}
+	if (!(f->user & U_INIT) && x->carry)
+		carry_in(x, f, p, &dir);
 	if (p->n_tun && !f->tunnel) {
 		f->tunnel = pd_tunnel_set_add(x->tunnels, p->tun, p->n_tun, dir == 1);
 		if (!f->tunnel)
@@ -1038,9 +1151,12 @@ static void flow_emit(void *arg, struct pd_flow *f)
 		                  -1, SQLITE_STATIC);
 		if (tun)
 			sqlite3_bind_text(st, 22, tun, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(st, 23, f->carried);
 		sink_step(k, st, "storing a flow");
 	}
 	x->n_flows++;
+	if (x->at_end)
+		carry_out(x, f);
 	if (ev) {
 		pd_reasm_clear(&ev->cs);
 		pd_reasm_clear(&ev->sc);
@@ -1440,6 +1556,14 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 		}
 		if (opts && opts->progress && !(c.packets % PD_PROGRESS_EVERY))
 			opts->progress(opts->progress_arg, pd_reader_tell(rd), c.size);
+		if (!x.session_looked) {
+			/* the first frame: interfaces and metadata are read, the start is known */
+			x.session_looked = true;
+			e = pd_session_open(db, pd_reader_info(rd), fr.linktype, fr.ts_ns, &x.carry,
+			                    x.prev_sha, errbuf);
+			if (e != PD_OK)
+				goto out;
+		}
 		if (pd_decode(dec, &fr, &pkt) == PD_OK)
 			packet(&x, &pkt);
 		if (x.sink.err)
@@ -1464,7 +1588,25 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 	}
 	if (opts && opts->progress)
 		opts->progress(opts->progress_arg, c.size, c.size);
+	if (!x.session_looked && !x.sink.err) {
+		/* no frame at all: a quiet file of a helper run still passes on what the one before
+		 * it carried (its run id and sequence number find that one) */
+		e = pd_session_open(db, pd_reader_info(rd), 0, INT64_MIN, &x.carry, x.prev_sha,
+		                    errbuf);
+		if (e != PD_OK)
+			goto out;
+	}
+	if (x.carry && x.sink.carry && !x.sink.err) {
+		int rc = pd_session_carry_rest(x.carry, x.sink.carry, id,
+		                               c.have_time ? c.last_ns : INT64_MIN);
+		if (rc != SQLITE_DONE)
+			sink_fail(&x.sink, rc, "storing a flow open at the end");
+	}
+	x.at_end = true; /* flows still open are carried out (session.c) */
 	pd_flow_flush_all(x.flows);
+	x.at_end = false;
+	pd_session_carry_free(x.carry);
+	x.carry = NULL;
 	x.ctr[C_FLOW_WRITTEN] = x.n_flows;
 	x.ctr[C_FLOW_LIMIT] = pd_flow_limit_flushed(x.flows);
 	x.ctr[C_FLOW_PEAK] = pd_flow_peak(x.flows);
@@ -1507,21 +1649,6 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 			goto out;
 	}
 
-	/* Attribution reads only flows and DNS rows, all written now: it runs while the hash
-	 * thread finishes (wasted, and rolled back, only when the capture is already present). */
-	if (!x.sink.err && (!opts || !opts->no_attribute)) {
-		struct pd_attr_opts none = { 0 };
-		e = pd_names_attribute(db, id, opts ? &opts->attr : &none, errbuf);
-		if (e != PD_OK) {
-			char m[PD_ERRBUF_SIZE];
-
-			memcpy(m, errbuf,
-			       sizeof(m)); /* name the database, as every write error does */
-			pd_errf(errbuf, e, "%s: %.400s", dbname, m);
-			goto out;
-		}
-	}
-
 	{
 		/* link types: those of the frames, then interfaces that carried none */
 		const struct pd_capinfo *ci = pd_reader_info(rd);
@@ -1531,6 +1658,27 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 			add_linktype(&c, ci->ifaces[i].linktype);
 	}
 	write_capture(&x, pd_reader_info(rd), &c, pending);
+	if (!x.sink.err) {
+		e = pd_session_note(db, id, pd_reader_info(rd), x.prev_sha, errbuf);
+		if (e != PD_OK)
+			goto out;
+	}
+
+	/* Attribution reads only flows, DNS rows and the capture row, all written now: it runs
+	 * while the hash thread finishes (wasted, and rolled back, only when the capture is
+	 * already present). */
+	if (!x.sink.err && (!opts || !opts->no_attribute)) {
+		struct pd_attr_opts none = { 0 };
+		e = pd_session_attribute(db, id, opts ? &opts->attr : &none, errbuf);
+		if (e != PD_OK) {
+			char m[PD_ERRBUF_SIZE];
+
+			memcpy(m, errbuf, sizeof(m)); /* name the database, as every write error does */
+			pd_errf(errbuf, e, "%s: %.400s", dbname, m);
+			goto out;
+		}
+	}
+
 	write_counters(&x, dec, c.packets);
 	write_findings(&x);
 	sink_close(&x.sink);
@@ -1589,6 +1737,7 @@ out:
 			x.sink.err = e;
 		pd_flow_table_free(x.flows);
 	}
+	pd_session_carry_free(x.carry);
 	sink_close(&x.sink);
 	if (in_tx)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);

@@ -62,5 +62,10 @@
 #define PD_META_HOST "host"
 #define PD_META_FILTER "filter"
 #define PD_META_VERSION "helper_version"
+/* Rotated files (-C/-G/-W) of one helper run: the run's id, shared by all its files, and the
+ * file's sequence number (0, 1, 2 ... before -W wraps the names); the analyzer links them into
+ * one capture session (analyze/session.c). */
+#define PD_META_SESSION "session"
+#define PD_META_FILE_SEQ "file_seq"
 
 #endif

@@ -63,7 +63,22 @@ static const char *const migrations[] = {
 	" source TEXT NOT NULL, iface TEXT, PRIMARY KEY (capture_id, ip, prefix));"
 	"ALTER TABLE flows ADD COLUMN direction TEXT NOT NULL DEFAULT 'transit';"
 	/* decap (issue 15): flows.tunnel (decapsulation, tunnel.c); same step, one string */
-	"ALTER TABLE flows ADD COLUMN tunnel TEXT;",
+	"ALTER TABLE flows ADD COLUMN tunnel TEXT;"
+	/* capture sessions (session.c) */
+	"ALTER TABLE captures ADD COLUMN session_id TEXT;"
+	"ALTER TABLE captures ADD COLUMN session_seq INTEGER;"
+	"ALTER TABLE captures ADD COLUMN session_prev TEXT;"
+	"ALTER TABLE flows ADD COLUMN continued INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE IF NOT EXISTS flow_carry (capture_id INTEGER NOT NULL REFERENCES captures(id)"
+	" ON DELETE CASCADE, proto TEXT NOT NULL, client_ip TEXT NOT NULL, client_port INTEGER"
+	" NOT NULL, server_ip TEXT NOT NULL, server_port INTEGER NOT NULL, last_ns INTEGER NOT "
+	"NULL,"
+	" tcp INTEGER NOT NULL, syn_seq_c INTEGER NOT NULL, syn_seq_s INTEGER NOT NULL, state"
+	" INTEGER NOT NULL, app INTEGER NOT NULL, mode INTEGER NOT NULL, sni TEXT, alpn TEXT,"
+	" http_host TEXT, http_connect TEXT, quic_version INTEGER, ech INTEGER NOT NULL DEFAULT 0,"
+	" cs_seq INTEGER, cs BLOB, sc_seq INTEGER, sc BLOB, PRIMARY KEY (capture_id, proto,"
+	" client_ip, client_port, server_ip, server_port));",
+
 	NULL
 };
 #define PD_N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]) - 1)
@@ -566,8 +581,9 @@ enum pd_err pd_store_copy_capture(sqlite3 *db, const char *schema, int64_t id, i
                                   char errbuf[PD_ERRBUF_SIZE])
 {
 	/* Parents before children; dns_answers before the flows that point at them. */
-	static const char *const tables[] = { "interfaces", "dns_answers", "flows",         "names",
-		                              "findings",   "counters",    "capture_locals" };
+	static const char *const tables[] = { "interfaces", "dns_answers", "flows",
+		                              "names",      "findings",    "counters",
+		                              "capture_locals", "flow_carry" };
 	char cols[4096], sql[9000], what[64];
 	sqlite3_stmt *st = NULL;
 	int64_t offset = 0;

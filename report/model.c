@@ -433,8 +433,16 @@ const char *pd_rm_bytes(int64_t n, char buf[32])
 /* ---- evidence ranks (SPEC 2.3, strongest first) ---- */
 
 static const char *const evidence_names[] = {
-	"sni",         "quic-sni",    "http-host",  "dns",  "dns-other-client",
-	"dns-expired", "ptr-capture", "ptr-lookup", "none",
+	"sni",
+	"quic-sni",
+	"http-host",
+	"dns",
+	"dns-earlier-capture",
+	"dns-other-client",
+	"dns-expired",
+	"ptr-capture",
+	"ptr-lookup",
+	"none",
 };
 const char *const pd_rm_evidence_names[PD_RM_N_EVIDENCE] = {
 	"sni",         "quic-sni",    "http-host",  "dns",  "dns-other-client",
@@ -458,8 +466,8 @@ static const char *const confidence_names[] = { "high", "medium", "low" };
 
 #define SQL_EVIDENCE_RANK                                                                          \
 	"CASE evidence WHEN 'sni' THEN 0 WHEN 'quic-sni' THEN 1 WHEN 'http-host' THEN 2 "          \
-	"WHEN 'dns' THEN 3 WHEN 'dns-other-client' THEN 4 WHEN 'dns-expired' THEN 5 "              \
-	"WHEN 'ptr-capture' THEN 6 ELSE 8 END"
+	"WHEN 'dns' THEN 3 WHEN 'dns-earlier-capture' THEN 4 WHEN 'dns-other-client' THEN 5 "      \
+	"WHEN 'dns-expired' THEN 6 WHEN 'ptr-capture' THEN 7 ELSE 9 END"
 #define SQL_CONFIDENCE_RANK "CASE confidence WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END"
 #define SQL_SEL             "capture_id IN (SELECT id FROM temp.pd_report_sel)"
 /* Destinations: the subject's egress, and transit flows (no subject known, or a bridge
@@ -944,10 +952,10 @@ static int evidence_rank(const char *s)
 {
 	int i;
 
-	for (i = 0; s && i < 7; i++)
+	for (i = 0; s && i < 8; i++)
 		if (!strcmp(s, evidence_names[i]))
 			return i;
-	return 8;
+	return 9;
 }
 
 static enum pd_err load_rows(struct build *b)
@@ -972,7 +980,10 @@ static enum pd_err load_rows(struct build *b)
 	         "SELECT name, server_ip, server_port, proto, evidence, confidence, candidates, "
 	         "app_proto, packets_out, bytes_out, packets_in, bytes_in, first_ns, last_ns, "
 	         "cname_chain, ech, ambiguous, capture_id, direction = 'egress', client_ip, "
-	         "client_port, tcp_state, tunnel FROM flows WHERE " SQL_SEL " AND " SQL_DEST,
+	         "client_port, tcp_state, tunnel, NOT (continued AND EXISTS (SELECT 1 FROM"
+	         " captures cc JOIN captures pp ON pp.sha256 = cc.session_prev WHERE cc.id ="
+	         " flows.capture_id AND pp.id IN (SELECT id FROM temp.pd_report_sel))) FROM flows"
+	         " WHERE " SQL_SEL " AND " SQL_DEST,
 	         &st, "aggregating flows");
 	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		name = col_intern(b, &rb, st, 0);
@@ -1018,7 +1029,7 @@ static enum pd_err load_rows(struct build *b)
 			r->last_ns = INT64_MIN;
 			a->hash = h;
 			a->port = port;
-			a->ev = 8;
+			a->ev = 9;
 			a->conf = 2;
 			if (2 * m->n_rows > n_slots) {
 				nc = n_slots ? 2 * n_slots : 1024;
@@ -1050,7 +1061,8 @@ static enum pd_err load_rows(struct build *b)
 			vlist_add(&rb, &a->cands, g, 0, s, 0);
 		if ((s = col_intern(b, &rb, st, 7)))
 			vlist_add(&rb, &a->apps, g, 1, s, 0);
-		r->flows++;
+		/* a connection continued across files of a session counts once (session.c) */
+		r->flows += (uint64_t)sqlite3_column_int(st, 23);
 		overflow |= __builtin_add_overflow(r->packets_out, sqlite3_column_int64(st, 8),
 		                                   &r->packets_out);
 		overflow |= __builtin_add_overflow(r->bytes_out, sqlite3_column_int64(st, 9),
@@ -1128,8 +1140,8 @@ static enum pd_err load_rows(struct build *b)
 	for (g = 0; !e && g < m->n_rows; g++) {
 		r = &m->rows[g];
 		a = &ag[g];
-		/* ranks as SQL_EVIDENCE_RANK / SQL_CONFIDENCE_RANK gave them: 0..6 or 8; 0..2 */
-		r->evidence = evidence_names[a->ev < 7 ? a->ev : 8];
+		/* ranks as SQL_EVIDENCE_RANK / SQL_CONFIDENCE_RANK gave them: 0..7 or 9; 0..2 */
+		r->evidence = evidence_names[a->ev < 8 ? a->ev : 9];
 		r->confidence = confidence_names[a->conf];
 		if (!r->domain) {
 			r->evidence = "none";
@@ -1747,8 +1759,8 @@ static enum pd_err group_dests(struct build *b)
 			if (r->last_ns != PD_NS_NONE &&
 			    (d->last_ns == PD_NS_NONE || r->last_ns > d->last_ns))
 				d->last_ns = r->last_ns;
-			if (rank_of(evidence_names, 9, r->evidence) < ev)
-				ev = rank_of(evidence_names, 9, r->evidence);
+			if (rank_of(evidence_names, 10, r->evidence) < ev)
+				ev = rank_of(evidence_names, 10, r->evidence);
 			if (rank_of(confidence_names, 3, r->confidence) < conf)
 				conf = rank_of(confidence_names, 3, r->confidence);
 			sb_addset(&names, r->domain, ", ");

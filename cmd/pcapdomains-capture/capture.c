@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -167,6 +168,22 @@ static void build_shb(struct run *r)
 	add_meta(r, PD_META_HOST, host);
 	add_meta(r, PD_META_FILTER, filt);
 	add_meta(r, PD_META_VERSION, PD_VERSION);
+	if (r->rotating) {
+		/* one id for the run: the analyzer joins its files into one capture session */
+		unsigned char rnd[16];
+		char sid[40];
+		size_t i;
+		if (getrandom(rnd, sizeof rnd, GRND_NONBLOCK) != (ssize_t)sizeof rnd) {
+			unsigned long long v =
+			        (unsigned long long)time(NULL) << 20 ^ (unsigned long long)getpid();
+			memcpy(rnd, &v, sizeof v);
+			v ^= (unsigned long long)(uintptr_t)r * 0x9e3779b97f4a7c15ULL;
+			memcpy(rnd + 8, &v, sizeof v);
+		}
+		for (i = 0; i < sizeof rnd; i++)
+			snprintf(sid + 2 * i, 3, "%02x", rnd[i]);
+		add_meta(r, PD_META_SESSION, sid);
+	}
 
 	char what[600];
 	const char *kind = t->runtime == PD_CAP_RT_PID     ? "process"
@@ -262,6 +279,12 @@ static int open_output(struct run *r)
 	for (unsigned i = 0; i < r->n_meta; i++) {
 		in.meta_keys[i] = r->meta_keys[i];
 		in.meta_vals[i] = r->meta_vals[i];
+	}
+	char seq[24];
+	if (r->rotating && in.n_meta < 16) {
+		snprintf(seq, sizeof seq, "%lu", r->seq);
+		in.meta_keys[in.n_meta] = PD_META_FILE_SEQ;
+		in.meta_vals[in.n_meta++] = seq;
 	}
 	int rc = pd_cap_w_shb(&r->w, &in);
 	for (unsigned i = 0; rc == 0 && i < r->n; i++)
