@@ -84,6 +84,10 @@ rows() {
 import csv, sys
 out = []
 for r in csv.DictReader(open(sys.argv[1], newline='')):
+    # link-local control traffic (router solicitations, MLD) is not a destination: a
+    # solicitation repeated in every file is one control row per file
+    if r.get('direction') == 'control':
+        continue
     out.append('|'.join(r[k] for k in ('domain', 'server_ip', 'port', 'proto', 'evidence',
                                        'confidence', 'flows', 'bytes_out', 'bytes_in')))
 print('\n'.join(sorted(out)))

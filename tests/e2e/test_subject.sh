@@ -136,7 +136,7 @@ local = [row for d in r['destinations'] for row in d['connections'] if row['serv
 local += [u for u in r['unresolved'] if u['ip'] in ('$ME4', '$ME6')]
 print('inbound', ' '.join(map(str, ports)) + '; dest-local', len(local))")"
 	e2e_check "$name: CSV rows of the inbound services say ingress" "ingress" \
-		"$(awk -F, -v ip="$ME4" '$6 == ip && $7 == 443 { print $NF }' "$E2E_TMP/$name.csv" | tr -d '\r' | sort -u)"
+		"$(tr -d '\r' <"$E2E_TMP/$name.csv" | awk -F, -v ip="$ME4" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "direction") d = i; next } $6 == ip && $7 == 443 { print $d }' | sort -u)"
 	e2e_check_true "$name: the text report has an Inbound section" \
 		grep -q '^Inbound' "$E2E_TMP/$name.txt"
 	e2e_check "$name: the long-lived connection's server is $OUT4:4100 (egress)" \
