@@ -41,9 +41,12 @@ printf 'example.com\n' >"$work/policy.txt"
 # --- shared database -----------------------------------------------------------------------
 db=$work/shared.db
 "$pd" ingest --quiet --db "$db" "$work/c1.pcap" >/dev/null 2>&1 || bad "setup ingest"
-"$pd" ingest --quiet --db "$db" "$work/large.pcap" >"$work/big.out" 2>"$work/big.err" &
+# The large capture comes through a pipe that pauses after its first 4 MB, so the ingest is
+# surely running (holding the write lock) while the readers and the second writer go, however
+# fast the machine is.
+"$pd" ingest --quiet --db "$db" <(head -c 4000000 "$work/large.pcap"; sleep 4; tail -c +4000001 "$work/large.pcap") >"$work/big.out" 2>"$work/big.err" &
 big=$!
-sleep 0.5
+sleep 1
 kill -0 "$big" 2>/dev/null || bad "shared: the large ingest finished too early to test sharing"
 t0=$(date +%s%N)
 rc=0; "$pd" report --db "$db" --no-resolve -o "$work/out/r.csv" 2>"$work/rep.err" || rc=$?
@@ -60,7 +63,8 @@ if [ "$n" = 3 ]; then ok "shared: 3 captures stored"; else bad "shared: $n captu
 intact "shared" "$db"
 # complete: the large capture has the same rows as when ingested alone
 "$pd" ingest --quiet --db "$work/alone.db" "$work/large.pcap" >/dev/null 2>&1
-q="SELECT count(*) FROM flows f JOIN captures c ON c.id = f.capture_id WHERE c.path LIKE '%large.pcap'"
+sha=$(sqlite3 "$work/alone.db" "SELECT sha256 FROM captures WHERE path LIKE '%large.pcap'")
+q="SELECT count(*) FROM flows f JOIN captures c ON c.id = f.capture_id WHERE c.sha256 = '$sha'"
 a=$(sqlite3 "$work/alone.db" "$q"); b=$(sqlite3 "$db" "$q")
 if [ "$a" = "$b" ] && [ "$a" -gt 0 ]; then ok "shared: large capture complete ($b flows)"; else bad "shared: large capture has $b flows, alone $a"; fi
 if [ "$(sqlite3 "$db" 'PRAGMA journal_mode')" = wal ]; then ok "shared: WAL journal mode"; else bad "shared: journal mode $(sqlite3 "$db" 'PRAGMA journal_mode')"; fi
