@@ -196,7 +196,7 @@ static void conns(struct jw *w, const struct pd_rm_row *r)
 		str(w, "tcp_state", c->tcp_state >= 0 ? pd_rm_tcp_state_names[c->tcp_state] : NULL);
 		time_(w, "first_seen", c->first_ns);
 		time_(w, "last_seen", c->last_ns);
-		num(w, "duration_ms", (c->last_ns - c->first_ns) / 1000000);
+		num(w, "duration_ms", pd_rm_duration_ns(c->first_ns, c->last_ns) / 1000000);
 		num(w, "bytes_out", c->bytes_out);
 		num(w, "bytes_in", c->bytes_in);
 		opt_str(w, "community_id", pd_rm_conn_cid(r, c, cid));

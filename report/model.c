@@ -99,6 +99,13 @@ static void sat_add(int64_t *acc, int64_t v)
 		*acc = v > 0 ? INT64_MAX : INT64_MIN;
 }
 
+int64_t pd_rm_duration_ns(int64_t first_ns, int64_t last_ns)
+{
+	int64_t d;
+
+	return __builtin_sub_overflow(last_ns, first_ns, &d) || d < 0 ? 0 : d;
+}
+
 int64_t pd_rm_sat_sum(int64_t a, int64_t b)
 {
 	sat_add(&a, b);
@@ -432,7 +439,9 @@ const char *pd_rm_bytes(int64_t n, char buf[32])
 
 /* ---- evidence ranks (SPEC 2.3, strongest first) ---- */
 
-static const char *const evidence_names[] = {
+/* Strongest first; the index is the evidence's rank (SQL_EVIDENCE_RANK gives 0..7, 9 for none;
+ * ptr-lookup is only given at report time). */
+const char *const pd_rm_evidence_names[PD_RM_N_EVIDENCE] = {
 	"sni",
 	"quic-sni",
 	"http-host",
@@ -444,10 +453,8 @@ static const char *const evidence_names[] = {
 	"ptr-lookup",
 	"none",
 };
-const char *const pd_rm_evidence_names[PD_RM_N_EVIDENCE] = {
-	"sni",         "quic-sni",    "http-host",  "dns",  "dns-other-client",
-	"dns-expired", "ptr-capture", "ptr-lookup", "none",
-};
+#define evidence_names pd_rm_evidence_names
+enum { EV_PTR_LOOKUP = 8 };
 const char *const pd_rm_tcp_state_names[PD_RM_N_TCP] = { "established", "syn-only", "refused",
 	                                                 "midstream", "other" };
 
@@ -1091,10 +1098,10 @@ static enum pd_err load_rows(struct build *b)
 		rank = tcp_state_ix((const char *)sqlite3_column_text(st, 21));
 		if (rank >= 0)
 			r->tcp_flows[rank]++;
-		if (sqlite3_column_int64(st, 13) - sqlite3_column_int64(st, 12) >
+		if (pd_rm_duration_ns(sqlite3_column_int64(st, 12), sqlite3_column_int64(st, 13)) >
 		    r->max_duration_ns)
-			r->max_duration_ns =
-			        sqlite3_column_int64(st, 13) - sqlite3_column_int64(st, 12);
+			r->max_duration_ns = pd_rm_duration_ns(sqlite3_column_int64(st, 12),
+			                                       sqlite3_column_int64(st, 13));
 		if (r->n_conns < PD_RM_CONNS_MAX) {
 			struct pd_rm_conn *cn = arena_alloc(m, sizeof(*cn));
 
@@ -1360,7 +1367,7 @@ static enum pd_err enrich_addresses(struct build *b)
 			r->evidence = "ptr-lookup";
 			r->confidence = "low";
 			r->looked_up = true;
-			r->ev_flows[7] += r->ev_flows[PD_RM_N_EVIDENCE - 1];
+			r->ev_flows[EV_PTR_LOOKUP] += r->ev_flows[PD_RM_N_EVIDENCE - 1];
 			r->ev_flows[PD_RM_N_EVIDENCE - 1] = 0;
 		}
 		if (!r->domain) {
@@ -1734,7 +1741,7 @@ static enum pd_err group_dests(struct build *b)
 		d->first = i;
 		d->n = j - i;
 		d->first_ns = d->last_ns = PD_NS_NONE;
-		ev = (int)(sizeof(evidence_names) / sizeof(evidence_names[0])) - 1;
+		ev = PD_RM_N_EVIDENCE - 1;
 		conf = 2;
 		sb_reset(&names);
 		sb_reset(&addrs);

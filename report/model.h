@@ -65,7 +65,7 @@ struct pd_rm_side {
 	char *captures;
 };
 
-#define PD_RM_N_EVIDENCE 9    /* sni ... ptr-lookup, none: pd_rm_evidence_names */
+#define PD_RM_N_EVIDENCE 10   /* sni ... ptr-lookup, none: pd_rm_evidence_names */
 #define PD_RM_N_TCP      5    /* pd_rm_tcp_state_names */
 #define PD_RM_CONNS_MAX  1000 /* connections kept per row; the rest only counted */
 
@@ -111,7 +111,7 @@ struct pd_rm_row {
 	int64_t tcp_flows[PD_RM_N_TCP];     /* TCP flows per state */
 	int64_t max_duration_ns;            /* the longest flow */
 	const char *direction; /* ours: egress when any of its flows is, else transit */
-	char *tunnels;      /* flows.tunnel of its flows, '|'-joined, at most PD_RM_MAX_TUNNELS */
+	char *tunnels; /* flows.tunnel of its flows, '|'-joined, at most PD_RM_MAX_TUNNELS */
 };
 
 /* Destination: rows grouped by registrable domain (rows[first .. first + n)). */
@@ -224,6 +224,10 @@ const char *pd_rm_bytes(int64_t n, char buf[32]);
 
 /* a + b saturating at INT64_MIN/INT64_MAX (counts from a merged database may be anything). */
 int64_t pd_rm_sat_sum(int64_t a, int64_t b);
+
+/* last_ns - first_ns, or 0 when that is negative or overflows (times from a database made
+ * elsewhere may be anything). */
+int64_t pd_rm_duration_ns(int64_t first_ns, int64_t last_ns);
 
 void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FILE *f);
 void pd_write_csv(const struct pd_model *m, const struct pd_report_opts *o, FILE *f);
