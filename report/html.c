@@ -695,7 +695,11 @@ static void timeline_one(FILE *f, const struct pd_model *m, const struct pd_rm_c
 	qsort(p, n, sizeof(*p), cmp_tpoint);
 	t0 = c->first_ns != PD_NS_NONE && c->first_ns <= p[0].t ? c->first_ns : p[0].t;
 	t1 = c->last_ns != PD_NS_NONE && c->last_ns >= p[n - 1].t ? c->last_ns : p[n - 1].t;
-	span = t1 > t0 ? t1 - t0 : 1;
+	/* capture times from a database made elsewhere may be anything: no overflow */
+	if (__builtin_sub_overflow(t1, t0, &span))
+		span = INT64_MAX;
+	else if (span <= 0)
+		span = 1;
 	step = tick_step(span);
 	fprintf(f,
 	        "<svg class=tl xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 420 190\" "
@@ -723,7 +727,7 @@ static void timeline_one(FILE *f, const struct pd_model *m, const struct pd_rm_c
 		        : px > 385 ? "end"
 		                   : "middle",
 		        lb);
-		if (span / step > 64)
+		if (span / step > 64 || x > span - step)
 			break;
 	}
 	fprintf(f, "<text x=\"40\" y=\"187\">%s UTC</text>\n", pd_rm_time(t0, tb));
@@ -731,7 +735,7 @@ static void timeline_one(FILE *f, const struct pd_model *m, const struct pd_rm_c
 		for (i = 0; i < n; i++) {
 			const struct pd_rm_dest *d = &m->dests[p[i].d];
 
-			px = 40 + 370.0 * (double)(p[i].t - t0) / (double)span;
+			px = 40 + 370.0 * ((double)p[i].t - (double)t0) / (double)span;
 			py = 150 - 140.0 * (double)(i + 1) / (double)n;
 			fprintf(f, "<circle class=%s cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\"><title>",
 			        !strcmp(d->policy, "violation") ? "violation" : d->confidence, px,
@@ -747,7 +751,7 @@ static void timeline_one(FILE *f, const struct pd_model *m, const struct pd_rm_c
 		      "points=\"40,150",
 		      f);
 		for (i = 0, bx = 0; bx <= 370; bx++) {
-			while (i < n && 370.0 * (double)(p[i].t - t0) / (double)span <= (double)bx)
+			while (i < n && 370.0 * ((double)p[i].t - (double)t0) / (double)span <= (double)bx)
 				i++;
 			fprintf(f, " %zu,%.1f", 40 + bx, 150 - 140.0 * (double)i / (double)n);
 		}
