@@ -477,39 +477,42 @@ static void rest(struct md *w, const struct pd_model *m)
 	}
 }
 
-/* A short section of traffic that is not a destination (model.h pd_rm_side). */
-static void sides(FILE *f, const struct pd_model *m, unsigned top, const char *dir,
-                  const char *title)
+/* A short section of traffic that is not a destination (model.h pd_rm_side); its rows share
+ * the report's row budget like every table. */
+static void sides(struct md *w, const struct pd_model *m, const char *dir, const char *title)
 {
-	size_t first, n = pd_rm_sides_of(m, dir, &first), i, shown = limit(n, top);
+	size_t first, n = pd_rm_sides_of(m, dir, &first), i, shown = 0;
 	char port[16];
+	FILE *r;
 
 	if (!n)
 		return;
-	fprintf(f,
+	fprintf(w->f,
 	        "\n## %s\n\n| service | kind | names asked | clients | flows | out | in |\n"
 	        "|---|---|---|---|---:|---:|---:|\n",
 	        title);
-	for (i = first; i < first + shown; i++) {
-		const struct pd_rm_side *r = &m->sides[i];
+	for (i = first; i < first + limit(n, w->top); i++) {
+		const struct pd_rm_side *sd = &m->sides[i];
 
-		fputs("| ", f);
-		pd_esc_md(f, r->server_ip);
-		snprintf(port, sizeof(port), ":%u/", r->port);
-		fputs(r->port ? port : "/", f);
-		pd_esc_md(f, r->proto);
-		fputs(" |", f);
-		cell(f, r->label ? r->label : r->app_proto);
-		cell(f, r->names);
-		cell(f, r->clients);
-		cnum(f, r->flows);
-		cbytes(f, r->bytes_out);
-		cbytes(f, r->bytes_in);
-		fputc('\n', f);
+		if (!(r = row_begin(w)))
+			break;
+		fputc(' ', r);
+		pd_esc_md(r, sd->server_ip);
+		snprintf(port, sizeof(port), ":%u/", sd->port);
+		fputs(sd->port ? port : "/", r);
+		pd_esc_md(r, sd->proto);
+		fputs(" |", r);
+		cell(r, sd->label ? sd->label : sd->app_proto);
+		cell(r, sd->names);
+		cell(r, sd->clients);
+		cnum(r, sd->flows);
+		cbytes(r, sd->bytes_out);
+		cbytes(r, sd->bytes_in);
+		if (!row_end(w))
+			break;
+		shown++;
 	}
-	if (shown < n)
-		fprintf(f, "\n_%zu more %s not shown (--top 0 shows all)._\n", n - shown,
-		        pd_rm_plural((int64_t)(n - shown), "row", "rows"));
+	more(w, shown, n, "row", "rows");
 }
 
 static void summary(FILE *f, const struct pd_model *m)
@@ -634,9 +637,9 @@ void pd_write_md(const struct pd_model *m, const struct pd_report_opts *o, FILE 
 	destinations(&w, m);
 	rest(&w, m);
 	summary(f, m);
-	sides(f, m, o->top, "ingress", "Inbound (connections to the subject)");
-	sides(f, m, o->top, "internal", "Internal (both ends local)");
-	sides(f, m, o->top, "control", "Link-local control traffic (not judged by policies)");
+	sides(&w, m, "ingress", "Inbound (connections to the subject)");
+	sides(&w, m, "internal", "Internal (both ends local)");
+	sides(&w, m, "control", "Link-local control traffic (not judged by policies)");
 	w.rows_used = 0; /* the captures have a budget of their own */
 	w.budget = MD_CAP_BUDGET;
 	captures(&w, m);
