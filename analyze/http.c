@@ -158,6 +158,8 @@ enum pd_err pd_http_parse_request(const char *buf, size_t len, struct pd_http_re
 		if (!split_authority(a, (size_t)(ae - a), out->host, sizeof(out->host), &out->port))
 			return PD_ERR_MALFORMED;
 		host_from_target = out->host[0] != '\0';
+		out->absolute = host_from_target;
+		out->https = target[4] != ':';
 	}
 
 	/* header lines until the empty line */

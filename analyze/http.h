@@ -18,6 +18,8 @@ struct pd_http_req {
 	char authority[256]; /* CONNECT target host (no port), lowercase; "" otherwise */
 	unsigned port;       /* port from Host or CONNECT authority, 0 when none */
 	bool connect;
+	bool absolute; /* absolute-form target ("GET http://h/"): a request to a proxy */
+	bool https;    /* ... with the https scheme (default port 443) */
 };
 
 /*

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +45,7 @@
 #include "pcapng.h"
 #include "quic.h"
 #include "reasm.h"
+#include "socks.h"
 #include "tls.h"
 
 #define PD_MAX_FINDINGS 1024 /* distinct findings kept per capture */
@@ -66,19 +68,23 @@ enum {
 enum app { APP_NONE, APP_TLS, APP_QUIC, APP_HTTP, APP_DNS, APP_DOT, APP_DOQ, APP_DOH };
 static const char *const app_names[] = { NULL, "tls", "quic", "http", "dns", "dot", "doq", "doh" };
 
-/* CS_TUNNEL: after a CONNECT request head, the tunnelled bytes (a ClientHello naming the real
- * destination through the proxy). */
-enum cs_mode { CS_UNKNOWN, CS_TLS, CS_HTTP, CS_TUNNEL };
+/* CS_TUNNEL: after a CONNECT request head or a SOCKS handshake (socks.c), the tunnelled bytes
+ * (a ClientHello or an HTTP request naming the real destination through the proxy). */
+enum cs_mode { CS_UNKNOWN, CS_TLS, CS_HTTP, CS_SOCKS, CS_TUNNEL };
 
 struct pd_flow_ev {
 	struct pd_reasm cs; /* client -> server first bytes (TLS/HTTP) */
 	struct pd_reasm sc; /* server -> client stream (DNS over TCP) */
 	struct pd_quic *quic;
 	char *sni, *alpn, *http_host, *http_connect;
+	char *target;      /* proxied flow: the destination asked of the proxy (name or address) */
+	const char *proxy; /* ours: "socks4" | "socks4a" | "socks5" | "http-connect" | "http" */
+	uint16_t target_port;
 	uint32_t quic_version;
 	uint8_t mode; /* enum cs_mode */
 	uint8_t app;  /* enum app */
 	bool ech;
+	bool tunnel; /* the bytes parsed now are inside a proxy's tunnel */
 };
 
 /* Counters written to the counters table (kind, what). */
@@ -107,6 +113,11 @@ enum ctr {
 	C_HTTP_MALFORMED,
 	C_HTTP_UNSUPPORTED,
 	C_HTTP_INCOMPLETE,
+	C_SOCKS_SEEN,
+	C_SOCKS_OK,
+	C_SOCKS_MALFORMED,
+	C_SOCKS_UNSUPPORTED,
+	C_SOCKS_INCOMPLETE,
 	C_REASM_OVERFLOW,
 	C_FLOW_WRITTEN,
 	C_FLOW_LIMIT,
@@ -139,6 +150,11 @@ static const char *const ctr_names[C__COUNT][2] = {
 	[C_HTTP_MALFORMED] = { "http", "malformed" },
 	[C_HTTP_UNSUPPORTED] = { "http", "unsupported" },
 	[C_HTTP_INCOMPLETE] = { "http", "truncated" },
+	[C_SOCKS_SEEN] = { "socks", "seen" },
+	[C_SOCKS_OK] = { "socks", "request" },
+	[C_SOCKS_MALFORMED] = { "socks", "malformed" },
+	[C_SOCKS_UNSUPPORTED] = { "socks", "unsupported" },
+	[C_SOCKS_INCOMPLETE] = { "socks", "truncated" },
 	[C_REASM_OVERFLOW] = { "tcp", "reassembly_limit" },
 	[C_FLOW_WRITTEN] = { "flow", "written" },
 	[C_FLOW_LIMIT] = { "flow", "limit_flushed" },
@@ -212,8 +228,9 @@ static void sink_open(struct sink *k, sqlite3 *db, const char *dbname, int64_t c
 	        k, &k->flow,
 	        "INSERT INTO flows(capture_id, proto, client_ip, client_port, server_ip, "
 	        "server_port, first_ns, last_ns, packets_out, bytes_out, packets_in, bytes_in, "
-	        "tcp_state, app_proto, sni, alpn, ech, http_host, http_connect, quic_version) "
-	        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	        "tcp_state, app_proto, sni, alpn, ech, http_host, http_connect, quic_version, "
+	        "proxy, proxy_target, via_ip, via_port) "
+	        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	        "preparing the flow insert");
 	sink_prepare(
 	        k, &k->dns,
@@ -517,11 +534,13 @@ static void settle(struct pd_flow *f)
 	pd_quic_free(ev->quic);
 	ev->quic = NULL;
 	if (!ev->sni && !ev->alpn && !ev->http_host && !ev->http_connect && !ev->ech &&
-	    !ev->quic_version) {
+	    !ev->quic_version && !ev->proxy) {
 		free(ev);
 		f->ev = NULL;
 	}
 }
+
+static const char proxy_connect[] = "http-connect";
 
 /* Length of an HTTP request head (through its blank line), 0 when not all there. */
 static size_t http_head_len(const uint8_t *d, uint32_t len)
@@ -540,6 +559,7 @@ static void client_stream(struct ictx *x, struct pd_flow *f, struct pd_flow_ev *
 	const uint8_t *d = pd_reasm_data(&ev->cs, &len);
 	struct pd_hello hello;
 	struct pd_http_req req;
+	struct pd_socks_req sreq;
 	enum pd_err e;
 
 	if (!d || !len) {
@@ -552,19 +572,43 @@ static void client_stream(struct ictx *x, struct pd_flow *f, struct pd_flow_ev *
 		if (len < 6 && !ev->cs.overflow)
 			return; /* too few bytes to tell */
 		if (pd_tls_maybe(d, len)) {
-			if (ev->mode == CS_UNKNOWN)
-				f->app = APP_TLS; /* a tunnel stays an HTTP (proxy) flow */
+			if (ev->mode == CS_UNKNOWN || ev->proxy != proxy_connect)
+				f->app = APP_TLS; /* a CONNECT tunnel stays an HTTP (proxy) flow */
 			ev->mode = CS_TLS;
 			x->ctr[C_TLS_SEEN]++;
-		} else if (ev->mode == CS_UNKNOWN && pd_http_maybe((const char *)d, len)) {
+		} else if (pd_http_maybe((const char *)d, len)) {
 			ev->mode = CS_HTTP;
 			x->ctr[C_HTTP_SEEN]++;
+		} else if (ev->mode == CS_UNKNOWN && pd_socks_maybe(d, len)) {
+			ev->mode = CS_SOCKS;
+			x->ctr[C_SOCKS_SEEN]++;
 		} else {
 			settle(f);
 			return;
 		}
 	}
-	if (ev->mode == CS_TLS) {
+	if (ev->mode == CS_SOCKS) {
+		e = pd_socks_parse(d, len, &sreq);
+		if (e == PD_OK) {
+			x->ctr[C_SOCKS_OK]++;
+			ev->proxy = pd_socks_name(sreq.version);
+			ev->target = dup_str(x, sreq.host);
+			ev->target_port = sreq.port;
+			pd_reasm_consume(&ev->cs, (uint32_t)sreq.head_len);
+			ev->mode = CS_TUNNEL;
+			ev->tunnel = true;
+			client_stream(x, f, ev);
+			return;
+		} else if (e == PD_ERR_NEED_MORE) {
+			if (len < ev->cs.max && !ev->cs.overflow)
+				return;
+			x->ctr[C_SOCKS_INCOMPLETE]++;
+		} else if (e == PD_ERR_UNSUPPORTED) {
+			x->ctr[C_SOCKS_UNSUPPORTED]++;
+		} else {
+			x->ctr[C_SOCKS_MALFORMED]++;
+		}
+	} else if (ev->mode == CS_TLS) {
 		memset(&hello, 0, sizeof(hello));
 		e = pd_tls_parse_stream(d, len, &hello);
 		if (e == PD_OK) {
@@ -585,17 +629,31 @@ static void client_stream(struct ictx *x, struct pd_flow *f, struct pd_flow_ev *
 		if (e == PD_OK) {
 			x->ctr[C_HTTP_OK]++;
 			f->app = APP_HTTP;
+			free(ev->http_host);
 			ev->http_host = dup_str(x, req.host);
-			if (req.connect) {
+			if (ev->tunnel) {
+				/* a request inside a tunnel names the destination; not a proxy
+				 * again */
+			} else if (req.connect) {
 				size_t head = http_head_len(d, len);
 				ev->http_connect = dup_str(x, req.authority);
+				ev->proxy = proxy_connect;
+				ev->target = dup_str(x, req.authority);
+				ev->target_port = (uint16_t)req.port;
 				if (head && head <= len) {
 					/* What follows the head goes through the tunnel. */
 					pd_reasm_consume(&ev->cs, (uint32_t)head);
 					ev->mode = CS_TUNNEL;
+					ev->tunnel = true;
 					client_stream(x, f, ev);
 					return;
 				}
+			} else if (req.absolute) {
+				ev->proxy = "http";
+				ev->target = dup_str(x, req.host);
+				ev->target_port = (uint16_t)(req.port    ? req.port
+				                             : req.https ? 443
+				                                         : 80);
 			}
 		} else if (e == PD_ERR_NEED_MORE) {
 			if (len < ev->cs.max && !ev->cs.overflow)
@@ -802,15 +860,39 @@ static void flow_findings(struct ictx *x, struct pd_flow *f, enum app *app, cons
 	}
 }
 
+/*
+ * A proxied flow whose tunnel names another host than the one asked of the proxy (CONNECT
+ * api.example.test, then SNI evil.attacker.test): the proxy reached the target, and the
+ * client told the server inside another name. Both are kept (the flow row has the target and
+ * the SNI/Host); this finding says so.
+ */
+static void proxy_mismatch(struct ictx *x, const struct pd_flow *f, const struct pd_flow_ev *ev,
+                           const char *via)
+{
+	const char *inner = ev->sni ? ev->sni : ev->tunnel ? ev->http_host : NULL, *what;
+	char detail[512];
+	struct pd_addr a;
+
+	if (!ev->target || !inner || !*inner || pd_addr_parse(ev->target, &a) == PD_OK ||
+	    !strcasecmp(ev->target, inner))
+		return;
+	what = ev->sni ? "the TLS server name" : "the HTTP Host";
+	snprintf(detail, sizeof(detail),
+	         "%s request through the proxy %s:%u for %.100s:%u, but %s inside is %.100s",
+	         ev->proxy, via, f->sport, ev->target, ev->target_port, what, inner);
+	finding_add(x, "proxy-mismatch", "warning", ev->target, detail, 1, f->first_ns);
+}
+
 static void flow_emit(void *arg, struct pd_flow *f)
 {
 	struct ictx *x = arg;
 	struct sink *k = &x->sink;
 	struct pd_flow_ev *ev = f->ev;
 	sqlite3_stmt *st = k->flow;
-	char cli[64], srv[64], pbuf[16], detail[512];
+	char cli[64], srv[64], tbuf[64], pbuf[16], detail[512];
 	enum app app = (enum app)f->app;
-	const char *sni = ev ? ev->sni : NULL;
+	const char *sni = ev ? ev->sni : NULL, *dst;
+	unsigned dport;
 
 	if (ev && !(f->user & U_SETTLED)) {
 		/* ended before its evidence was complete */
@@ -825,6 +907,18 @@ static void flow_emit(void *arg, struct pd_flow *f)
 		app = APP_DNS;
 	addr_str(&f->cli, cli, sizeof(cli));
 	addr_str(&f->srv, srv, sizeof(srv));
+	dst = srv;
+	dport = f->sport;
+	if (ev && ev->proxy) {
+		/* A proxy is a hop: the row is the destination asked of it, the proxy is via. */
+		struct pd_addr ta;
+
+		if (ev->target && pd_addr_parse(ev->target, &ta) == PD_OK)
+			dst = addr_str(&ta, tbuf, sizeof(tbuf));
+		if (ev->target_port)
+			dport = ev->target_port;
+		proxy_mismatch(x, f, ev, srv);
+	}
 	flow_findings(x, f, &app, srv, sni);
 	if (ev && ev->ech) {
 		snprintf(detail, sizeof(detail),
@@ -840,8 +934,8 @@ static void flow_emit(void *arg, struct pd_flow *f)
 		                  SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 3, cli, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int(st, 4, f->cport);
-		sqlite3_bind_text(st, 5, srv, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int(st, 6, f->sport);
+		sqlite3_bind_text(st, 5, dst, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(st, 6, dport);
 		sqlite3_bind_int64(st, 7, f->first_ns);
 		sqlite3_bind_int64(st, 8, f->last_ns);
 		sqlite3_bind_int64(st, 9, (sqlite3_int64)f->packets[0]);
@@ -858,6 +952,12 @@ static void flow_emit(void *arg, struct pd_flow *f)
 			bind_text(st, 19, ev->http_connect);
 			if (ev->quic_version)
 				sqlite3_bind_int64(st, 20, ev->quic_version);
+			if (ev->proxy) {
+				sqlite3_bind_text(st, 21, ev->proxy, -1, SQLITE_STATIC);
+				bind_text(st, 22, ev->target);
+				sqlite3_bind_text(st, 23, srv, -1, SQLITE_TRANSIENT);
+				sqlite3_bind_int(st, 24, f->sport);
+			}
 		} else {
 			sqlite3_bind_int(st, 17, 0);
 		}
@@ -872,6 +972,7 @@ static void flow_emit(void *arg, struct pd_flow *f)
 		free(ev->alpn);
 		free(ev->http_host);
 		free(ev->http_connect);
+		free(ev->target);
 		free(ev);
 		f->ev = NULL;
 	}

@@ -58,9 +58,9 @@
 #define NS                     1000000000LL
 #define PD_ATTR_MAX_GRACE      (10LL * 366 * 86400 * NS) /* a longer --dns-grace is this */
 
-enum src { SRC_DNS, SRC_SNI, SRC_QUIC, SRC_HTTP, SRC_PTR, SRC__N };
-static const char *const src_names[SRC__N] = { "dns", "sni", "quic-sni", "http-host",
-	                                       "ptr-capture" };
+enum src { SRC_DNS, SRC_SNI, SRC_QUIC, SRC_HTTP, SRC_PTR, SRC_SOCKS, SRC__N };
+static const char *const src_names[SRC__N] = { "dns",       "sni",         "quic-sni",
+	                                       "http-host", "ptr-capture", "socks" };
 
 enum conf { CONF_LOW, CONF_MEDIUM, CONF_HIGH };
 static const char *const conf_names[] = { "low", "medium", "high" };
@@ -926,17 +926,55 @@ oom:
 }
 
 /* A flow's own names, from its columns sni, ech, http_host, http_connect, app_proto,
- * quic_version (v[0..5]). */
+ * quic_version (v[0..5]) and, for a flow through a proxy, proxy, proxy_target, via_ip and
+ * server_ip (px[0..3], NULL when not read). */
 struct inflow {
 	uint32_t name; /* the flow's own name, 0 = none */
 	uint8_t src;
 	uint32_t outer; /* SNI of a ClientHello with ECH (maybe only the outer name), 0 = none */
 	uint8_t outer_src;
+	uint32_t alt;     /* proxied: the name inside the tunnel when it differs from the target */
+	uint8_t via_self; /* proxied to a named host: server_ip is the proxy's, not the target's */
 };
 
-static struct inflow inflow_of(struct ctx *c, sqlite3_value **v, int *oom)
+static struct inflow inflow_own(struct ctx *c, sqlite3_value **v, int *oom);
+
+/*
+ * A proxy is a hop (README "Proxies"): the host the client asked the proxy for (CONNECT
+ * authority, SOCKS4a/5 name, absolute-form request) is the destination the proxy reached,
+ * so it names the flow, with the evidence of the name inside the tunnel when that agrees
+ * (sni), else http-host (HTTP proxies) or socks. A different SNI/Host inside is kept as a
+ * candidate (alt). A target given as an address leaves the flow to its own names.
+ */
+static struct inflow inflow_of(struct ctx *c, sqlite3_value **v, sqlite3_value **px, int *oom)
 {
-	struct inflow f = { 0, 0, 0, 0 };
+	struct inflow f = inflow_own(c, v, oom);
+	const unsigned char *proxy = px ? sqlite3_value_text(px[0]) : NULL;
+	const unsigned char *via, *server;
+	uint32_t target;
+
+	if (!proxy)
+		return f;
+	via = sqlite3_value_text(px[2]);
+	server = sqlite3_value_text(px[3]);
+	f.via_self = via && server && !strcmp((const char *)via, (const char *)server);
+	target = intern_name(c, sqlite3_value_text(px[1]), 1, oom);
+	if (!target)
+		return f;
+	if (f.name && f.name != target)
+		f.alt = f.name;
+	else if (!f.name && f.outer && f.outer != target)
+		f.alt = f.outer;
+	if (f.name != target)
+		f.src = strncmp((const char *)proxy, "socks", 5) ? SRC_HTTP : SRC_SOCKS;
+	f.name = target;
+	f.outer = 0;
+	return f;
+}
+
+static struct inflow inflow_own(struct ctx *c, sqlite3_value **v, int *oom)
+{
+	struct inflow f = { 0, 0, 0, 0, 0, 0 };
 	const unsigned char *app = sqlite3_value_text(v[4]);
 	int quic = (app && strcmp((const char *)app, "quic") == 0) ||
 	           sqlite3_value_type(v[5]) != SQLITE_NULL;
@@ -1042,11 +1080,19 @@ static void fn_scan(sqlite3_context *fc, int argc, sqlite3_value **v)
 	} else if (!c->fsrv_over && !st_find(&c->fsrv, server, strlen(server))) {
 		c->fsrv_over = 1; /* load_answers asks SQL for the addresses instead */
 	}
-	f = inflow_of(c, v + 4, &oom);
+	f = inflow_of(c, v + 4, v + 11, &oom);
 	if (oom)
 		goto oom;
-	if (!f.name)
-		return;
+	if (sqlite3_value_type(v[13]) != SQLITE_NULL) {
+		/* the proxy's address: its own DNS names (reports show them with via) */
+		const char *via = (const char *)sqlite3_value_text(v[13]);
+
+		if (via && !c->fsrv_over && c->fsrv.n < PD_ATTR_MAX_FLOW_ADDRS &&
+		    !st_intern(&c->fsrv, via, strlen(via)))
+			goto oom;
+	}
+	if (!f.name || f.via_self)
+		return; /* names asked of a proxy do not name the proxy's address */
 	srv = st_intern(&c->srv, server, strlen(server));
 	if (!srv || pend_add(c, srv, f.name, f.src, sqlite3_value_int64(v[10])) < 0)
 		goto oom;
@@ -1063,7 +1109,8 @@ static enum pd_err scan_flows(struct ctx *c)
 	        " (SELECT id FROM flows WHERE capture_id = ?1 ORDER BY id DESC LIMIT 1)";
 	static const char sql[] =
 	        "SELECT count(pd_attr_scan(?1, id, capture_id, server_ip, sni, ech, http_host,"
-	        " http_connect, app_proto, quic_version, first_ns)) FROM flows"
+	        " http_connect, app_proto, quic_version, first_ns, proxy, proxy_target, via_ip,"
+	        " server_ip)) FROM flows"
 	        " WHERE id BETWEEN ?2 AND ?3";
 	enum pd_err err;
 	int64_t args[2];
@@ -1348,6 +1395,11 @@ static void attribute_one(struct ctx *c, const struct frow *fr, struct result *r
 			r->chain = same->chain;
 			r->ans_id = same->id;
 		}
+		if (fr->f.alt) {
+			/* through a proxy: the target, then the other name inside the tunnel */
+			add_cand(c, r, fr->f.name, &cut);
+			add_cand(c, r, fr->f.alt, &cut);
+		}
 		return;
 	}
 	if (same) {
@@ -1424,7 +1476,7 @@ static void fn_flow(sqlite3_context *fc, int argc, sqlite3_value **v)
 	if (sqlite3_value_int64(v[2]) != c->capture_id)
 		return;
 	server = (const char *)sqlite3_value_text(v[3]);
-	fr.f = inflow_of(c, v + 4, &oom);
+	fr.f = inflow_of(c, v + 4, v + 12, &oom);
 	if (oom)
 		goto oom;
 	fr.first = sqlite3_value_int64(v[10]);
@@ -1546,7 +1598,8 @@ static enum pd_err attribute_flows(struct ctx *c)
 	        " dns_answer_id = pd_attr_out(?1, id, 6)"
 	        " WHERE id BETWEEN ?2 AND ?3 AND CASE pd_attr_flow(?1, id, capture_id, server_ip, "
 	        "sni,"
-	        " ech, http_host, http_connect, app_proto, quic_version, first_ns, client_ip)"
+	        " ech, http_host, http_connect, app_proto, quic_version, first_ns, client_ip,"
+	        " proxy, proxy_target, via_ip, server_ip)"
 	        " WHEN 2 THEN 1 WHEN 1 THEN NOT (name IS NULL AND evidence = 'none' AND"
 	        " confidence = 'low' AND cname_chain IS NULL AND candidates IS NULL AND"
 	        " ambiguous = 0 AND dns_answer_id IS NULL) ELSE 0 END";
@@ -1817,8 +1870,8 @@ static const struct {
 	int nargs;
 	void (*fn)(sqlite3_context *, int, sqlite3_value **);
 } fns[] = {
-	{ "pd_attr_scan", 11, fn_scan },
-	{ "pd_attr_flow", 12, fn_flow },
+	{ "pd_attr_scan", 15, fn_scan },
+	{ "pd_attr_flow", 16, fn_flow },
 	{ "pd_attr_out", 3, fn_out },
 	{ "pd_attr_ans", 8, fn_ans },
 };

@@ -1,11 +1,12 @@
--- pcapdomains database schema, version 1 (PRAGMA user_version = 1).
+-- pcapdomains database schema, version 2 (PRAGMA user_version = 2).
 -- Users may query it with sqlite3; the README documents every table.
 -- Times are integers: nanoseconds since the Unix epoch, UTC. Addresses are text (inet_ntop).
 -- A capture is ingested in one transaction; deleting a capture cascades to its rows.
 
--- A database made from this file alone (sqlite3 db < schema.sql) is version 1, like one made
--- by pcapdomains; keep this in step with PD_SCHEMA_VERSION (store.h).
-PRAGMA user_version = 1;
+-- A database made from this file alone (sqlite3 db < schema.sql) is version 2, like one made
+-- by pcapdomains; keep this in step with PD_SCHEMA_VERSION (store.h) and the migrations
+-- (store.c) that bring older databases here.
+PRAGMA user_version = 2;
 
 CREATE TABLE IF NOT EXISTS meta (
 	key TEXT PRIMARY KEY,
@@ -82,7 +83,14 @@ CREATE TABLE IF NOT EXISTS flows (
 	cname_chain TEXT,              -- asked name first, '>'-joined: 'www.a.com>a.cdn.net'
 	candidates TEXT,               -- '|'-joined names when several fit
 	ambiguous INTEGER NOT NULL DEFAULT 0,
-	dns_answer_id INTEGER          -- dns_answers.id of the answer used
+	dns_answer_id INTEGER,         -- dns_answers.id of the answer used
+	-- a flow through a proxy (version 2): server_ip/server_port are the destination asked of
+	-- the proxy (server_ip stays the proxy's address when the request named a host), the
+	-- proxy is via_ip/via_port
+	proxy TEXT,                    -- 'http-connect' | 'http' (absolute-form) | 'socks4' | 'socks4a' | 'socks5'; NULL: direct
+	proxy_target TEXT,             -- the host (name or address) the client asked the proxy for
+	via_ip TEXT,                   -- the proxy: address and port the connection went to
+	via_port INTEGER
 );
 CREATE INDEX IF NOT EXISTS flows_capture ON flows(capture_id);
 CREATE INDEX IF NOT EXISTS flows_server ON flows(server_ip);

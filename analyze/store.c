@@ -39,7 +39,16 @@ struct pd_store {
  * published schema, so the list is empty; a future schema change appends its ALTER/CREATE
  * statements here and bumps PD_SCHEMA_VERSION (and schema.sql, which new databases get).
  */
-static const char *const migrations[] = { NULL };
+static const char *const migrations[] = {
+	/* 1 -> 2 */
+	/* proxy (issue 15): a flow through an HTTP or SOCKS proxy is stored under its real
+	 * destination, the proxy as via */
+	"ALTER TABLE flows ADD COLUMN proxy TEXT;"
+	"ALTER TABLE flows ADD COLUMN proxy_target TEXT;"
+	"ALTER TABLE flows ADD COLUMN via_ip TEXT;"
+	"ALTER TABLE flows ADD COLUMN via_port INTEGER;",
+	NULL
+};
 #define PD_N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]) - 1)
 
 _Static_assert(PD_N_MIGRATIONS + 1 == PD_SCHEMA_VERSION, "one migration per schema version");

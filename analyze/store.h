@@ -15,7 +15,7 @@
 
 #include "err.h"
 
-#define PD_SCHEMA_VERSION 1
+#define PD_SCHEMA_VERSION 2
 
 extern const char pd_schema_sql[]; /* generated from schema.sql */
 
