@@ -5,6 +5,7 @@
  * then the extra columns. Every text cell goes through pd_esc_csv (formula neutralisation).
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "escape.h"
@@ -14,7 +15,7 @@ static const char header[] =
         "domain,registrable_domain,evidence,confidence,candidates,server_ip,port,proto,"
         "app_proto,flows,packets_out,bytes_out,packets_in,bytes_in,first_seen,last_seen,country,"
         "asn,as_org,cdn,policy,captures,city,special_range,shared_address,ambiguous,cname_chain,"
-        "ech_flows,looked_up_at_report_time,ptr_status\r\n";
+        "ech_flows,looked_up_at_report_time,ptr_status,via,via_name\r\n";
 
 static void cell(FILE *f, const char *s)
 {
@@ -85,7 +86,17 @@ static void row(FILE *f, const struct pd_rm_row *r)
 	cell(f, r->cname_chain);
 	num(f, r->ech_flows);
 	cell(f, r->looked_up ? "yes" : "no");
-	pd_esc_csv(f, r->ptr_status);
+	cell(f, r->ptr_status);
+	if (r->via_ip) {
+		/* the proxy as a policy entry would write it: [v6]:port */
+		char v[80];
+		snprintf(v, sizeof(v), strchr(r->via_ip, ':') ? "[%s]:%u" : "%s:%u", r->via_ip,
+		         r->via_port);
+		cell(f, v);
+	} else {
+		fputc(',', f);
+	}
+	pd_esc_csv(f, r->via_name);
 	fputs("\r\n", f);
 }
 

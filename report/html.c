@@ -391,7 +391,15 @@ static void destinations(FILE *f, const struct pd_model *m)
 		fprintf(f, "<td%s>%s</td>", strcmp(d->confidence, "high") ? " class=low" : "",
 		        d->confidence);
 		fprintf(f, "<td class=n>%zu</td>", d->n_addresses);
-		td_w(f, d->addresses);
+		if (d->vias) {
+			fputs("<td class=w>", f);
+			pd_esc_html(f, d->addresses);
+			fputs(" <span class=muted>via ", f);
+			pd_esc_html(f, d->vias);
+			fputs("</span></td>", f);
+		} else {
+			td_w(f, d->addresses);
+		}
 		td(f, d->ports);
 		td_num(f, d->flows);
 		td_bytes(f, d->bytes_out);
@@ -436,7 +444,7 @@ static void connections(FILE *f, const struct pd_model *m)
 		                             "#Pkts in",   "#In",         "First",     "Last",
 		                             "Country",    "#ASN",        "AS org",    "CDN",
 		                             "Range",      "Shared",      "Policy",    "Captures",
-		                             NULL };
+		                             "Via",        NULL };
 	const struct pd_rm_row *r;
 	size_t i;
 
@@ -478,6 +486,20 @@ static void connections(FILE *f, const struct pd_model *m)
 		td(f, r->shared ? "yes" : "no");
 		td(f, r->policy);
 		td(f, r->captures);
+		if (r->via_ip) {
+			char v[80];
+			fputs("<td>", f);
+			if (r->via_name) {
+				pd_esc_html(f, r->via_name);
+				fputc(' ', f);
+			}
+			snprintf(v, sizeof(v), strchr(r->via_ip, ':') ? "[%s]:%u" : "%s:%u",
+			         r->via_ip, r->via_port);
+			pd_esc_html(f, v);
+			fputs("</td>", f);
+		} else {
+			td(f, NULL);
+		}
 		fputs("</tr>\n", f);
 	}
 	table_close(f);

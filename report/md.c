@@ -162,7 +162,15 @@ void pd_write_md(const struct pd_model *m, const struct pd_report_opts *o, FILE 
 		fputs(" |", f);
 		cell(f, d->confidence);
 		fprintf(f, " %zu:", d->n_addresses);
-		cell(f, d->addresses);
+		if (d->vias) {
+			fputc(' ', f);
+			pd_esc_md(f, d->addresses);
+			fputs(" via ", f);
+			pd_esc_md(f, d->vias);
+			fputs(" |", f);
+		} else {
+			cell(f, d->addresses);
+		}
 		cell(f, d->ports);
 		cnum(f, d->flows);
 		cbytes(f, d->bytes_out);

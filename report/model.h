@@ -56,6 +56,10 @@ struct pd_rm_row {
 	char *captures;     /* ours: capture ids, comma-separated */
 	char *ptr_status;   /* unattributed: ptr_cache status, NULL when never looked up */
 	int64_t ptr_at;     /* unattributed: Unix seconds of that lookup */
+	char *via_ip;       /* through a proxy (README "Proxies"): its address, NULL when direct */
+	unsigned via_port;
+	char *via_name;     /* the proxy's name (DNS answers for its address), NULL when none */
+	const char *via_policy; /* ours, with a policy: "allowed" | "violation" for the hop */
 };
 
 /* Destination: rows grouped by registrable domain (rows[first .. first + n)). */
@@ -68,6 +72,8 @@ struct pd_rm_dest {
 	size_t n_addresses;
 	bool shared, looked_up;
 	char *shared_with; /* shared: the other names seen on its addresses, ", "-joined */
+	char *vias;        /* proxies the connections went through ("name addr:port", ", "-joined),
+	                      NULL when all were direct */
 };
 
 /* An address no evidence named. */

@@ -258,6 +258,11 @@ void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FIL
 			sgr(f, o, SGR_OFF);
 			end_line(f);
 		}
+		if (d->vias) {
+			fputs("  via ", f);
+			fit_nopad(f, d->vias, W - 6);
+			end_line(f);
+		}
 		if (d->looked_up || d->shared || d->candidates) {
 			fputs("  ", f);
 			sgr(f, o, SGR_DIM);

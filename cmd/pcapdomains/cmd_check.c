@@ -86,9 +86,17 @@ int pd_cmd_check(int argc, char **argv)
 	}
 	for (i = 0; i < n; i++) {
 		struct pd_addr a;
-		bool have_addr = pd_addr_parse(d[i].server_ip, &a) == PD_OK, v6;
-		if (pd_policy_allows(policy, pd_policy_name(d[i].name, d[i].evidence),
-		                     have_addr ? &a : NULL, d[i].port, d[i].proto, NULL))
+		bool have_addr = pd_addr_parse(d[i].server_ip, &a) == PD_OK, v6, hop_ok = true;
+		bool dest_ok = pd_policy_allows(policy, pd_policy_name(d[i].name, d[i].evidence),
+		                                have_addr ? &a : NULL, d[i].port, d[i].proto, NULL);
+		if (d[i].via_ip) {
+			/* through a proxy: the destination as if it were not there, and the hop */
+			struct pd_addr va;
+			bool have_va = pd_addr_parse(d[i].via_ip, &va) == PD_OK;
+			hop_ok = pd_policy_allows_via(policy, d[i].via_name, have_va ? &va : NULL,
+			                              d[i].via_port, NULL);
+		}
+		if (dest_ok && hop_ok)
 			continue;
 		if (bad++ == 0)
 			printf("Destinations not allowed by %s:\n", o.allow);
@@ -102,6 +110,16 @@ int pd_cmd_check(int argc, char **argv)
 			printf(":%u", d[i].port);
 		printf("/%s  evidence %s  %llu flow%s  first %s", d[i].proto, d[i].evidence,
 		       (unsigned long long)d[i].flows, d[i].flows == 1 ? "" : "s", when);
+		if (d[i].via_ip) {
+			fputs("  via ", stdout);
+			if (d[i].via_name) {
+				pd_esc_term(stdout, d[i].via_name);
+				fputc(' ', stdout);
+			}
+			v6 = strchr(d[i].via_ip, ':') != NULL;
+			printf("%s%s%s:%u%s", v6 ? "[" : "", d[i].via_ip, v6 ? "]" : "", d[i].via_port,
+			       hop_ok ? "" : " (proxy not allowed as a hop)");
+		}
 		/* Candidates name the attributed one first: worth printing only with others. */
 		if (d[i].candidates && (!d[i].name || strcmp(d[i].candidates, d[i].name))) {
 			fputs("  candidates ", stdout);
