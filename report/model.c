@@ -910,7 +910,8 @@ static enum pd_err load_rows(struct build *b)
 	e = prep(b,
 	         "SELECT name, server_ip, server_port, proto, evidence, confidence, candidates, "
 	         "app_proto, packets_out, bytes_out, packets_in, bytes_in, first_ns, last_ns, "
-	         "cname_chain, ech, ambiguous, capture_id, via_ip, via_port FROM flows WHERE " SQL_SEL,
+	         "cname_chain, ech, ambiguous, capture_id, via_ip, via_port FROM flows "
+	         "WHERE " SQL_SEL,
 	         &st, "aggregating flows");
 	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		name = col_intern(b, &rb, st, 0);

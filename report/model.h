@@ -58,7 +58,7 @@ struct pd_rm_row {
 	int64_t ptr_at;     /* unattributed: Unix seconds of that lookup */
 	char *via_ip;       /* through a proxy (README "Proxies"): its address, NULL when direct */
 	unsigned via_port;
-	char *via_name;     /* the proxy's name (DNS answers for its address), NULL when none */
+	char *via_name;         /* the proxy's name (DNS answers for its address), NULL when none */
 	const char *via_policy; /* ours, with a policy: "allowed" | "violation" for the hop */
 };
 

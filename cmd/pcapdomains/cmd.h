@@ -11,29 +11,29 @@
 #include "err.h"
 
 #define PD_MAX_OUTPUTS 16
-#define PD_MAX_GEOIP 8
-#define PD_MAX_SELECT 256
+#define PD_MAX_GEOIP   8
+#define PD_MAX_SELECT  256
 
 struct pd_opts {
-	const char *db;                          /* --db FILE */
-	const char *outputs[PD_MAX_OUTPUTS];     /* -o FILE (repeatable; "-" = stdout) */
+	const char *db;                      /* --db FILE */
+	const char *outputs[PD_MAX_OUTPUTS]; /* -o FILE (repeatable; "-" = stdout) */
 	unsigned n_outputs;
-	const char *format;                      /* --format NAME */
-	const char *geoip[PD_MAX_GEOIP];         /* --geoip FILE|DIR (repeatable) */
+	const char *format;              /* --format NAME */
+	const char *geoip[PD_MAX_GEOIP]; /* --geoip FILE|DIR (repeatable) */
 	unsigned n_geoip;
-	const char *resolver;                    /* --resolver IP[:PORT] */
-	bool no_resolve;                         /* --no-resolve */
-	const char *bpf;                         /* -f BPF */
-	unsigned jobs;                           /* -j N (default 1) */
-	bool quiet;                              /* --quiet */
-	const char *title;                       /* --title */
-	unsigned top;                            /* --top N */
-	const char *select[PD_MAX_SELECT];       /* --capture ID|SHA256|PATH (repeatable) */
+	const char *resolver;              /* --resolver IP[:PORT] */
+	bool no_resolve;                   /* --no-resolve */
+	const char *bpf;                   /* -f BPF */
+	unsigned jobs;                     /* -j N (default 1) */
+	bool quiet;                        /* --quiet */
+	const char *title;                 /* --title */
+	unsigned top;                      /* --top N */
+	const char *select[PD_MAX_SELECT]; /* --capture ID|SHA256|PATH (repeatable) */
 	unsigned n_select;
-	const char *allow;                       /* --allow POLICY */
-	int64_t dns_grace_ns;                    /* --dns-grace SECONDS (0: default, -1: none) */
-	bool fail_on_new;                        /* --fail-on-new */
-	char **args;                             /* positional arguments */
+	const char *allow;    /* --allow POLICY */
+	int64_t dns_grace_ns; /* --dns-grace SECONDS (0: default, -1: none) */
+	bool fail_on_new;     /* --fail-on-new */
+	char **args;          /* positional arguments */
 	int n_args;
 };
 
@@ -60,7 +60,7 @@ enum {
  * error prints "pcapdomains SUB: message" and the usage line, returns -1 with *exit_code 2.
  */
 int pd_opts_parse(int argc, char **argv, unsigned mask, const char *help, struct pd_opts *o,
-		  int *exit_code);
+                  int *exit_code);
 
 /* Prints "pcapdomains: " + message to stderr (one line). */
 void pd_cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -117,8 +117,8 @@ int pd_cmd_check(int argc, char **argv)
 				fputc(' ', stdout);
 			}
 			v6 = strchr(d[i].via_ip, ':') != NULL;
-			printf("%s%s%s:%u%s", v6 ? "[" : "", d[i].via_ip, v6 ? "]" : "", d[i].via_port,
-			       hop_ok ? "" : " (proxy not allowed as a hop)");
+			printf("%s%s%s:%u%s", v6 ? "[" : "", d[i].via_ip, v6 ? "]" : "",
+			       d[i].via_port, hop_ok ? "" : " (proxy not allowed as a hop)");
 		}
 		/* Candidates name the attributed one first: worth printing only with others. */
 		if (d[i].candidates && (!d[i].name || strcmp(d[i].candidates, d[i].name))) {

@@ -23,7 +23,7 @@ struct pd_dest {
 	char *candidates; /* '|'-joined, NULL when none */
 	uint64_t flows, bytes_out, bytes_in;
 	int64_t first_ns, last_ns;
-	char *via_ip;   /* through a proxy: its address (NULL when direct), port and DNS name */
+	char *via_ip; /* through a proxy: its address (NULL when direct), port and DNS name */
 	uint16_t via_port;
 	char *via_name;
 };
