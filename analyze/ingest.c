@@ -480,6 +480,16 @@ static void dns_message(struct ictx *x, const struct pd_pkt *p, const uint8_t *m
 	if (!x->dns->qr)
 		return;
 	x->ctr[C_DNS_RR_DROPPED] += x->dns->n_rr_dropped;
+	if (x->dns->n_rr_over) {
+		char detail[160], who[64];
+
+		snprintf(detail, sizeof(detail),
+		         "DNS responses with more than %d answer records: the records past the "
+		         "%dth were not kept",
+		         PD_DNS_MAX_RR, PD_DNS_MAX_RR);
+		finding_add(x, "limit", "warning", addr_str(&p->src, who, sizeof(who)), detail,
+		            x->dns->n_rr_over, p->ts_ns);
+	}
 	dns_response(x, p, dns_transport(p), x->dns);
 }
 
