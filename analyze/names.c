@@ -276,6 +276,7 @@ struct ctx {
 	struct pd_psl_memo *psl;
 	uint32_t nreg;
 	uint32_t *cands;
+	int64_t *cand_ts; /* per cands entry: when the name was first seen for the address */
 	uint32_t ncands, cap_cands;
 	uint64_t cand_cut, scan_cut;
 };
@@ -1154,17 +1155,23 @@ static enum pd_err apply_inflow(struct ctx *c)
 
 /* ---- shared addresses ---- */
 
-static int cand_push(struct ctx *c, uint32_t name)
+static int cand_push(struct ctx *c, uint32_t name, int64_t first)
 {
 	if (c->ncands == c->cap_cands) {
 		uint32_t ncap = c->cap_cands ? c->cap_cands * 2 : 1024, *nc;
+		int64_t *nt;
 
 		nc = realloc(c->cands, (size_t)ncap * sizeof(*nc));
 		if (!nc)
 			return -1;
 		c->cands = nc;
+		nt = realloc(c->cand_ts, (size_t)ncap * sizeof(*nt));
+		if (!nt)
+			return -1;
+		c->cand_ts = nt;
 		c->cap_cands = ncap;
 	}
+	c->cand_ts[c->ncands] = first;
 	c->cands[c->ncands++] = name;
 	return 0;
 }
@@ -1175,6 +1182,7 @@ static enum pd_err find_shared(struct ctx *c)
 {
 	uint32_t ip, i, j, e, n;
 	uint32_t names[PD_MAX_NAMES_PER_ADDR], counts[PD_MAX_NAMES_PER_ADDR];
+	int64_t firsts[PD_MAX_NAMES_PER_ADDR];
 
 	for (ip = 1; ip < c->ips.n && ip < c->naddrs; ip++) {
 		struct addr *a = &c->addrs[ip];
@@ -1201,15 +1209,19 @@ static enum pd_err find_shared(struct ctx *c)
 				;
 			if (i == n) {
 				names[n] = m->name;
+				firsts[n] = m->first;
 				counts[n++] = 0;
 			}
 			counts[i] += m->count;
+			if (m->first < firsts[i])
+				firsts[i] = m->first;
 		}
 		if (!shared)
 			continue;
 		/* insertion sort by count descending, then by name for a stable report */
 		for (i = 1; i < n; i++) {
 			uint32_t nm = names[i], ct = counts[i];
+			int64_t ft = firsts[i];
 
 			for (j = i;
 			     j > 0 && (counts[j - 1] < ct ||
@@ -1218,15 +1230,17 @@ static enum pd_err find_shared(struct ctx *c)
 			     j--) {
 				names[j] = names[j - 1];
 				counts[j] = counts[j - 1];
+				firsts[j] = firsts[j - 1];
 			}
 			names[j] = nm;
 			counts[j] = ct;
+			firsts[j] = ft;
 		}
 		a->shared = 1;
 		a->cand_first = c->ncands;
 		a->cand_n = n;
 		for (i = 0; i < n; i++)
-			if (cand_push(c, names[i]) < 0)
+			if (cand_push(c, names[i], firsts[i]) < 0)
 				return nomem(c);
 	}
 	return PD_OK;
@@ -1434,11 +1448,28 @@ static void attribute_one(struct ctx *c, const struct frow *fr, struct result *r
 		r->conf = CONF_LOW;
 	}
 	if (a && a->shared) {
+		/* Only names seen for the address before the flow started are its candidates
+		 * (an answer after the start never names it); the flow is ambiguous when those
+		 * span several registrable domains. */
+		uint32_t reg0 = r->name ? reg_of(c, r->name) : 0, rg;
+		unsigned before = r->ncands;
+
 		if (r->name && !r->ncands)
 			add_cand(c, r, r->name, &cut);
-		for (i = 0; i < a->cand_n; i++)
-			add_cand(c, r, c->cands[a->cand_first + i], &cut);
-		r->ambiguous = 1;
+		for (i = 0; i < a->cand_n; i++) {
+			uint32_t nm = c->cands[a->cand_first + i];
+
+			if (c->cand_ts[a->cand_first + i] > fr->first)
+				continue;
+			add_cand(c, r, nm, &cut);
+			rg = reg_of(c, nm);
+			if (!reg0)
+				reg0 = rg;
+			else if (rg != reg0)
+				r->ambiguous = 1;
+		}
+		if (r->ncands == 1 && !before)
+			r->ncands = 0; /* only the name itself */
 	}
 	if (r->ambiguous && r->conf > CONF_LOW)
 		r->conf--;
@@ -1971,6 +2002,7 @@ enum pd_err pd_names_attribute(sqlite3 *db, int64_t capture_id, const struct pd_
 	free(c.reg);
 	pd_psl_memo_free(c.psl);
 	free(c.cands);
+	free(c.cand_ts);
 	free(c.q);
 	free(c.raw);
 	st_free(&c.tmp);
