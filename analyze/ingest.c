@@ -52,9 +52,12 @@
 #define PD_REASM_BUDGET                                                                            \
 	(16ull << 20) /* bytes of reassembly buffers over all flows: with a full flow table this   \
 	                 keeps the peak under 64 MiB */
-#define PD_DNS_TCP_WINDOW (65535u + 2u) /* one whole DNS/TCP message with its prefix */
-#define PD_QUIC_PROBES    4             /* client datagrams without an Initial: not QUIC */
-#define PD_PROGRESS_EVERY 4096          /* frames between progress callbacks */
+#define PD_DNS_TCP_WINDOW    (65535u + 2u) /* one whole DNS/TCP message with its prefix */
+#define PD_QUIC_PROBES       4             /* client datagrams without an Initial: not QUIC */
+#define PD_PROGRESS_EVERY    4096          /* frames between progress callbacks */
+#define PD_HTTP_MAX_REQUESTS 64            /* requests followed on one keep-alive connection */
+#define PD_HTTP_MAX_HOSTS    8             /* further distinct Hosts kept per connection */
+#define PD_HTTP_MAX_BODY     (1u << 20)    /* a request body longer than this: stop following */
 
 /* pd_flow.user bits */
 enum {
@@ -77,7 +80,11 @@ struct pd_flow_ev {
 	struct pd_reasm sc; /* server -> client stream (DNS over TCP) */
 	struct pd_quic *quic;
 	char *sni, *alpn, *http_host, *http_connect;
-	char *target;      /* proxied flow: the destination asked of the proxy (name or address) */
+	char *target;  /* proxied flow: the destination asked of the proxy (name or address) */
+	char *hosts;   /* keep-alive: Hosts of later requests unlike the first, '|'-joined */
+	uint32_t skip; /* request body bytes still to pass before the next request */
+	uint8_t n_req; /* requests read at this layer (in a tunnel: inside it) */
+	uint8_t n_hosts;
 	const char *proxy; /* ours: "socks4" | "socks4a" | "socks5" | "http-connect" | "http" */
 	uint16_t target_port;
 	uint32_t quic_version;
@@ -113,6 +120,8 @@ enum ctr {
 	C_HTTP_MALFORMED,
 	C_HTTP_UNSUPPORTED,
 	C_HTTP_INCOMPLETE,
+	C_HTTP_KEEPALIVE,
+	C_HTTP_REQ_LIMIT,
 	C_SOCKS_SEEN,
 	C_SOCKS_OK,
 	C_SOCKS_MALFORMED,
@@ -150,6 +159,8 @@ static const char *const ctr_names[C__COUNT][2] = {
 	[C_HTTP_MALFORMED] = { "http", "malformed" },
 	[C_HTTP_UNSUPPORTED] = { "http", "unsupported" },
 	[C_HTTP_INCOMPLETE] = { "http", "truncated" },
+	[C_HTTP_KEEPALIVE] = { "http", "keepalive_requests" },
+	[C_HTTP_REQ_LIMIT] = { "http", "requests_not_followed" },
 	[C_SOCKS_SEEN] = { "socks", "seen" },
 	[C_SOCKS_OK] = { "socks", "request" },
 	[C_SOCKS_MALFORMED] = { "socks", "malformed" },
@@ -229,8 +240,8 @@ static void sink_open(struct sink *k, sqlite3 *db, const char *dbname, int64_t c
 	        "INSERT INTO flows(capture_id, proto, client_ip, client_port, server_ip, "
 	        "server_port, first_ns, last_ns, packets_out, bytes_out, packets_in, bytes_in, "
 	        "tcp_state, app_proto, sni, alpn, ech, http_host, http_connect, quic_version, "
-	        "proxy, proxy_target, via_ip, via_port) "
-	        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	        "proxy, proxy_target, via_ip, via_port, http_hosts) "
+	        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	        "preparing the flow insert");
 	sink_prepare(
 	        k, &k->dns,
@@ -544,13 +555,44 @@ static void settle(struct pd_flow *f)
 	pd_quic_free(ev->quic);
 	ev->quic = NULL;
 	if (!ev->sni && !ev->alpn && !ev->http_host && !ev->http_connect && !ev->ech &&
-	    !ev->quic_version && !ev->proxy) {
+	    !ev->quic_version && !ev->proxy && !ev->hosts) {
 		free(ev);
 		f->ev = NULL;
 	}
 }
 
 static const char proxy_connect[] = "http-connect";
+
+/* A further Host of a keep-alive connection, kept when new (at most PD_HTTP_MAX_HOSTS). */
+static void add_host(struct ictx *x, struct pd_flow_ev *ev, const char *host)
+{
+	size_t have = ev->hosts ? strlen(ev->hosts) : 0, n = strlen(host);
+	const char *p;
+	char *nh;
+
+	for (p = ev->hosts; p && *p;) {
+		const char *bar = strchr(p, '|');
+		size_t l = bar ? (size_t)(bar - p) : strlen(p);
+
+		if (l == n && !memcmp(p, host, n))
+			return;
+		p = bar ? bar + 1 : p + l;
+	}
+	if (ev->n_hosts >= PD_HTTP_MAX_HOSTS || strchr(host, '|')) {
+		x->ctr[C_HTTP_REQ_LIMIT]++;
+		return;
+	}
+	nh = realloc(ev->hosts, have + n + 2);
+	if (!nh) {
+		x->ctr[C_NOMEM]++;
+		return;
+	}
+	if (have)
+		nh[have++] = '|';
+	memcpy(nh + have, host, n + 1);
+	ev->hosts = nh;
+	ev->n_hosts++;
+}
 
 /* Length of an HTTP request head (through its blank line), 0 when not all there. */
 static size_t http_head_len(const uint8_t *d, uint32_t len)
@@ -560,6 +602,45 @@ static size_t http_head_len(const uint8_t *d, uint32_t len)
 	if (crlf && (!lf || crlf < lf))
 		return (size_t)(crlf - d) + 4;
 	return lf ? (size_t)(lf - d) + 2 : 0;
+}
+
+/*
+ * After a request head (req, parsed from d[0..len)) on a keep-alive connection: its Host
+ * joins the connection's names when it is new, the head and body are passed over, and the
+ * next request is read (RFC 9112 9.3: several requests in sequence on one connection).
+ * Returns true when the caller should parse on (the next request's bytes, or the wait for
+ * them, start at the reassembly window), false to stop following the stream: a CONNECT, a
+ * body of unknown length (Transfer-Encoding) or longer than PD_HTTP_MAX_BODY, or the
+ * PD_HTTP_MAX_REQUESTS-th request (a counter and a finding).
+ */
+static bool next_request(struct ictx *x, struct pd_flow *f, struct pd_flow_ev *ev, const uint8_t *d,
+                         uint32_t len, const struct pd_http_req *req)
+{
+	size_t head = http_head_len(d, len);
+	char detail[160];
+
+	if (ev->n_req) {
+		x->ctr[C_HTTP_KEEPALIVE]++;
+		if (req->host[0] && (!ev->http_host || strcmp(req->host, ev->http_host)))
+			add_host(x, ev, req->host);
+	}
+	if (ev->n_req < UINT8_MAX)
+		ev->n_req++;
+	if (req->connect || req->chunked || !head || head > len ||
+	    req->content_length > (int64_t)PD_HTTP_MAX_BODY)
+		return false;
+	if (ev->n_req >= PD_HTTP_MAX_REQUESTS) {
+		x->ctr[C_HTTP_REQ_LIMIT]++;
+		snprintf(detail, sizeof(detail),
+		         "HTTP connections with more than %d requests: the Hosts of later requests "
+		         "were not read",
+		         PD_HTTP_MAX_REQUESTS);
+		finding_add(x, "limit", "warning", NULL, detail, 1, f->first_ns);
+		return false;
+	}
+	pd_reasm_consume(&ev->cs, (uint32_t)head);
+	ev->skip = req->content_length > 0 ? (uint32_t)req->content_length : 0;
+	return true;
 }
 
 /* New contiguous client bytes: try TLS or HTTP on the prefix. */
@@ -572,6 +653,14 @@ static void client_stream(struct ictx *x, struct pd_flow *f, struct pd_flow_ev *
 	struct pd_socks_req sreq;
 	enum pd_err e;
 
+	if (d && len && ev->skip) {
+		/* the body of the previous request on a keep-alive connection */
+		uint32_t n = len < ev->skip ? len : ev->skip;
+
+		pd_reasm_consume(&ev->cs, n);
+		ev->skip -= n;
+		d = pd_reasm_data(&ev->cs, &len);
+	}
 	if (!d || !len) {
 		/* nothing contiguous (a gap at the start that the window cannot bridge) */
 		if (ev->cs.overflow)
@@ -636,11 +725,29 @@ static void client_stream(struct ictx *x, struct pd_flow *f, struct pd_flow_ev *
 	} else {
 		memset(&req, 0, sizeof(req));
 		e = pd_http_parse_request((const char *)d, len, &req);
+		if (e == PD_OK && ev->n_req) {
+			if (next_request(x, f, ev, d, len, &req))
+				client_stream(x, f, ev);
+			else
+				settle(f);
+			return;
+		}
 		if (e == PD_OK) {
 			x->ctr[C_HTTP_OK]++;
 			f->app = APP_HTTP;
 			free(ev->http_host);
 			ev->http_host = dup_str(x, req.host);
+			if (!req.connect && next_request(x, f, ev, d, len, &req)) {
+				if (req.absolute) {
+					ev->proxy = "http";
+					ev->target = dup_str(x, req.host);
+					ev->target_port = (uint16_t)(req.port    ? req.port
+					                             : req.https ? 443
+					                                         : 80);
+				}
+				client_stream(x, f, ev);
+				return;
+			}
 			if (ev->tunnel) {
 				/* a request inside a tunnel names the destination; not a proxy
 				 * again */
@@ -655,6 +762,7 @@ static void client_stream(struct ictx *x, struct pd_flow *f, struct pd_flow_ev *
 					pd_reasm_consume(&ev->cs, (uint32_t)head);
 					ev->mode = CS_TUNNEL;
 					ev->tunnel = true;
+					ev->n_req = 0;
 					client_stream(x, f, ev);
 					return;
 				}
@@ -665,6 +773,10 @@ static void client_stream(struct ictx *x, struct pd_flow *f, struct pd_flow_ev *
 				                             : req.https ? 443
 				                                         : 80);
 			}
+		} else if (ev->n_req) {
+			/* a later request: not one more malformed or truncated request */
+			if (e == PD_ERR_NEED_MORE && len < ev->cs.max && !ev->cs.overflow)
+				return;
 		} else if (e == PD_ERR_NEED_MORE) {
 			if (len < ev->cs.max && !ev->cs.overflow)
 				return;
@@ -908,7 +1020,7 @@ static void flow_emit(void *arg, struct pd_flow *f)
 		/* ended before its evidence was complete */
 		if (ev->mode == CS_TLS)
 			x->ctr[C_TLS_INCOMPLETE]++;
-		else if (ev->mode == CS_HTTP)
+		else if (ev->mode == CS_HTTP && !ev->n_req)
 			x->ctr[C_HTTP_INCOMPLETE]++;
 		if (ev->quic)
 			x->ctr[C_QUIC_INCOMPLETE]++;
@@ -962,6 +1074,7 @@ static void flow_emit(void *arg, struct pd_flow *f)
 			bind_text(st, 19, ev->http_connect);
 			if (ev->quic_version)
 				sqlite3_bind_int64(st, 20, ev->quic_version);
+			bind_text(st, 25, ev->hosts);
 			if (ev->proxy) {
 				sqlite3_bind_text(st, 21, ev->proxy, -1, SQLITE_STATIC);
 				bind_text(st, 22, ev->target);
@@ -983,6 +1096,7 @@ static void flow_emit(void *arg, struct pd_flow *f)
 		free(ev->http_host);
 		free(ev->http_connect);
 		free(ev->target);
+		free(ev->hosts);
 		free(ev);
 		f->ev = NULL;
 	}

@@ -1304,11 +1304,55 @@ static size_t cands_str(const struct ctx *c, const struct result *r, char *out, 
 	return o;
 }
 
+#define PD_ATTR_MAX_FURTHER 8 /* further Hosts of one keep-alive connection */
+
 struct frow {
-	int64_t id, first;
+	int64_t id, first, last;
 	uint32_t client, server;
 	struct inflow f;
+	uint32_t further[PD_ATTR_MAX_FURTHER]; /* Hosts of later requests on the connection */
+	unsigned nfurther;
 };
+
+/*
+ * Every name a connection carries (README "Attribution"): the Hosts of later requests on a
+ * keep-alive connection, and the names answered for its address while it was open and not
+ * before it (a client reusing the open connection for them: HTTP/2 coalescing, keep-alive)
+ * join its candidates after its own name. They do not make it ambiguous: the connection
+ * served them all.
+ */
+static void add_further(struct ctx *c, const struct frow *fr, struct result *r, int *cut)
+{
+	const struct addr *a = fr->server < c->naddrs ? &c->addrs[fr->server] : NULL;
+	unsigned i;
+	uint32_t e;
+
+	if (!r->name)
+		return;
+	for (i = 0; i < fr->nfurther; i++)
+		if (fr->further[i] != r->name) {
+			if (!r->ncands)
+				add_cand(c, r, r->name, cut);
+			add_cand(c, r, fr->further[i], cut);
+		}
+	for (e = a && a->nnames > 1 ? a->names : 0; e; e = c->nm.e[e].next) {
+		const struct nment *m = &c->nm.e[e];
+		uint32_t e2;
+		int earlier = 0;
+
+		if (m->src != SRC_DNS || m->name == r->name || m->first <= fr->first ||
+		    m->first > fr->last)
+			continue;
+		/* seen for the address before the flow under another source: not a later name */
+		for (e2 = a->names; e2 && !earlier; e2 = c->nm.e[e2].next)
+			earlier = c->nm.e[e2].name == m->name && c->nm.e[e2].first <= fr->first;
+		if (earlier)
+			continue;
+		if (!r->ncands)
+			add_cand(c, r, r->name, cut);
+		add_cand(c, r, m->name, cut);
+	}
+}
 
 static void attribute_one(struct ctx *c, const struct frow *fr, struct result *r)
 {
@@ -1511,6 +1555,30 @@ static void fn_flow(sqlite3_context *fc, int argc, sqlite3_value **v)
 	if (oom)
 		goto oom;
 	fr.first = sqlite3_value_int64(v[10]);
+	fr.last = sqlite3_value_int64(v[17]);
+	fr.nfurther = 0;
+	{
+		/* http_hosts: '|'-joined (ingest keeps no '|' inside a host) */
+		const char *h = (const char *)sqlite3_value_text(v[16]);
+
+		while (h && *h && fr.nfurther < PD_ATTR_MAX_FURTHER) {
+			const char *bar = strchr(h, '|');
+			size_t l = bar ? (size_t)(bar - h) : strlen(h);
+			char one[PD_ATTR_MAX_NAME + 1];
+			uint32_t id;
+
+			if (l && l <= PD_ATTR_MAX_NAME) {
+				memcpy(one, h, l);
+				one[l] = 0;
+				id = intern_name(c, (const unsigned char *)one, 1, &oom);
+				if (oom)
+					goto oom;
+				if (id)
+					fr.further[fr.nfurther++] = id;
+			}
+			h = bar ? bar + 1 : h + l;
+		}
+	}
 	client = (const char *)sqlite3_value_text(v[11]);
 	fr.server = server ? st_find(&c->ips, server, strlen(server)) : 0;
 	if (!fr.server && server && fr.f.outer) {
@@ -1531,6 +1599,13 @@ static void fn_flow(sqlite3_context *fc, int argc, sqlite3_value **v)
 	}
 	r = &c->q[c->nq];
 	attribute_one(c, &fr, r);
+	{
+		int cut = 0;
+
+		add_further(c, &fr, r, &cut);
+		if (cut)
+			c->cand_cut++;
+	}
 	if (r->name == fr.f.outer && r->name && fr.server &&
 	    nm_add(c, fr.server, r->name, fr.f.outer_src, fr.first) < 0)
 		goto oom;
@@ -1630,7 +1705,7 @@ static enum pd_err attribute_flows(struct ctx *c)
 	        " WHERE id BETWEEN ?2 AND ?3 AND CASE pd_attr_flow(?1, id, capture_id, server_ip, "
 	        "sni,"
 	        " ech, http_host, http_connect, app_proto, quic_version, first_ns, client_ip,"
-	        " proxy, proxy_target, via_ip, server_ip)"
+	        " proxy, proxy_target, via_ip, server_ip, http_hosts, last_ns)"
 	        " WHEN 2 THEN 1 WHEN 1 THEN NOT (name IS NULL AND evidence = 'none' AND"
 	        " confidence = 'low' AND cname_chain IS NULL AND candidates IS NULL AND"
 	        " ambiguous = 0 AND dns_answer_id IS NULL) ELSE 0 END";
@@ -1902,7 +1977,7 @@ static const struct {
 	void (*fn)(sqlite3_context *, int, sqlite3_value **);
 } fns[] = {
 	{ "pd_attr_scan", 15, fn_scan },
-	{ "pd_attr_flow", 16, fn_flow },
+	{ "pd_attr_flow", 18, fn_flow },
 	{ "pd_attr_out", 3, fn_out },
 	{ "pd_attr_ans", 8, fn_ans },
 };

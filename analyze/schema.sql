@@ -90,7 +90,8 @@ CREATE TABLE IF NOT EXISTS flows (
 	proxy TEXT,                    -- 'http-connect' | 'http' (absolute-form) | 'socks4' | 'socks4a' | 'socks5'; NULL: direct
 	proxy_target TEXT,             -- the host (name or address) the client asked the proxy for
 	via_ip TEXT,                   -- the proxy: address and port the connection went to
-	via_port INTEGER
+	via_port INTEGER,
+	http_hosts TEXT                -- keep-alive: Hosts of later requests unlike http_host, '|'-joined (version 2)
 );
 CREATE INDEX IF NOT EXISTS flows_capture ON flows(capture_id);
 CREATE INDEX IF NOT EXISTS flows_server ON flows(server_ip);

@@ -46,7 +46,9 @@ static const char *const migrations[] = {
 	"ALTER TABLE flows ADD COLUMN proxy TEXT;"
 	"ALTER TABLE flows ADD COLUMN proxy_target TEXT;"
 	"ALTER TABLE flows ADD COLUMN via_ip TEXT;"
-	"ALTER TABLE flows ADD COLUMN via_port INTEGER;",
+	"ALTER TABLE flows ADD COLUMN via_port INTEGER;"
+	/* proxy: Hosts of later requests on a keep-alive connection */
+	"ALTER TABLE flows ADD COLUMN http_hosts TEXT;",
 	NULL
 };
 #define PD_N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]) - 1)

@@ -322,6 +322,28 @@ START_TEST(two_names_one_address)
 }
 END_TEST
 
+/* Every name a connection carries (issue 15): the Hosts of later requests on a keep-alive
+ * connection, and a name answered for the address while the connection was open (reused),
+ * join its candidates after its own name, without making it ambiguous. */
+START_TEST(further_names)
+{
+	int64_t f, k;
+
+	answer(T0, "10.5.0.2", "www.shop.example", "203.0.113.8", 300);
+	f = flow("10.5.0.2", "203.0.113.8", T0 + S);
+	answer(T0 + 3 * S, "10.5.0.2", "api.other.test", "203.0.113.8", 300);
+	k = flow_full(1, "10.5.0.2", "198.51.100.9", T0 + S, "http", NULL, 0, "h.example", NULL);
+	exec("UPDATE flows SET last_ns = first_ns + 10000000000");
+	exec("UPDATE flows SET http_hosts = 'evil.attacker.test|h.example' WHERE server_ip = "
+	     "'198.51.100.9'");
+	attribute();
+	expect(f, "www.shop.example", "dns", "high", 0);
+	ck_assert_str_eq(get(f).cands, "www.shop.example|api.other.test");
+	expect(k, "h.example", "http-host", "high", 0);
+	ck_assert_str_eq(get(k).cands, "h.example|evil.attacker.test");
+}
+END_TEST
+
 START_TEST(same_domain_not_ambiguous)
 {
 	int64_t f;
@@ -846,6 +868,7 @@ int main(void)
 	tcase_add_test(v, address_reused);
 	tcase_add_test(v, two_names_one_address);
 	tcase_add_test(v, same_domain_not_ambiguous);
+	tcase_add_test(v, further_names);
 	tcase_add_test(v, cname_chain);
 	tcase_add_test(v, in_flow_names);
 	tcase_add_test(v, ptr_in_capture);

@@ -130,6 +130,23 @@ EOF
 e2e_bg "$E2E_S" tinyproxy tinyproxy -d -c "$E2E_TMP/tinyproxy.conf"
 e2e_wait_port "$E2E_S" tcp 8888
 
+# an HTTP/1.1 server that keeps connections open (python's http.server speaks HTTP/1.0)
+cat >"$E2E_TMP/keepalive.py" <<'EOF'
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "3")
+        self.end_headers()
+        self.wfile.write(b"ok\n")
+    def log_message(self, *a):
+        pass
+http.server.ThreadingHTTPServer((sys.argv[1], int(sys.argv[2])), H).serve_forever()
+EOF
+e2e_bg "$E2E_S" keepalive "$py" "$E2E_TMP/keepalive.py" "$H" 8080
+e2e_wait_port "$E2E_S" tcp 8080
+
 CAP=$E2E_TMP/proxy.pcap
 e2e_capture_start tcpdump "$CAP" any
 
@@ -149,6 +166,9 @@ cc -x http://proxy.px.test:8888 https://c.px.test/
 cc -x http://proxy.px.test:8888 http://h.px.test/
 # CONNECT a.px.test:443 whose ClientHello names evil.px.test
 run e2e_c sh -c "echo Q | openssl s_client -proxy $HTTPP:8888 -connect a.px.test:443 -servername evil.px.test -brief"
+# keep-alive: two requests on one connection to h.px.test, the second with Host evil.px.test
+run e2e_c curl -sS --max-time 10 -o /dev/null http://h.px.test:8080/ --next -o /dev/null \
+	-H "Host: evil.px.test" http://h.px.test:8080/
 e2e_capture_stop
 
 DB=$E2E_TMP/proxy.db
@@ -187,6 +207,11 @@ e2e_check "no flow is named none" 0 \
 e2e_check "no destination is reported at a proxy's port" 0 \
 	"$(q "SELECT count(*) FROM flows WHERE server_port IN (1080, 1081, 8888)")"
 
+e2e_check "keep-alive: one direct connection to h.px.test carries both Hosts" \
+	"h.px.test|evil.px.test|h.px.test|evil.px.test" \
+	"$(q "SELECT name, http_hosts, candidates FROM flows WHERE proxy IS NULL AND server_ip='$H'
+	      AND server_port=8080")"
+
 # Reports: every format shows via with the proxy's name
 "$PD" report --db "$DB" -o "$E2E_TMP/r.csv" -o "$E2E_TMP/r.json" -o "$E2E_TMP/r.md" \
 	-o "$E2E_TMP/r.html" -o "$E2E_TMP/r.txt" >/dev/null 2>&1
@@ -224,6 +249,7 @@ b.px.test:443
 d.px.test:443
 h.px.test:80
 g.px.test:80
+$H:8080
 # the proxies, as hops
 via socks.px.test:1080
 via $SOCKS:1081
