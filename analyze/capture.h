@@ -15,10 +15,10 @@
 
 #include "err.h"
 
-#define PD_MAX_IFACES   256         /* interfaces per file (all sections together) */
-#define PD_MAX_META     32          /* metadata key=value pairs kept */
-#define PD_MAX_COMMENTS 16          /* section comments kept */
-#define PD_MAX_BLOCK    (16u << 20) /* largest pcapng block accepted */
+#define PD_MAX_IFACES 256      /* interfaces per file (all sections together) */
+#define PD_MAX_META 32         /* metadata key=value pairs kept */
+#define PD_MAX_COMMENTS 16     /* section comments kept */
+#define PD_MAX_BLOCK (16u << 20) /* largest pcapng block accepted */
 
 /* Link types (LINKTYPE_* numbers from tcpdump.org/linktypes.html). */
 enum {
@@ -34,42 +34,42 @@ enum {
 };
 
 struct pd_frame {
-	int64_t ts_ns;       /* capture time, nanoseconds since the Unix epoch (UTC) */
-	uint32_t caplen;     /* bytes captured, available at data */
-	uint32_t origlen;    /* bytes on the wire */
-	int linktype;        /* LINKTYPE_* of this frame's interface */
-	uint32_t iface;      /* interface index within the file (0 for classic pcap) */
-	uint32_t epb_flags;  /* pcapng epb_flags (direction in bits 0-1), 0 if absent */
-	uint64_t offset;     /* file offset of the record header */
-	const uint8_t *data; /* valid until the next pd_reader_next() */
+	int64_t ts_ns;        /* capture time, nanoseconds since the Unix epoch (UTC) */
+	uint32_t caplen;      /* bytes captured, available at data */
+	uint32_t origlen;     /* bytes on the wire */
+	int linktype;         /* LINKTYPE_* of this frame's interface */
+	uint32_t iface;       /* interface index within the file (0 for classic pcap) */
+	uint32_t epb_flags;   /* pcapng epb_flags (direction in bits 0-1), 0 if absent */
+	uint64_t offset;      /* file offset of the record header */
+	const uint8_t *data;  /* valid until the next pd_reader_next() */
 };
 
 struct pd_iface {
-	char name[64]; /* if_name, "" when absent */
+	char name[64];        /* if_name, "" when absent */
 	char description[256];
 	int linktype;
 	uint32_t snaplen;
-	bool has_stats;    /* an interface statistics block was seen */
-	uint64_t received; /* isb_ifrecv */
-	uint64_t dropped;  /* isb_ifdrop (+ isb_osdrop when that is all there is) */
+	bool has_stats;       /* an interface statistics block was seen */
+	uint64_t received;    /* isb_ifrecv */
+	uint64_t dropped;     /* isb_ifdrop (+ isb_osdrop when that is all there is) */
 };
 
 struct pd_meta {
-	char key[32]; /* PD_META_* without the prefix */
+	char key[32];         /* PD_META_* without the prefix */
 	char value[256];
 };
 
 struct pd_capinfo {
-	const char *format; /* "pcap" or "pcapng" */
-	unsigned sections;  /* pcapng section header blocks seen */
+	const char *format;   /* "pcap" or "pcapng" */
+	unsigned sections;    /* pcapng section header blocks seen */
 	unsigned n_ifaces;
 	struct pd_iface ifaces[PD_MAX_IFACES];
-	unsigned n_comments; /* section comments that are not pcapdomains metadata */
+	unsigned n_comments;  /* section comments that are not pcapdomains metadata */
 	char comments[PD_MAX_COMMENTS][256];
 	unsigned n_meta;
 	struct pd_meta meta[PD_MAX_META];
 	char hardware[128], os[128], userappl[128];
-	uint32_t snaplen; /* classic pcap snaplen */
+	uint32_t snaplen;     /* classic pcap snaplen */
 };
 
 struct pd_reader;
@@ -83,7 +83,7 @@ struct pd_reader;
  * compiler, pcapng version other than 1.x).
  */
 struct pd_reader *pd_reader_open(const char *path, const char *bpf, enum pd_err *err,
-                                 char errbuf[PD_ERRBUF_SIZE]);
+				 char errbuf[PD_ERRBUF_SIZE]);
 
 /*
  * Reads the next frame that passes the filter. Returns PD_OK with *f filled,

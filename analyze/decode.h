@@ -13,8 +13,8 @@
 #include "capture.h"
 #include "err.h"
 
-#define PD_MAX_FRAG_SETS   64    /* datagrams being reassembled at once */
-#define PD_MAX_FRAG_BYTES  65535 /* largest reassembled datagram */
+#define PD_MAX_FRAG_SETS 64       /* datagrams being reassembled at once */
+#define PD_MAX_FRAG_BYTES 65535   /* largest reassembled datagram */
 #define PD_FRAG_TIMEOUT_NS (30LL * 1000000000LL)
 
 enum pd_l4 { PD_L4_OTHER = 0, PD_L4_TCP = 6, PD_L4_UDP = 17, PD_L4_ICMP = 1, PD_L4_ICMP6 = 58 };
@@ -34,15 +34,15 @@ struct pd_addr {
 struct pd_pkt {
 	int64_t ts_ns;
 	struct pd_addr src, dst;
-	uint8_t proto;         /* IP protocol number (enum pd_l4 for the ones decoded) */
-	uint16_t sport, dport; /* TCP/UDP, 0 otherwise */
+	uint8_t proto;          /* IP protocol number (enum pd_l4 for the ones decoded) */
+	uint16_t sport, dport;  /* TCP/UDP, 0 otherwise */
 	uint8_t tcp_flags;
 	uint32_t seq, ack;
 	uint32_t ip_len;        /* IP datagram length from its header (bytes counted for flows) */
 	const uint8_t *payload; /* transport payload actually captured (or reassembled) */
 	uint32_t payload_len;
 	uint32_t payload_wire_len; /* payload length the headers announce (>= payload_len) */
-	bool reassembled;          /* came out of fragment reassembly */
+	bool reassembled;       /* came out of fragment reassembly */
 };
 
 struct pd_decoder;
@@ -53,15 +53,15 @@ void pd_decoder_free(struct pd_decoder *d);
 /*
  * Decodes f into *pkt. Returns PD_OK (pkt filled; spans point into f->data or the decoder's
  * reassembly buffer, valid until the next call), PD_ERR_NEED_MORE (a fragment was held for
- * reassembly, or dropped: see frag_dropped), PD_ERR_UNSUPPORTED (not IP: ARP, unknown link
- * type...), PD_ERR_TRUNCATED (snaplen cut inside a header) or PD_ERR_MALFORMED.
+ * reassembly, or dropped: see frag_dropped), PD_ERR_UNSUPPORTED (not IP: ARP, unknown link type...), PD_ERR_TRUNCATED
+ * (snaplen cut inside a header) or PD_ERR_MALFORMED.
  */
 enum pd_err pd_decode(struct pd_decoder *d, const struct pd_frame *f, struct pd_pkt *pkt);
 
 /* Counters kept by the decoder (for the counters table). */
 struct pd_decode_stats {
 	uint64_t not_ip, truncated, malformed, unsupported_link, fragments, reassembled,
-	        frag_dropped, icmp;
+		frag_dropped, icmp;
 };
 const struct pd_decode_stats *pd_decoder_stats(const struct pd_decoder *d);
 
