@@ -325,7 +325,12 @@ struct pd_flow *pd_flow_packet(struct pd_flow_table *t, const struct pd_pkt *p, 
 			f->first_ns = p->ts_ns;
 	} else {
 		if (t->live >= t->max_live) {
-			struct pd_flow *old = t->open.head ? t->open.head : t->closed.head;
+			/* The least recently active flow, open or closing: a busy host's closed
+			 * flows waiting out PD_FLOW_CLOSED_NS must not push out its live
+			 * connections. */
+			struct pd_flow *old = t->open.head, *c = t->closed.head;
+			if (!old || (c && c->last_ns <= old->last_ns))
+				old = c;
 			release(t, old);
 			t->limit_flushed++;
 		}
@@ -349,9 +354,11 @@ struct pd_flow *pd_flow_packet(struct pd_flow_table *t, const struct pd_pkt *p, 
 	f->bytes[d] += p->ip_len;
 	if (p->proto == PD_L4_TCP) {
 		tcp_events(f, p, d);
-		if (!f->closed && ((f->tcp & PD_FLOW_TCP_RST) ||
-		                   (f->tcp & (PD_FLOW_TCP_FIN_C | PD_FLOW_TCP_FIN_S)) ==
-		                           (PD_FLOW_TCP_FIN_C | PD_FLOW_TCP_FIN_S)))
+		/* A FIN either way or a RST ends the connection as far as release goes: many
+		 * clients close with a FIN the server never answers with its own, or with a RST.
+		 * Packets that still follow within PD_FLOW_CLOSED_NS count into the same flow. */
+		if (!f->closed &&
+		    (f->tcp & (PD_FLOW_TCP_RST | PD_FLOW_TCP_FIN_C | PD_FLOW_TCP_FIN_S)))
 			f->closed = true;
 	}
 	list_append(f->closed ? &t->closed : &t->open, f);

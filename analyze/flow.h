@@ -8,10 +8,11 @@
  * the server (a capture that starts midstream, or a DNS response whose query was not seen).
  *
  * Memory grows with live flows only: entries come from a pool (no malloc per packet or per
- * flow once the pool has grown), flows idle for PD_FLOW_IDLE_NS of capture time (closed TCP
- * flows: PD_FLOW_CLOSED_NS) are handed to the emit callback and released, and when the table
- * holds max_live flows the least recently active one is emitted early (counted in
- * limit_flushed so the caller can report it).
+ * flow once the pool has grown), flows idle for PD_FLOW_IDLE_NS of capture time (closing TCP
+ * flows, those that saw a RST or a FIN in either direction: PD_FLOW_CLOSED_NS) are handed to
+ * the emit callback and released, and when the table holds max_live flows the least recently
+ * active one, open or closing, is emitted early (counted in limit_flushed so the caller can
+ * report it).
  */
 #ifndef PD_FLOW_H
 #define PD_FLOW_H
@@ -21,7 +22,7 @@
 
 #include "decode.h"
 
-#define PD_FLOW_CLOSED_NS (30LL * 1000000000LL) /* RST or FIN both ways: released sooner */
+#define PD_FLOW_CLOSED_NS (30LL * 1000000000LL) /* RST or a FIN either way: released sooner */
 
 /* TCP events seen (pd_flow.tcp). */
 enum {

@@ -226,6 +226,64 @@ START_TEST(closed)
 }
 END_TEST
 
+/* A client FIN the server never answers with its own (a common way to end a connection) makes
+ * the flow closing: released after PD_FLOW_CLOSED_NS, not the full idle time. */
+START_TEST(half_closed)
+{
+	struct emitted e = { 0 };
+	struct pd_flow_table *t = pd_flow_table_new(0, 0, on_emit, &e);
+	struct pd_addr c = v4("10.4.0.2"), s = v4("10.4.0.1");
+	struct pd_pkt p;
+	int dir;
+
+	p = pkt(c, 40007, s, 80, PD_L4_TCP, PD_TCP_SYN, 0, 60);
+	pd_flow_packet(t, &p, &dir);
+	p = pkt(c, 40007, s, 80, PD_L4_TCP, PD_TCP_FIN | PD_TCP_ACK, SEC, 40);
+	pd_flow_packet(t, &p, &dir);
+	p = pkt(s, 80, c, 40007, PD_L4_TCP, PD_TCP_ACK, 2 * SEC, 40); /* still the same flow */
+	pd_flow_packet(t, &p, &dir);
+	ck_assert_uint_eq(pd_flow_live(t), 1);
+	p = pkt(c, 40008, s, 80, PD_L4_TCP, PD_TCP_SYN, 2 * SEC + PD_FLOW_CLOSED_NS + SEC, 60);
+	pd_flow_packet(t, &p, &dir);
+	ck_assert_uint_eq(e.n, 1);
+	ck_assert_uint_eq(e.last[0].packets[0], 2);
+	ck_assert_uint_eq(e.last[0].packets[1], 1);
+	pd_flow_table_free(t);
+}
+END_TEST
+
+/* A full table writes out the least recently active flow, whether open or closing: an open
+ * connection is not pushed out ahead of an older finished one. */
+START_TEST(limit_least_recent)
+{
+	struct emitted e = { 0 };
+	struct pd_flow_table *t = pd_flow_table_new(2, 0, on_emit, &e);
+	struct pd_addr c = v4("10.4.0.2"), s = v4("10.4.0.1");
+	struct pd_pkt p;
+	int dir;
+
+	p = pkt(c, 40010, s, 443, PD_L4_TCP, PD_TCP_SYN, 0, 60); /* closed at 1 s */
+	pd_flow_packet(t, &p, &dir);
+	p = pkt(s, 443, c, 40010, PD_L4_TCP, PD_TCP_RST | PD_TCP_ACK, SEC, 40);
+	pd_flow_packet(t, &p, &dir);
+	p = pkt(c, 40011, s, 443, PD_L4_TCP, PD_TCP_SYN, 2 * SEC, 60); /* open, active at 2 s */
+	pd_flow_packet(t, &p, &dir);
+	p = pkt(c, 40012, s, 443, PD_L4_TCP, PD_TCP_SYN, 3 * SEC, 60); /* full: one goes */
+	pd_flow_packet(t, &p, &dir);
+	ck_assert_uint_eq(e.n, 1);
+	ck_assert_uint_eq(e.last[0].cport, 40010);
+	/* now the open 40011 (2 s) is older than the closing 40012 would be after a RST at 4 s */
+	p = pkt(s, 443, c, 40012, PD_L4_TCP, PD_TCP_RST | PD_TCP_ACK, 4 * SEC, 40);
+	pd_flow_packet(t, &p, &dir);
+	p = pkt(c, 40013, s, 443, PD_L4_TCP, PD_TCP_SYN, 5 * SEC, 60);
+	pd_flow_packet(t, &p, &dir);
+	ck_assert_uint_eq(e.n, 2);
+	ck_assert_uint_eq(e.last[1].cport, 40011);
+	ck_assert_uint_eq(pd_flow_limit_flushed(t), 2);
+	pd_flow_table_free(t);
+}
+END_TEST
+
 START_TEST(truncated)
 {
 	/* a packet whose IP length is 0 (snaplen-cut header reported by the decoder) still counts
@@ -342,6 +400,8 @@ static Suite *suite(void)
 	tcase_add_test(t, states);
 	tcase_add_test(t, expiry);
 	tcase_add_test(t, closed);
+	tcase_add_test(t, half_closed);
+	tcase_add_test(t, limit_least_recent);
 	tcase_add_test(t, truncated);
 	tcase_add_test(t, hostile);
 	tcase_add_test(t, hostile_timestamps);

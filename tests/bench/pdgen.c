@@ -10,6 +10,7 @@
  * The same seed and size always give the same bytes.
  *
  *   pdgen -o FILE [-s MB] [-F pcap|pcapng] [-w CONCURRENT] [-b SEGMENTS] [-6] [-u] [-S SEED]
+ *         [-m bulk|busy|scan] [-e clean|rst]
  *
  * -S picks another deterministic stream (distinct captures for the -j benchmark, whose content
  * hashes must differ or all but one would be "already present").
@@ -17,6 +18,15 @@
  * -u writes something else: a flood of distinct one-packet UDP flows (each datagram from its own
  * client address and port to its own server address), the worst case for the flow table's
  * memory: nothing in the capture ever repeats a flow key.
+ *
+ * -m busy writes a busy container host instead (issue 19's flow-heavy workload): many short
+ * connections from 300 clients to 200,000 server addresses, a DNS lookup before about a third
+ * of them; 65% TLS, 10% HTTP, 5% other TCP, 20% UDP request/response. Each TCP connection is a
+ * handshake, one request, one response of 200-1400 bytes and a close: a FIN each way with
+ * -e clean (default), or, with -e rst, the way many clients end them (TLS: a client RST;
+ * HTTP and other TCP: a client FIN acknowledged by the server, which never sends its own).
+ * -m scan writes one client sending one SYN to each of as many distinct addresses as fit
+ * (10.128.0.0 upwards, ports cycling over 80, 443, 22, 8080), nothing answered.
  *
  * Output is Ethernet, IPv4 (IPv6 with -6 for one session in four), microsecond classic pcap or
  * pcapng with nanosecond timestamps. Checksums are left zero (nothing here verifies them).
@@ -420,6 +430,127 @@ static void udp_flood(uint64_t target)
 	printf("%u flows\n", n);
 }
 
+/* -m busy: the flow-heavy host. Deterministic like the rest: the same seed gives the same bytes. */
+#define BUSY_CLIENTS 300u
+#define BUSY_SERVERS 200000u
+static int end_rst;
+
+static void busy_addr(uint8_t a[16], uint32_t server)
+{
+	memset(a, 0, 16);
+	a[0] = 10, a[1] = (uint8_t)(64 + server / 65536), a[2] = (uint8_t)(server / 256),
+	a[3] = (uint8_t)server;
+}
+
+static void busy_name(char *buf, size_t len, uint32_t server)
+{
+	snprintf(buf, len, "h%u.dom%u.example", server, server % 5000);
+}
+
+static void busy_start(struct session *s, uint32_t id)
+{
+	uint32_t client = (uint32_t)(rnd() % BUSY_CLIENTS),
+	         server = (uint32_t)(rnd() % BUSY_SERVERS);
+	uint32_t kind = (uint32_t)(rnd() % 100);
+
+	memset(s, 0, sizeof(*s));
+	s->active = 1;
+	s->id = id;
+	s->cli[0] = 10, s->cli[1] = 0, s->cli[2] = (uint8_t)(client / 250),
+	s->cli[3] = (uint8_t)(1 + client % 250);
+	busy_addr(s->srv, server);
+	s->cport = (uint16_t)(32768 + rnd() % 28000);
+	s->cseq = (uint32_t)rnd();
+	s->sseq = (uint32_t)rnd();
+	busy_name(s->name, sizeof(s->name), server);
+	/* https: 1 TLS, 2 HTTP, 3 other TCP, 4 UDP */
+	if (kind < 65)
+		s->https = 1, s->sport = 443;
+	else if (kind < 75)
+		s->https = 2, s->sport = 80;
+	else if (kind < 80)
+		s->https = 3, s->sport = (uint16_t)(5000 + server % 100);
+	else
+		s->https = 4, s->sport = (uint16_t)(9000 + server % 50);
+	/* about a third of the connections look their server up first */
+	s->state = rnd() % 10 < 3 ? 0 : 1;
+}
+
+static void busy_step(struct session *s)
+{
+	uint8_t buf[2048];
+	size_t n, off;
+
+	switch (s->state) {
+	case 0:
+		dns_exchange(s);
+		s->state = 1;
+		break;
+	case 1:
+		if (s->https == 4) {
+			off = headers(s, 1, 17, 80);
+			memset(frame + off, 0x33, 80);
+			emit(off + 80);
+			n = 100 + rnd() % 400;
+			off = headers(s, 0, 17, n);
+			memset(frame + off, 0x44, n);
+			emit(off + n);
+			s->active = 0;
+			break;
+		}
+		tcp(s, 1, 0x02, NULL, 0);
+		tcp(s, 0, 0x12, NULL, 0);
+		tcp(s, 1, 0x10, NULL, 0);
+		s->state = 2;
+		break;
+	case 2:
+		if (s->https == 1)
+			n = client_hello(buf, s->name);
+		else if (s->https == 2)
+			n = (size_t)snprintf(
+			        (char *)buf, sizeof(buf),
+			        "GET /v1/x HTTP/1.1\r\nHost: %s\r\nAccept: */*\r\n\r\n", s->name);
+		else
+			memset(buf, 0x66, n = 120);
+		tcp(s, 1, 0x18, buf, n);
+		tcp(s, 0, 0x18, NULL, 200 + rnd() % 1200);
+		s->state = 3;
+		break;
+	default:
+		if (!end_rst) {
+			tcp(s, 1, 0x11, NULL, 0);
+			tcp(s, 0, 0x11, NULL, 0);
+			tcp(s, 1, 0x10, NULL, 0);
+		} else if (s->https == 1) {
+			tcp(s, 1, 0x14, NULL, 0); /* RST+ACK from the client */
+		} else {
+			tcp(s, 1, 0x11, NULL, 0); /* client FIN, the server only acknowledges */
+			tcp(s, 0, 0x10, NULL, 0);
+		}
+		s->active = 0;
+	}
+}
+
+/* -m scan: one SYN to each distinct address. */
+static void scan(uint64_t target)
+{
+	static const uint16_t ports[] = { 80, 443, 22, 8080 };
+	struct session s;
+	uint32_t n;
+
+	memset(&s, 0, sizeof(s));
+	s.cli[0] = 10, s.cli[3] = 2;
+	s.cport = 40000;
+	for (n = 0; bytes_written < target; n++) {
+		s.srv[0] = 10, s.srv[1] = (uint8_t)(128 + (n >> 16)), s.srv[2] = (uint8_t)(n >> 8),
+		s.srv[3] = (uint8_t)n;
+		s.sport = ports[n % 4];
+		s.cseq = (uint32_t)rnd();
+		tcp(&s, 1, 0x02, NULL, 0);
+	}
+	printf("%u destinations\n", n);
+}
+
 int main(int argc, char **argv)
 {
 	static struct session win[MAX_WINDOW];
@@ -427,9 +558,9 @@ int main(int argc, char **argv)
 	uint64_t target = 100ull << 20;
 	unsigned window = 256, i;
 	uint32_t next_id = 0;
-	int c, v6 = 0, flood = 0;
+	int c, v6 = 0, flood = 0, mode = 0; /* 0 bulk, 1 busy, 2 scan */
 
-	while ((c = getopt(argc, argv, "o:s:F:w:b:6uS:")) != -1) {
+	while ((c = getopt(argc, argv, "o:s:F:w:b:6uS:m:e:")) != -1) {
 		switch (c) {
 		case 'o':
 			path = optarg;
@@ -452,6 +583,15 @@ int main(int argc, char **argv)
 		case 'u':
 			flood = 1;
 			break;
+		case 'm':
+			mode = !strcmp(optarg, "busy")   ? 1
+			       : !strcmp(optarg, "scan") ? 2
+			       : !strcmp(optarg, "bulk") ? 0
+			                                 : -1;
+			break;
+		case 'e':
+			end_rst = !strcmp(optarg, "rst");
+			break;
 		case 'S':
 			/* any non-zero state works for xorshift; mix the seed in */
 			rng_state ^= strtoull(optarg, NULL, 10) * 0xbf58476d1ce4e5b9ull;
@@ -461,13 +601,17 @@ int main(int argc, char **argv)
 		default:
 			fprintf(stderr,
 			        "usage: pdgen -o FILE [-s MB] [-F pcap|pcapng] [-w N] [-b N] "
-			        "[-6] [-u] [-S SEED]\n");
+			        "[-6] [-u] [-S SEED] [-m bulk|busy|scan] [-e clean|rst]\n");
 			return 2;
 		}
 	}
+	if (mode < 0)
+		path = NULL;
+	if (mode == 1 && window == 256)
+		window = 4096; /* many connections open at once */
 	if (!path || window == 0 || window > MAX_WINDOW || bulk_segments == 0) {
 		fprintf(stderr, "usage: pdgen -o FILE [-s MB] [-F pcap|pcapng] [-w N] [-b N] [-6] "
-		                "[-u] [-S SEED]\n");
+		                "[-u] [-S SEED] [-m bulk|busy|scan] [-e clean|rst]\n");
 		return 2;
 	}
 	out = fopen(path, "wb");
@@ -479,7 +623,15 @@ int main(int argc, char **argv)
 	file_header();
 	if (flood)
 		udp_flood(target);
-	while (bytes_written < target) {
+	if (mode == 2)
+		scan(target);
+	while (mode == 1 && bytes_written < target) {
+		i = (unsigned)(rnd() % window);
+		if (!win[i].active)
+			busy_start(&win[i], next_id++);
+		busy_step(&win[i]);
+	}
+	while (mode == 0 && bytes_written < target) {
 		i = (unsigned)(rnd() % window);
 		if (!win[i].active) {
 			start(&win[i], next_id, v6 && next_id % 4 == 3);
@@ -489,7 +641,7 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < window; i++)
 		while (win[i].active)
-			step(&win[i]);
+			mode == 1 ? busy_step(&win[i]) : step(&win[i]);
 	if (fclose(out)) {
 		fprintf(stderr, "pdgen: %s: %s\n", path, strerror(errno));
 		return 1;

@@ -7,18 +7,30 @@
 # prints medians, MB/s, packets/s, peak RSS and the ratio to the bare loop.
 #
 #   tests/bench/run.sh [--size MB] [--reps N] [--tools] [--jobs] [--db-flows N] [--smoke]
+#                      [--workload bulk|busy|scan|all] [--busy-size MB] [--scan-size MB]
 #
 #   --size MB      capture size (default 500, the SPEC 4 reference)
 #   --reps N       repetitions per program (default 5; medians are reported)
 #   --tools        also time `tcpdump -nn -r` and `tshark -T fields` once, for reference
 #   --jobs         also time `ingest -j 1` and `ingest -j 2` over four captures
 #   --db-flows N   also time `report --db` on a database holding N synthetic flows
-#   --smoke        a 20 MB file, 1 rep: only checks that the benchmark still works (CI)
+#   --smoke        small files, 1 rep: only checks that the benchmark still works (CI); with
+#                  every workload
+#   --workload W   bulk (default: the 500 MB bulk-heavy capture above), busy (a flow-heavy
+#                  container host, clean and RST/half-closed endings), scan (one client, one
+#                  SYN to each of millions of addresses), or all
+#   --busy-size MB size of each busy-host capture (default 1000)
+#   --scan-size MB size of the scan capture (default 140: about 2 million SYNs)
+#
+# The busy and scan workloads time, besides the bare loop and the SHA-256 floor, `ingest` into a
+# new database, `report -o out.csv`, and for the scan `report --db` of that database to HTML,
+# CSV and JSON, each with its peak RSS; the busy workload also at 1x, 2x and 4x its size with
+# --growth (report time per packet and peak RSS should stay flat).
 #
 # Files go to $PD_BENCH_DIR (default /tmp/pd-bench). Build: build-bench (Release).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-size=500 reps=5 tools=0 jobs=0 dbflows=0 smoke=0
+size=500 reps=5 tools=0 jobs=0 dbflows=0 smoke=0 workload=bulk busysize=1000 scansize=140 growth=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--size) size=$2; shift ;;
@@ -26,11 +38,16 @@ while [ $# -gt 0 ]; do
 	--tools) tools=1 ;;
 	--jobs) jobs=1 ;;
 	--db-flows) dbflows=$2; shift ;;
-	--smoke) size=20 reps=1 smoke=1 ;;
-	*) echo "usage: $0 [--size MB] [--reps N] [--tools] [--jobs] [--db-flows N] [--smoke]" >&2; exit 2 ;;
+	--smoke) size=20 reps=1 smoke=1 busysize=10 scansize=2 workload=all ;;
+	--workload) workload=$2; shift ;;
+	--busy-size) busysize=$2; shift ;;
+	--scan-size) scansize=$2; shift ;;
+	--growth) growth=1 ;;
+	*) echo "usage: $0 [--size MB] [--reps N] [--tools] [--jobs] [--db-flows N] [--smoke] [--workload bulk|busy|scan|all] [--busy-size MB] [--scan-size MB] [--growth]" >&2; exit 2 ;;
 	esac
 	shift
 done
+case $workload in bulk | busy | scan | all) ;; *) echo "bench: unknown workload $workload" >&2; exit 2 ;; esac
 dir=${PD_BENCH_DIR:-/tmp/pd-bench}
 mkdir -p "$dir"
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DPD_TESTS=OFF >/dev/null
@@ -39,12 +56,6 @@ pd=build-bench/pcapdomains gen=build-bench/tests/bench/pdgen bare=build-bench/te
 pdread=build-bench/tests/bench/pdread pdsha=build-bench/tests/bench/pdsha
 timebin=/usr/bin/time
 [ -x $timebin ] || { echo "bench: /usr/bin/time is missing (apt-get install time)" >&2; exit 2; }
-
-cap=$dir/bench-${size}MB.pcap capng=$dir/bench-${size}MB.pcapng
-[ -s "$cap" ] || $gen -o "$cap" -s "$size" -6 >/dev/null
-[ -s "$capng" ] || $gen -o "$capng" -s "$size" -6 -F pcapng >/dev/null
-bytes=$(stat -c %s "$cap")
-packets=$($bare "$cap" | cut -d' ' -f1)
 
 # run LABEL CMD...: REPS runs; collects wall seconds (clock_gettime around the run: /usr/bin/time
 # only has centiseconds) and max RSS (KiB, /usr/bin/time) of each.
@@ -66,6 +77,70 @@ run() {
 	med[$label]=$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}')
 	rss[$label]=$(printf '%s\n' "${mems[@]}" | sort -g | tail -1)
 }
+
+# flow_workload NAME FILE...: the busy-host/scan table for each capture: the bare loop, the
+# SHA-256 floor, ingest into a new database and report to CSV (and report --db to every format
+# for the scan), medians of REPS runs, ratios to the bare loop of the same file.
+flow_workload() {
+	local name=$1 f b p k; shift
+	for f in "$@"; do
+		b=$(stat -c %s "$f")
+		p=$($bare "$f" | cut -d' ' -f1)
+		med=() rss=()
+		run bare $bare "$f"
+		run sha256 $pdsha "$f"
+		run ingest sh -c "rm -f $dir/wl.db $dir/wl.db-journal $dir/wl.db-wal $dir/wl.db-shm && exec $pd ingest --quiet --db $dir/wl.db $f"
+		run report $pd report --no-resolve --quiet -o "$dir/wl.csv" "$f"
+		if [ "$name" = scan ]; then
+			run db-html $pd report --no-resolve --quiet --db "$dir/wl.db" -o "$dir/wl.html"
+			run db-csv $pd report --no-resolve --quiet --db "$dir/wl.db" -o "$dir/wl-db.csv"
+			run db-json $pd report --no-resolve --quiet --db "$dir/wl.db" -o "$dir/wl.json"
+		fi
+		echo
+		echo "workload $name: $f ($(awk -v b="$b" 'BEGIN {printf "%.1f", b / 1e6}') MB, $p packets, $(($(wc -l <"$dir/wl.csv") - 1)) CSV rows), $reps runs each, medians"
+		printf '| %-14s | %9s | %11s | %11s | %13s |\n' program seconds packets/s "peak RSS" "ratio to bare"
+		printf '|%s|%s|%s|%s|%s|\n' ---------------- ----------- ------------- ------------- ---------------
+		for k in bare sha256 ingest report db-html db-csv db-json; do
+			[ -n "${med[$k]:-}" ] || continue
+			awk -v k="$k" -v t="${med[$k]}" -v p="$p" -v m="${rss[$k]}" -v base="${med[bare]}" 'BEGIN {
+				if (t <= 0) t = 0.001
+				printf "| %-14s | %9.3f | %11.0f | %7.1f MiB | %13.2f |\n", k, t, p / t, m / 1024, t / (base > 0 ? base : 0.001)
+			}'
+		done
+	done
+}
+
+gen=$gen
+if [ "$workload" = busy ] || [ "$workload" = all ]; then
+	caps=()
+	for end in clean rst; do
+		f=$dir/busy-${busysize}MB-$end.pcap
+		[ -s "$f" ] || $gen -m busy -e $end -s "$busysize" -o "$f" >/dev/null
+		caps+=("$f")
+	done
+	if [ $growth = 1 ]; then
+		for m in 2 4; do
+			f=$dir/busy-$((busysize * m))MB-clean.pcap
+			[ -s "$f" ] || $gen -m busy -s $((busysize * m)) -o "$f" >/dev/null
+			caps+=("$f")
+		done
+	fi
+	flow_workload busy "${caps[@]}"
+fi
+if [ "$workload" = scan ] || [ "$workload" = all ]; then
+	f=$dir/scan-${scansize}MB.pcap
+	[ -s "$f" ] || $gen -m scan -s "$scansize" -o "$f" >/dev/null
+	flow_workload scan "$f"
+fi
+[ "$workload" = bulk ] || [ "$workload" = all ] || exit 0
+med=() rss=()
+
+cap=$dir/bench-${size}MB.pcap capng=$dir/bench-${size}MB.pcapng
+[ -s "$cap" ] || $gen -o "$cap" -s "$size" -6 >/dev/null
+[ -s "$capng" ] || $gen -o "$capng" -s "$size" -6 -F pcapng >/dev/null
+bytes=$(stat -c %s "$cap")
+packets=$($bare "$cap" | cut -d' ' -f1)
+
 # The bare loop times itself (libpcap open to close), without process start-up; use /usr/bin/time
 # for it too so both sides pay the same start-up cost.
 run bare $bare "$cap"
