@@ -19,11 +19,16 @@
 #define PD_MAX_META 32         /* metadata key=value pairs kept */
 #define PD_MAX_COMMENTS 16     /* section comments kept */
 #define PD_MAX_BLOCK (16u << 20) /* largest pcapng block accepted */
+#define PD_MAX_IFACE_ADDRS 16  /* if_IPv4addr/if_IPv6addr options kept per interface */
 
 /* Link types (LINKTYPE_* numbers from tcpdump.org/linktypes.html). */
 enum {
 	PD_LINK_NULL = 0,
 	PD_LINK_ETHERNET = 1,
+	PD_LINK_PPP = 9,        /* PPP, 0xff 0x03 optional (RFC 1661, 1662) */
+	PD_LINK_PPP_HDLC = 50,  /* PPP in HDLC-like framing, or Cisco HDLC */
+	PD_LINK_PPP_ETHER = 51, /* PPPoE header first (RFC 2516) */
+	PD_LINK_C_HDLC = 104,   /* Cisco HDLC */
 	PD_LINK_RAW = 101,
 	PD_LINK_LOOP = 108,
 	PD_LINK_LINUX_SLL = 113,
@@ -44,6 +49,13 @@ struct pd_frame {
 	const uint8_t *data;  /* valid until the next pd_reader_next() */
 };
 
+/* One address of an interface (pcapng if_IPv4addr / if_IPv6addr), network byte order. */
+struct pd_iface_addr {
+	uint8_t family;       /* 4 or 6 */
+	uint8_t prefix;       /* prefix length: 0-32 or 0-128 */
+	uint8_t addr[16];     /* IPv4 in the first 4 bytes */
+};
+
 struct pd_iface {
 	char name[64];        /* if_name, "" when absent */
 	char description[256];
@@ -52,6 +64,9 @@ struct pd_iface {
 	bool has_stats;       /* an interface statistics block was seen */
 	uint64_t received;    /* isb_ifrecv */
 	uint64_t dropped;     /* isb_ifdrop (+ isb_osdrop when that is all there is) */
+	unsigned n_addrs;     /* addresses from if_IPv4addr/if_IPv6addr, at most the first
+	                         PD_MAX_IFACE_ADDRS; malformed ones are left out */
+	struct pd_iface_addr addrs[PD_MAX_IFACE_ADDRS];
 };
 
 struct pd_meta {
@@ -101,6 +116,15 @@ const struct pd_capinfo *pd_reader_info(const struct pd_reader *r);
 
 /* Bytes of the file consumed so far (progress bars). */
 uint64_t pd_reader_tell(const struct pd_reader *r);
+
+/*
+ * True when the capture is read as a stream (standard input "-", a pipe, FIFO or socket, or a
+ * compressed file: source.h): read once, and hashed while read, so its hash comes from
+ * pd_reader_stream_hash (which reads what the reader left, to the end) rather than filehash.c.
+ */
+bool pd_reader_is_stream(const struct pd_reader *r);
+enum pd_err pd_reader_stream_hash(struct pd_reader *r, char hex[65], uint64_t *size,
+                                  char errbuf[PD_ERRBUF_SIZE]);
 
 void pd_reader_free(struct pd_reader *r);
 

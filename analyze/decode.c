@@ -14,9 +14,18 @@
  * that overlap with different bytes make the whole datagram be dropped (RFC 5722); exact
  * duplicates are ignored. The buffers are allocated once, at the first fragment.
  *
+ * PPP link types (LINKTYPE_PPP 9, LINKTYPE_PPP_HDLC 50, LINKTYPE_PPP_ETHER 51, LINKTYPE_C_HDLC
+ * 104) and PPPoE sessions in Ethernet (0x8864; discovery, 0x8863, is control) go through
+ * pd_ppp_peel (tunnel.c). After the transport header, tunnels (tunnel.c) are peeled off, at
+ * most PD_MAX_TUNNEL_DEPTH layers: the inner packet is decoded in place of the outer one, whose
+ * addresses go into pkt->tun. A tunnel port or protocol whose header is not that tunnel's
+ * leaves the outer packet as it is (tun_invalid); a packet with more layers than the limit is
+ * handed out at the limit's depth (tun_too_deep), so its bytes still count somewhere.
+ *
  * Every byte is read through the cursor; the frame is trusted for nothing but f->caplen.
  */
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +33,7 @@
 #include "cur.h"
 #include "decode.h"
 #include "reader_impl.h"
+#include "tunnel.h"
 
 #define PD_MAX_VLAN_TAGS   8  /* stacked 802.1Q/802.1ad tags followed */
 #define PD_MAX_MPLS_LABELS 16 /* MPLS labels followed before giving up */
@@ -39,6 +49,8 @@
 #define ETH_QINQ_OLD 0x9100
 #define ETH_MPLS     0x8847
 #define ETH_MPLS_MC  0x8848
+#define ETH_PPPOE_D  0x8863 /* PPPoE discovery */
+#define ETH_PPPOE_S  0x8864 /* PPPoE session */
 
 struct frag_set {
 	bool used;
@@ -469,13 +481,41 @@ static enum pd_err decode_ethertype(struct pd_decoder *d, struct pd_cur *c, uint
 {
 	int n;
 	uint32_t label;
+	uint16_t ppp;
+	enum pd_err e;
 
 	for (n = 0; n <= PD_MAX_VLAN_TAGS; n++) {
 		switch (type) {
+		case PD_ETH_IP_ANY:
+			return decode_ip_any(d, c, pkt);
 		case ETH_IPV4:
 			return decode_ip4(d, c, pkt);
 		case ETH_IPV6:
 			return decode_ip6(d, c, pkt);
+		case PD_ETH_TEB:
+			/* an Ethernet frame inside a tunnel: skip the MAC addresses */
+			pd_cur_skip(c, 12);
+			type = pd_cur_be16(c);
+			if (c->err)
+				return PD_ERR_TRUNCATED;
+			break;
+		case ETH_PPPOE_D:
+			d->st.ppp_control++;
+			return PD_ERR_UNSUPPORTED;
+		case ETH_PPPOE_S:
+		case PD_ETH_PPP:
+			e = pd_ppp_peel(c, type == PD_ETH_PPP ? PD_PPP_BARE_OR_HDLC : PD_PPP_PPPOE,
+			                &type, &ppp);
+			if (e == PD_ERR_UNSUPPORTED) {
+				/* LCP, NCPs, authentication, discovery */
+				if (ppp >= 0x4000 || !ppp)
+					d->st.ppp_control++;
+				else
+					d->st.not_ip++;
+			}
+			if (e != PD_OK)
+				return e;
+			break;
 		case ETH_VLAN:
 		case ETH_QINQ:
 		case ETH_QINQ_OLD:
@@ -546,6 +586,77 @@ enum pd_err pd_nflog_payload(const uint8_t *data, size_t len, struct pd_cur *pay
 	return PD_ERR_UNSUPPORTED;
 }
 
+/* A PPP link type: the PPP header, then the network packet. */
+static enum pd_err decode_ppp(struct pd_decoder *d, struct pd_cur *c, enum pd_ppp_framing fr,
+                              struct pd_pkt *pkt)
+{
+	uint16_t type, ppp;
+	enum pd_err e = pd_ppp_peel(c, fr, &type, &ppp);
+
+	if (e == PD_ERR_UNSUPPORTED) {
+		if (ppp >= 0x4000 || !ppp)
+			d->st.ppp_control++;
+		else
+			d->st.not_ip++;
+	}
+	if (e != PD_OK)
+		return e;
+	return decode_ethertype(d, c, type, pkt);
+}
+
+/*
+ * Peels tunnels off a decoded packet (see the top of the file). Returns PD_OK with pkt the
+ * innermost packet reached, or the inner packet's decoding error (the packet is then not
+ * handed out: a fragment held, ARP inside VXLAN, a cut inner header).
+ */
+static enum pd_err decode_tunnels(struct pd_decoder *d, struct pd_pkt *pkt)
+{
+	struct pd_tun_layer layer;
+	struct pd_cur in;
+	uint16_t type = 0;
+	int64_t ts;
+	uint8_t n;
+	enum pd_err e;
+
+	for (;;) {
+		e = pd_tunnel_peel(pkt, &layer, &type, &in);
+		switch (e) {
+		case PD_OK:
+			break;
+		case PD_ERR_NOTFOUND:
+			return PD_OK;
+		case PD_ERR_UNSUPPORTED:
+			d->st.tun_control++;
+			return PD_ERR_UNSUPPORTED;
+		case PD_ERR_TRUNCATED:
+			return PD_ERR_TRUNCATED;
+		default:
+			/* not a tunnel after all: the outer packet is the flow */
+			d->st.tun_invalid++;
+			return PD_OK;
+		}
+		if (pkt->n_tun >= PD_MAX_TUNNEL_DEPTH) {
+			d->st.tun_too_deep++;
+			return PD_OK;
+		}
+		/* The inner packet replaces the outer one; in points into the frame or d->out,
+		 * which decoding the inner packet reads before it could overwrite them. */
+		ts = pkt->ts_ns;
+		n = pkt->n_tun;
+		memset(pkt, 0, offsetof(struct pd_pkt, n_tun));
+		pkt->ts_ns = ts;
+		pkt->tun[n] = layer;
+		pkt->n_tun = (uint8_t)(n + 1);
+		d->st.tun_peeled++;
+		e = decode_ethertype(d, &in, type, pkt);
+		if (e != PD_OK) {
+			if (e != PD_ERR_NEED_MORE && e != PD_ERR_UNSUPPORTED)
+				d->st.tun_inner_bad++;
+			return e;
+		}
+	}
+}
+
 static enum pd_err decode_nflog(struct pd_decoder *d, struct pd_cur *c, struct pd_pkt *pkt)
 {
 	struct pd_cur v;
@@ -562,11 +673,12 @@ enum pd_err pd_decode(struct pd_decoder *d, const struct pd_frame *f, struct pd_
 {
 	struct pd_cur c = pd_cur_make(f->data, f->caplen);
 	uint32_t af;
-	uint16_t type;
+	uint16_t type, pkttype;
 	enum pd_err e;
 
-	memset(pkt, 0, sizeof(*pkt));
+	memset(pkt, 0, offsetof(struct pd_pkt, tun));
 	pkt->ts_ns = f->ts_ns;
+	pkttype = 0xffff;
 	switch (f->linktype) {
 	case PD_LINK_ETHERNET:
 		pd_cur_skip(&c, 12);
@@ -576,7 +688,9 @@ enum pd_err pd_decode(struct pd_decoder *d, const struct pd_frame *f, struct pd_
 		e = decode_ethertype(d, &c, type, pkt);
 		break;
 	case PD_LINK_LINUX_SLL:
-		pd_cur_skip(&c, 14);
+		/* packet type: 0 to us, 4 sent by us */
+		pkttype = pd_cur_be16(&c);
+		pd_cur_skip(&c, 12);
 		type = pd_cur_be16(&c);
 		if (c.err)
 			return count(d, PD_ERR_TRUNCATED);
@@ -584,7 +698,9 @@ enum pd_err pd_decode(struct pd_decoder *d, const struct pd_frame *f, struct pd_
 		break;
 	case PD_LINK_LINUX_SLL2:
 		type = pd_cur_be16(&c);
-		pd_cur_skip(&c, 18);
+		pd_cur_skip(&c, 8);
+		pkttype = pd_cur_u8(&c);
+		pd_cur_skip(&c, 9);
 		if (c.err)
 			return count(d, PD_ERR_TRUNCATED);
 		e = decode_ethertype(d, &c, type, pkt);
@@ -619,10 +735,26 @@ enum pd_err pd_decode(struct pd_decoder *d, const struct pd_frame *f, struct pd_
 	case PD_LINK_NFLOG:
 		e = decode_nflog(d, &c, pkt);
 		break;
+	case PD_LINK_PPP:
+		e = decode_ppp(d, &c, PD_PPP_BARE_OR_HDLC, pkt);
+		break;
+	case PD_LINK_PPP_HDLC:
+	case PD_LINK_C_HDLC:
+		e = decode_ppp(d, &c, PD_PPP_HDLC, pkt);
+		break;
+	case PD_LINK_PPP_ETHER:
+		e = decode_ppp(d, &c, PD_PPP_PPPOE, pkt);
+		break;
 	default:
 		d->st.unsupported_link++;
 		return PD_ERR_UNSUPPORTED;
 	}
+	if (e == PD_OK)
+		e = decode_tunnels(d, pkt);
+	if (pkttype == 4 || (pkttype == 0xffff && (f->epb_flags & 3) == 2))
+		pkt->host_dir = 1;
+	else if (pkttype == 0 || (pkttype == 0xffff && (f->epb_flags & 3) == 1))
+		pkt->host_dir = 2;
 	return count(d, e);
 }
 

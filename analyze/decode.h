@@ -1,8 +1,11 @@
 /*
  * decode.h - from a link-layer frame to an IP packet with its transport header: link layers
- * (Ethernet + 802.1Q/802.1ad + MPLS, Linux cooked v1/v2, raw IP, IPv4, IPv6, NULL/LOOP, NFLOG),
- * IPv4 (options), IPv6 (extension headers skipped), TCP, UDP, ICMP/ICMPv6; IPv4 and IPv6
- * fragments reassembled (bounded) so that fragmented DNS answers parse.
+ * (Ethernet + 802.1Q/802.1ad + MPLS + PPPoE sessions, Linux cooked v1/v2, raw IP, IPv4, IPv6,
+ * NULL/LOOP, NFLOG, PPP, PPP in HDLC-like framing, PPPoE), IPv4 (options), IPv6 (extension
+ * headers skipped), TCP, UDP, ICMP/ICMPv6; IPv4 and IPv6 fragments reassembled (bounded) so
+ * that fragmented DNS answers parse; tunnels (VXLAN, Geneve, GRE, ERSPAN, IP-in-IP, 6in4)
+ * peeled off up to PD_MAX_TUNNEL_DEPTH layers (tunnel.c), so the packet handed out is the
+ * innermost one and the outer layers are listed in pd_pkt.tun.
  */
 #ifndef PD_DECODE_H
 #define PD_DECODE_H
@@ -31,6 +34,29 @@ struct pd_addr {
 	uint8_t a[16];
 };
 
+#define PD_MAX_TUNNEL_DEPTH 4 /* tunnel layers peeled; a packet with more is left at this depth */
+
+/* Tunnel kinds (pd_tun_layer.kind); pd_tunnel_kind_name() gives their text. */
+enum pd_tun_kind {
+	PD_TUN_VXLAN = 1, /* RFC 7348, UDP 4789 and Linux/Flannel's 8472 */
+	PD_TUN_GENEVE,    /* RFC 8926, UDP 6081 */
+	PD_TUN_GRE,       /* RFC 2784/2890 (and PPTP's enhanced GRE, RFC 2637) */
+	PD_TUN_ERSPAN2,   /* GRE 0x88BE: ERSPAN type II (type I without sequence number) */
+	PD_TUN_ERSPAN3,   /* GRE 0x22EB: ERSPAN type III */
+	PD_TUN_IPIP,      /* IP protocol 4 in IPv4 (RFC 2003) */
+	PD_TUN_6IN4,      /* IP protocol 41 in IPv4 (RFC 4213, Linux sit) */
+	PD_TUN_4IN6,      /* IP protocol 4 in IPv6 (RFC 2473) */
+	PD_TUN_6IN6,      /* IP protocol 41 in IPv6 (RFC 2473) */
+};
+
+/* One tunnel layer: the outer packet's addresses and the tunnel's identifier. */
+struct pd_tun_layer {
+	uint8_t kind;            /* enum pd_tun_kind */
+	bool has_id;             /* id is meaningful */
+	uint32_t id;             /* VXLAN/Geneve VNI, GRE key, ERSPAN session ID */
+	struct pd_addr src, dst; /* outer IP source and destination */
+};
+
 struct pd_pkt {
 	int64_t ts_ns;
 	struct pd_addr src, dst;
@@ -43,6 +69,12 @@ struct pd_pkt {
 	uint32_t payload_len;
 	uint32_t payload_wire_len; /* payload length the headers announce (>= payload_len) */
 	bool reassembled;       /* came out of fragment reassembly */
+	/* What the capturing host marked: 1 it sent the packet (Linux cooked PACKET_OUTGOING,
+	 * pcapng epb_flags outbound), 2 it was addressed to it (PACKET_HOST, epb inbound),
+	 * 0 unknown or other (broadcast, another host, forwarded). */
+	uint8_t host_dir;
+	uint8_t n_tun;          /* tunnel layers peeled off to reach this packet */
+	struct pd_tun_layer tun[PD_MAX_TUNNEL_DEPTH]; /* outermost first */
 };
 
 struct pd_decoder;
@@ -62,6 +94,12 @@ enum pd_err pd_decode(struct pd_decoder *d, const struct pd_frame *f, struct pd_
 struct pd_decode_stats {
 	uint64_t not_ip, truncated, malformed, unsupported_link, fragments, reassembled,
 		frag_dropped, icmp;
+	uint64_t tun_peeled;    /* tunnel layers taken off (all packets, all depths) */
+	uint64_t tun_too_deep;  /* packets left at PD_MAX_TUNNEL_DEPTH with a tunnel inside */
+	uint64_t tun_invalid;   /* tunnel port/protocol whose header is not one: left as is */
+	uint64_t tun_control;   /* tunnel control (Geneve OAM): no inner packet */
+	uint64_t tun_inner_bad; /* a valid tunnel header whose inner packet failed to decode */
+	uint64_t ppp_control;   /* PPP LCP/IPCP/..., PPPoE discovery: not IP */
 };
 const struct pd_decode_stats *pd_decoder_stats(const struct pd_decoder *d);
 

@@ -20,6 +20,7 @@ static const char *const pd_err_names[PD_ERR__COUNT] = {
 	[PD_ERR_NOTFOUND] = "not found",
 	[PD_ERR_USAGE] = "usage error",
 	[PD_ERR_POLICY] = "policy syntax error",
+	[PD_ERR_INTERRUPTED] = "interrupted",
 };
 
 const char *pd_strerror(enum pd_err err)

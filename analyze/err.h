@@ -29,6 +29,7 @@ enum pd_err {
 	PD_ERR_NOTFOUND,
 	PD_ERR_USAGE,   /* bad option or argument */
 	PD_ERR_POLICY,  /* policy file syntax error: see errbuf */
+	PD_ERR_INTERRUPTED, /* SIGINT/SIGTERM (interrupt.h): work stopped and rolled back */
 	PD_ERR__COUNT
 };
 
@@ -37,6 +38,7 @@ enum pd_exit {
 	PD_EXIT_OK = 0,        /* success; for check: no violation */
 	PD_EXIT_VIOLATION = 1, /* check: a destination outside the policy; diff --fail-on-new: added */
 	PD_EXIT_ERROR = 2,     /* usage error, unreadable input, database or output failure */
+	PD_EXIT_SIGNAL_BASE = 128, /* + signal number: 130 SIGINT, 143 SIGTERM (stopped) */
 };
 
 const char *pd_strerror(enum pd_err err);

@@ -14,6 +14,7 @@
 
 #include "flow.h"
 #include "ingest.h"
+#include "subject.h"
 
 #define CHUNK_FLOWS 1024
 #define MIN_BUCKETS 1024
@@ -34,13 +35,14 @@ struct pd_flow_table {
 	size_t n_chunks, cap_chunks;
 	pd_flow_emit_fn emit;
 	void *arg;
+	const struct pd_subject *subject; /* local addresses known up front, or NULL */
 };
 
 static const uint16_t service_ports[] = {
-	1080, 1194, 1433, 1521, 1723, 1883, 2049, 2375,  2376,  3128,  3306,  3389,
-	3478, 4222, 4443, 5060, 5061, 5222, 5353, 5355,  5432,  5671,  5672,  5900,
-	5984, 6379, 6443, 6881, 8000, 8008, 8080, 8081,  8088,  8443,  8883,  8888,
-	9000, 9042, 9092, 9093, 9200, 9300, 9418, 10250, 11211, 15672, 19302, 27017,
+	1080, 1194, 1433, 1521, 1723, 1883, 2049,  2375,  2376,  2379,  2380,  3128,  3306,
+	3389, 3478, 4222, 4443, 5060, 5061, 5222,  5353,  5355,  5432,  5671,  5672,  5900,
+	5984, 6379, 6443, 6881, 8000, 8008, 8080,  8081,  8088,  8443,  8883,  8888,  9000,
+	9042, 9092, 9093, 9200, 9300, 9418, 10250, 11211, 15672, 19302, 27017, 50051,
 };
 
 bool pd_flow_service_port(uint16_t port)
@@ -245,19 +247,12 @@ static void expire(struct pd_flow_table *t, int64_t now)
 		release(t, t->closed.head);
 }
 
-/* Decides client and server for a new flow from its first packet. */
-static void set_sides(struct pd_flow *f, const struct pd_pkt *p)
+/* Decides client and server for a new flow from its first packet (rules: subject.h). */
+static void set_sides(const struct pd_flow_table *t, struct pd_flow *f, const struct pd_pkt *p)
 {
-	bool swap;
+	bool swap = !pd_subject_src_is_client(t->subject, p->proto, p->tcp_flags, &p->src, p->sport,
+	                                      &p->dst, p->dport);
 
-	if (p->proto == PD_L4_TCP && (p->tcp_flags & (PD_TCP_SYN | PD_TCP_ACK)) == PD_TCP_SYN)
-		swap = false;
-	else if (p->proto == PD_L4_TCP &&
-	         (p->tcp_flags & (PD_TCP_SYN | PD_TCP_ACK)) == (PD_TCP_SYN | PD_TCP_ACK))
-		swap = true;
-	else
-		swap = p->sport != p->dport && pd_flow_service_port(p->sport) &&
-		       !pd_flow_service_port(p->dport);
 	if (swap) {
 		f->cli = p->dst;
 		f->cport = p->dport;
@@ -340,7 +335,7 @@ struct pd_flow *pd_flow_packet(struct pd_flow_table *t, const struct pd_pkt *p, 
 		memset(f, 0, sizeof(*f));
 		f->hash = h;
 		f->proto = p->proto;
-		set_sides(f, p);
+		set_sides(t, f, p);
 		d = addr_eq(&f->cli, &p->src) && f->cport == p->sport ? 0 : 1;
 		f->first_ns = f->last_ns = p->ts_ns;
 		f->hnext = t->buckets[h & (t->n_buckets - 1)];
@@ -364,6 +359,77 @@ struct pd_flow *pd_flow_packet(struct pd_flow_table *t, const struct pd_pkt *p, 
 	list_append(f->closed ? &t->closed : &t->open, f);
 	*dir = d;
 	return f;
+}
+
+void pd_flow_set_subject(struct pd_flow_table *t, const struct pd_subject *s)
+{
+	t->subject = s;
+}
+
+struct pd_flow *pd_flow_find(struct pd_flow_table *t, const struct pd_pkt *p, int *dir)
+{
+	uint32_t h = flow_hash(p);
+	struct pd_flow *f;
+
+	for (f = t->buckets[h & (t->n_buckets - 1)]; f; f = f->hnext) {
+		if (f->hash != h || f->proto != p->proto)
+			continue;
+		if (f->cport == p->sport && f->sport == p->dport && addr_eq(&f->cli, &p->src) &&
+		    addr_eq(&f->srv, &p->dst)) {
+			*dir = 0;
+			return f;
+		}
+		if (f->cport == p->dport && f->sport == p->sport && addr_eq(&f->cli, &p->dst) &&
+		    addr_eq(&f->srv, &p->src)) {
+			*dir = 1;
+			return f;
+		}
+	}
+	return NULL;
+}
+
+void pd_flow_count(struct pd_flow_table *t, struct pd_flow *f, int dir, int64_t ts_ns,
+                   uint32_t ip_len)
+{
+	list_remove(f->closed ? &t->closed : &t->open, f);
+	if (ts_ns > f->last_ns)
+		f->last_ns = ts_ns;
+	if (ts_ns < f->first_ns)
+		f->first_ns = ts_ns;
+	f->packets[dir & 1]++;
+	f->bytes[dir & 1] += ip_len;
+	list_append(f->closed ? &t->closed : &t->open, f);
+}
+
+void pd_flow_reverse(struct pd_flow *f)
+{
+	struct pd_addr a = f->cli;
+	uint16_t port = f->cport;
+	uint64_t n;
+	uint32_t seq;
+	uint8_t tcp = f->tcp;
+
+	f->cli = f->srv;
+	f->srv = a;
+	f->cport = f->sport;
+	f->sport = port;
+	n = f->packets[0];
+	f->packets[0] = f->packets[1];
+	f->packets[1] = n;
+	n = f->bytes[0];
+	f->bytes[0] = f->bytes[1];
+	f->bytes[1] = n;
+	seq = f->syn_seq[0];
+	f->syn_seq[0] = f->syn_seq[1];
+	f->syn_seq[1] = seq;
+	/* the one packet's events, seen from the other side */
+	f->tcp = tcp & PD_FLOW_TCP_RST;
+	if (tcp & PD_FLOW_TCP_FIN_C)
+		f->tcp |= PD_FLOW_TCP_FIN_S;
+	if (tcp & PD_FLOW_TCP_FIN_S)
+		f->tcp |= PD_FLOW_TCP_FIN_C;
+	if ((tcp & PD_FLOW_TCP_RST) && !(tcp & PD_FLOW_TCP_RST_SRV))
+		f->tcp |= PD_FLOW_TCP_RST_SRV;
 }
 
 void pd_flow_close(struct pd_flow_table *t, struct pd_flow *f)

@@ -2,10 +2,10 @@
  * flow.h - the bidirectional flow table (SPEC 2.1): one entry per 5-tuple (protocol, two
  * addresses, two ports; ICMP and other protocols with ports 0), client = initiator.
  *
- * Who is the client: the sender of a SYN without ACK; the receiver of a SYN-ACK; otherwise the
- * sender of the first packet, except that a first packet from a service port (below 1024 or a
- * well-known service port, pd_flow_service_port) to a non-service port makes the service side
- * the server (a capture that starts midstream, or a DNS response whose query was not seen).
+ * Who is the client: the sender of a SYN without ACK; the receiver of a SYN-ACK; otherwise
+ * decided from ports (service port, ephemeral range) and the subject's local addresses, never
+ * by packet order alone (pd_subject_src_is_client, subject.h: a capture that starts
+ * midstream, or a DNS response whose query was not seen).
  *
  * Memory grows with live flows only: entries come from a pool (no malloc per packet or per
  * flow once the pool has grown), flows idle for PD_FLOW_IDLE_NS of capture time (closing TCP
@@ -36,6 +36,7 @@ enum {
 };
 
 struct pd_flow_ev; /* per-flow evidence state, owned by the caller (ingest.c) */
+struct pd_subject;
 
 struct pd_flow {
 	struct pd_flow *hnext;       /* hash chain */
@@ -46,6 +47,9 @@ struct pd_flow {
 	bool closed;             /* on the closed list */
 	uint8_t user;            /* free for the caller (ingest: evidence flags) */
 	uint8_t app;             /* free for the caller (ingest: application protocol) */
+	uint32_t tunnel;         /* free for the caller (ingest: tunnel path id, 0 none) */
+	uint8_t carried;         /* free for the caller (ingest: continues a flow of the file
+	                            before, session.c) */
 	uint16_t cport, sport;   /* client and server ports */
 	struct pd_addr cli, srv; /* client (initiator) and server */
 	uint32_t syn_seq[2];     /* ISN per direction (0 client, 1 server) when SYN seen */
@@ -72,12 +76,31 @@ void pd_flow_table_free(struct pd_flow_table *t);
  */
 struct pd_flow *pd_flow_packet(struct pd_flow_table *t, const struct pd_pkt *pkt, int *dir);
 
+/* Local addresses known before the first packet (file, --local), for orienting flows whose
+ * opening was not seen; NULL (the default) for none. s must outlive the table's use. */
+void pd_flow_set_subject(struct pd_flow_table *t, const struct pd_subject *s);
+
+/* The live flow p belongs to (*dir as pd_flow_packet), or NULL; counts nothing. */
+struct pd_flow *pd_flow_find(struct pd_flow_table *t, const struct pd_pkt *p, int *dir);
+
+/* Counts a packet of ip_len bytes at ts_ns into f in direction dir (an ICMP error quoting f). */
+void pd_flow_count(struct pd_flow_table *t, struct pd_flow *f, int dir, int64_t ts_ns,
+                   uint32_t ip_len);
+
 /*
  * Marks f as finished (e.g. a DNS exchange that got its answer): it is then released after
  * PD_FLOW_CLOSED_NS of capture time without packets instead of the full idle time. A later
  * packet still counts into it.
  */
 void pd_flow_close(struct pd_flow_table *t, struct pd_flow *f);
+
+/*
+ * Swaps client and server of a flow that has counted one packet (a flow continued from an
+ * earlier file takes that file's orientation, session.c): sides, ports, counters, initial
+ * sequence numbers and the TCP events of that packet. The hash is symmetric: f stays where it
+ * is in the table.
+ */
+void pd_flow_reverse(struct pd_flow *f);
 
 /* Emits and releases every live flow (end of capture). */
 void pd_flow_flush_all(struct pd_flow_table *t);

@@ -34,7 +34,8 @@
 #define KIND_ASN     4u
 #define KIND_ANY     8u /* unknown type: try every field name we know */
 
-#define PD_GEO_MAX_FILES 64 /* *.mmdb files looked at in one directory */
+#define PD_GEO_MAX_FILES   64 /* *.mmdb files looked at in one directory */
+#define PD_GEO_MAX_SKIPPED 8  /* bad files of directories remembered (more are counted) */
 
 struct pd_geo {
 	MMDB_s mmdb[PD_GEO_MAX_DBS];
@@ -42,6 +43,8 @@ struct pd_geo {
 	struct pd_geo_db_info info[PD_GEO_MAX_DBS];
 	char real[PD_GEO_MAX_DBS][PATH_MAX];
 	unsigned n;
+	char skipped[PD_GEO_MAX_SKIPPED][PD_ERRBUF_SIZE]; /* bad files of a directory */
+	unsigned n_skipped;
 };
 
 static unsigned kind_of(const char *type)
@@ -138,6 +141,15 @@ static enum pd_err open_dir(struct pd_geo *g, const char *dir, int missing_ok, c
 	for (i = 0; i < n && !err; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		err = open_file(g, path, errbuf);
+		/* one bad database in a directory is skipped, with a warning naming it */
+		if (err == PD_ERR_FORMAT || err == PD_ERR_IO) {
+			if (g->n_skipped < PD_GEO_MAX_SKIPPED)
+				snprintf(g->skipped[g->n_skipped], sizeof(g->skipped[0]), "%s",
+				         errbuf);
+			g->n_skipped++;
+			errbuf[0] = '\0';
+			err = PD_OK;
+		}
 	}
 	for (i = 0; i < n; i++)
 		free(names[i]);
@@ -194,6 +206,16 @@ enum pd_err pd_geo_open(const char *const *paths, unsigned n, struct pd_geo **ou
 	}
 	*out = g;
 	return PD_OK;
+}
+
+unsigned pd_geo_skipped_count(const struct pd_geo *g)
+{
+	return g ? (g->n_skipped < PD_GEO_MAX_SKIPPED ? g->n_skipped : PD_GEO_MAX_SKIPPED) : 0;
+}
+
+const char *pd_geo_skipped(const struct pd_geo *g, unsigned i)
+{
+	return g && i < pd_geo_skipped_count(g) ? g->skipped[i] : NULL;
 }
 
 void pd_geo_close(struct pd_geo *g)
@@ -313,7 +335,13 @@ void pd_geo_lookup(const struct pd_geo *g, const struct pd_addr *a, struct pd_ge
 		int merr = 0;
 
 		res = MMDB_lookup_sockaddr(m, (const struct sockaddr *)&ss, &merr);
-		if (merr != MMDB_SUCCESS || !res.found_entry)
+		if (merr != MMDB_SUCCESS) {
+			if (!r->error[0])
+				snprintf(r->error, sizeof(r->error), "%s: %s", g->info[i].path,
+				         MMDB_strerror(merr));
+			continue;
+		}
+		if (!res.found_entry)
 			continue;
 		if ((k & (KIND_COUNTRY | KIND_ANY)) && !r->country[0]) {
 			if (!get_str(&res.entry, r->country, sizeof(r->country), p_country) &&

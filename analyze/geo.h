@@ -27,6 +27,8 @@ struct pd_geo_result {
 	uint32_t asn; /* 0 unknown */
 	char as_org[256];
 	const char *label; /* special range ("private", "loopback", ...) or NULL */
+	char error[320];   /* "" or "DB: message" of a database whose lookup failed (corrupt
+	                    * search tree, bad data): what it would have said is unknown */
 };
 
 struct pd_geo;
@@ -39,13 +41,21 @@ struct pd_geo;
 PD_MUST_CHECK enum pd_err pd_geo_open(const char *const *paths, unsigned n, struct pd_geo **out,
                                       char errbuf[PD_ERRBUF_SIZE]);
 void pd_geo_close(struct pd_geo *g);
+
+/*
+ * Databases inside a directory that could not be opened (corrupt, not a MaxMind DB file):
+ * skipped, not fatal; each as "PATH: reason". A file named directly stays an error.
+ */
+unsigned pd_geo_skipped_count(const struct pd_geo *g);
+const char *pd_geo_skipped(const struct pd_geo *g, unsigned i);
 unsigned pd_geo_count(const struct pd_geo *g);
 const struct pd_geo_db_info *pd_geo_info(const struct pd_geo *g, unsigned i);
 
 /* The database set as text for geo_cache.db_key: "type@build_epoch,..." in open order. */
 char *pd_geo_key(const struct pd_geo *g, char *buf, size_t len);
 
-/* Looks a up in every database; fills what is known. Never fails: unknown stays empty. */
+/* Looks a up in every database; fills what is known. A database whose lookup fails (a corrupt
+ * search tree or data section) is named in r->error, never silently empty. */
 void pd_geo_lookup(const struct pd_geo *g, const struct pd_addr *a, struct pd_geo_result *r);
 
 /* "private", "loopback", "link-local", "multicast", "cgnat", "documentation", "unspecified",

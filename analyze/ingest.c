@@ -18,6 +18,12 @@
  * Once a flow's evidence is settled its packets are only counted (bulk data costs a hash
  * lookup and a few adds). ICMP/ICMPv6 and other IP protocols are flows too (ports 0).
  *
+ * Tunnels (tunnel.c): the decoder hands out the innermost packet, so flows are the inner ones;
+ * a flow keeps the tunnel path of its first tunnelled packet, seen from its client, as text in
+ * flows.tunnel. The outer (carrier) packets make no flow of their own: each distinct carrier
+ * path is one info finding ('tunnel') counting the packets decapsulated from it, at most
+ * PD_MAX_TUNNEL_FINDINGS of them (the rest under one '(other tunnels)' finding).
+ *
  * Encrypted-DNS indicators and ECH become findings, aggregated per (kind, subject, detail).
  * Row writing goes through struct sink (prepared statements on one connection, reused for the
  * whole capture).
@@ -42,22 +48,26 @@
 #include "flow.h"
 #include "http.h"
 #include "ingest.h"
+#include "interrupt.h"
 #include "pcapng.h"
 #include "quic.h"
 #include "reasm.h"
 #include "socks.h"
+#include "session.h"
 #include "tls.h"
+#include "tunnel.h"
 
 #define PD_MAX_FINDINGS 1024 /* distinct findings kept per capture */
 #define PD_REASM_BUDGET                                                                            \
 	(16ull << 20) /* bytes of reassembly buffers over all flows: with a full flow table this   \
 	                 keeps the peak under 64 MiB */
-#define PD_DNS_TCP_WINDOW    (65535u + 2u) /* one whole DNS/TCP message with its prefix */
-#define PD_QUIC_PROBES       4             /* client datagrams without an Initial: not QUIC */
-#define PD_PROGRESS_EVERY    4096          /* frames between progress callbacks */
-#define PD_HTTP_MAX_REQUESTS 64            /* requests followed on one keep-alive connection */
-#define PD_HTTP_MAX_HOSTS    8             /* further distinct Hosts kept per connection */
-#define PD_HTTP_MAX_BODY     (1u << 20)    /* a request body longer than this: stop following */
+#define PD_DNS_TCP_WINDOW      (65535u + 2u) /* one whole DNS/TCP message with its prefix */
+#define PD_QUIC_PROBES         4             /* client datagrams without an Initial: not QUIC */
+#define PD_PROGRESS_EVERY      4096          /* frames between progress callbacks */
+#define PD_MAX_TUNNEL_FINDINGS 64            /* distinct tunnel carriers listed as findings */
+#define PD_HTTP_MAX_REQUESTS   64            /* requests followed on one keep-alive connection */
+#define PD_HTTP_MAX_HOSTS      8             /* further distinct Hosts kept per connection */
+#define PD_HTTP_MAX_BODY       (1u << 20)    /* a request body longer than this: stop following */
 
 /* pd_flow.user bits */
 enum {
@@ -132,6 +142,9 @@ enum ctr {
 	C_FLOW_LIMIT,
 	C_FLOW_PEAK,
 	C_NOMEM,
+	C_TUN_FLOWS,
+	C_TUN_PATHS_FULL,
+	C_ICMP_QUOTED,
 	C__COUNT
 };
 static const char *const ctr_names[C__COUNT][2] = {
@@ -171,6 +184,9 @@ static const char *const ctr_names[C__COUNT][2] = {
 	[C_FLOW_LIMIT] = { "flow", "limit_flushed" },
 	[C_FLOW_PEAK] = { "flow", "peak_live" },
 	[C_NOMEM] = { "ingest", "out_of_memory" },
+	[C_TUN_FLOWS] = { "tunnel", "flows" },
+	[C_TUN_PATHS_FULL] = { "tunnel", "paths_dropped" },
+	[C_ICMP_QUOTED] = { "icmp", "errors_in_quoted_flow" },
 };
 
 struct finding {
@@ -186,7 +202,7 @@ struct sink {
 	sqlite3 *db;
 	const char *dbname; /* for messages */
 	int64_t capture_id;
-	sqlite3_stmt *flow, *dns, *finding, *counter, *iface;
+	sqlite3_stmt *flow, *dns, *finding, *counter, *iface, *carry;
 	enum pd_err err; /* first failure; later writes are skipped */
 	char errbuf[PD_ERRBUF_SIZE];
 };
@@ -202,6 +218,20 @@ struct ictx {
 	unsigned n_findings;
 	uint64_t findings_dropped;
 	uint64_t n_flows, n_dns;
+	struct pd_tunnel_set *tunnels;
+	unsigned tun_findings;  /* distinct carriers among the findings */
+	struct pd_subject subj; /* local addresses known so far (option, file) */
+	struct pd_subject host; /* sources of packets the capturing host marked as sent */
+	bool host_recv[PD_SUBJECT_MAX_HOST]; /* ... also the source of a received packet */
+	bool host_over;                      /* more than PD_SUBJECT_MAX_HOST of them */
+	struct pd_addr recent[8];            /* sources of the last received packets */
+	unsigned n_recent;
+	unsigned subj_ifaces; /* interfaces of the file already added to subj */
+	/* capture sessions (session.c): flows carried in from the file this one continues, and
+	 * out of this one at its end */
+	struct pd_session_carry *carry;
+	bool session_looked, at_end;
+	char prev_sha[80];
 };
 
 /* ---- row writing ---------------------------------------------------------------------- */
@@ -240,8 +270,8 @@ static void sink_open(struct sink *k, sqlite3 *db, const char *dbname, int64_t c
 	        "INSERT INTO flows(capture_id, proto, client_ip, client_port, server_ip, "
 	        "server_port, first_ns, last_ns, packets_out, bytes_out, packets_in, bytes_in, "
 	        "tcp_state, app_proto, sni, alpn, ech, http_host, http_connect, quic_version, "
-	        "proxy, proxy_target, via_ip, via_port, http_hosts) "
-	        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	        "direction, tunnel, continued, proxy, proxy_target, via_ip, via_port, http_hosts) "
+	        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	        "preparing the flow insert");
 	sink_prepare(
 	        k, &k->dns,
@@ -261,6 +291,11 @@ static void sink_open(struct sink *k, sqlite3 *db, const char *dbname, int64_t c
 	             "INSERT INTO interfaces(capture_id, idx, name, description, link_type, "
 	             "snaplen, received, dropped) VALUES (?,?,?,?,?,?,?,?)",
 	             "preparing the interface insert");
+	if (!k->err) {
+		int rc = pd_session_carry_prepare(db, &k->carry);
+		if (rc != SQLITE_OK)
+			sink_fail(k, rc, "preparing the carried flow insert");
+	}
 }
 
 static void sink_close(struct sink *k)
@@ -270,7 +305,8 @@ static void sink_close(struct sink *k)
 	sqlite3_finalize(k->finding);
 	sqlite3_finalize(k->counter);
 	sqlite3_finalize(k->iface);
-	k->flow = k->dns = k->finding = k->counter = k->iface = NULL;
+	sqlite3_finalize(k->carry);
+	k->flow = k->dns = k->finding = k->counter = k->iface = k->carry = NULL;
 }
 
 /* Steps and resets a bound statement. */
@@ -920,15 +956,229 @@ static void classify(struct pd_flow *f)
 	}
 }
 
-static void packet(struct ictx *x, const struct pd_pkt *p)
+/* 127.0.0.11: the address of Docker's embedded DNS server inside a container. */
+static bool docker_dns(const struct pd_addr *a)
+{
+	return a->family == 4 && a->a[0] == 127 && a->a[1] == 0 && a->a[2] == 0 && a->a[3] == 11;
+}
+
+/*
+ * Packets that are not a flow of their own (subject.h): an ICMP error counts into the flow it
+ * quotes (returns true: done); link-local control ICMP (ND, MLD, router discovery) is keyed
+ * by its type so it never folds into an echo flow between the same addresses; a query to
+ * Docker's embedded DNS, DNAT-ed from 127.0.0.11:53 to a random port, is keyed by port 53,
+ * where its replies come from, so the pair is one DNS flow.
+ */
+static bool special(struct ictx *x, struct pd_pkt *p)
+{
+	struct pd_pkt q;
+	struct pd_flow *f;
+	uint8_t type;
+	int dir;
+
+	if (p->proto == PD_L4_ICMP || p->proto == PD_L4_ICMP6) {
+		switch (pd_icmp_classify(p->proto, p->payload, p->payload_len, &type, &q)) {
+		case PD_ICMP_ERROR:
+			f = pd_flow_find(x->flows, &q, &dir);
+			if (!f) {
+				/* its flow is not live: a control flow keyed by the type */
+				p->sport = p->dport = type;
+				return false;
+			}
+			/* the error travels back to the quoted datagram's sender */
+			pd_flow_count(x->flows, f, !dir, p->ts_ns, p->ip_len);
+			x->ctr[C_ICMP_QUOTED]++;
+			return true;
+		case PD_ICMP_CONTROL:
+			p->sport = p->dport = type;
+			return false;
+		default:
+			return false;
+		}
+	}
+	if ((p->proto == PD_L4_UDP || p->proto == PD_L4_TCP) && docker_dns(&p->dst) &&
+	    p->dport != 53 && p->src.family == 4 && p->src.a[0] == 127 && p->sport != 53 &&
+	    !pd_flow_service_port(p->dport))
+		p->dport = 53;
+	return false;
+}
+
+/*
+ * The capture's own word on which addresses are the host's (subject_db.c inference rule 0):
+ * the sources of packets it sent, except any address it also received packets from (a
+ * router or bridge forwards other hosts' packets: they are received, then sent). The
+ * forwarded copy follows the received one at once, so a ring of the last received sources
+ * catches a new address; later packets mark it too.
+ */
+static void host_addr(struct ictx *x, const struct pd_pkt *p)
+{
+	const struct pd_addr *a = &p->src;
+	struct pd_local l;
+	unsigned i;
+
+	if (x->host_over || pd_subject_is_local(NULL, a))
+		return;
+	if (p->host_dir == 2) {
+		for (i = 0; i < x->host.n; i++)
+			if (!memcmp(&x->host.l[i].addr, a, sizeof(*a)))
+				x->host_recv[i] = true;
+		x->recent[x->n_recent++ % 8] = *a;
+		return;
+	}
+	for (i = 0; i < x->host.n; i++)
+		if (!memcmp(&x->host.l[i].addr, a, sizeof(*a)))
+			return;
+	if ((a->family == 6 && a->a[0] == 0xff) || (a->family == 4 && a->a[0] >= 224))
+		return;
+	for (i = 0; i < 16 && !a->a[i]; i++)
+		;
+	if (i == 16)
+		return; /* unspecified (duplicate address detection) */
+	if (x->host.n >= PD_SUBJECT_MAX_HOST) {
+		x->host_over = true;
+		return;
+	}
+	memset(&l, 0, sizeof(l));
+	l.addr = *a;
+	l.prefix = l.link_prefix = a->family == 4 ? 32 : 128;
+	l.source = PD_LOCAL_INFERRED;
+	x->host_recv[x->host.n] = false;
+	for (i = 0; i < 8 && i < x->n_recent; i++)
+		if (!memcmp(&x->recent[i], a, sizeof(*a)))
+			x->host_recv[x->host.n] = true;
+	pd_subject_add(&x->host, &l);
+}
+
+/* The addresses host_addr kept that were never a received packet's source. */
+static void host_only(struct ictx *x, struct pd_subject *out)
+{
+	unsigned i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; !x->host_over && i < x->host.n; i++)
+		if (!x->host_recv[i])
+			pd_subject_add(out, &x->host.l[i]);
+}
+
+/*
+ * A new flow that continues one open at the end of the file before (session.c): its
+ * orientation, TCP events, evidence and unparsed stream bytes go on from there. A TCP SYN
+ * without ACK opens a new connection on the same ports and continues nothing.
+ */
+static void carry_in(struct ictx *x, struct pd_flow *f, const struct pd_pkt *p, int *dir)
+{
+	const struct pd_carry_flow *cf;
+	struct pd_flow_ev *ev;
+	bool rev;
+
+	if (p->proto == PD_L4_TCP && (p->tcp_flags & (PD_TCP_SYN | PD_TCP_ACK)) == PD_TCP_SYN)
+		return;
+	cf = pd_session_carry_take(x->carry, p->proto, &p->src, p->sport, &p->dst, p->dport,
+	                           p->ts_ns, &rev);
+	if (!cf)
+		return;
+	if (f->cport != cf->cport || memcmp(&f->cli, &cf->cli, sizeof(f->cli))) {
+		pd_flow_reverse(f);
+		*dir = !*dir;
+	}
+	f->tcp |= cf->tcp;
+	if (cf->tcp & PD_FLOW_TCP_SYN)
+		f->syn_seq[0] = cf->syn_seq[0];
+	if (cf->tcp & PD_FLOW_TCP_SYNACK)
+		f->syn_seq[1] = cf->syn_seq[1];
+	f->carried = 1;
+	f->app = cf->app;
+	f->user = (uint8_t)(cf->state | U_INIT);
+	if (!cf->sni && !cf->alpn && !cf->http_host && !cf->http_connect && !cf->quic_version &&
+	    !cf->ech && !cf->mode && !cf->has_cs && !cf->has_sc)
+		return;
+	if (!(ev = flow_ev(x, f)))
+		return;
+	ev->sni = dup_str(x, cf->sni);
+	ev->alpn = dup_str(x, cf->alpn);
+	ev->http_host = dup_str(x, cf->http_host);
+	ev->http_connect = dup_str(x, cf->http_connect);
+	ev->quic_version = cf->quic_version;
+	ev->ech = cf->ech;
+	ev->mode = cf->mode <= CS_TUNNEL ? cf->mode : CS_UNKNOWN;
+	if (f->user & U_SETTLED)
+		return;
+	if (cf->has_cs) {
+		pd_reasm_set_base(&ev->cs, cf->cs_seq);
+		pd_reasm_add(&ev->cs, cf->cs_seq, cf->cs, cf->cs_len);
+	}
+	if (cf->has_sc) {
+		pd_reasm_set_base(&ev->sc, cf->sc_seq);
+		pd_reasm_add(&ev->sc, cf->sc_seq, cf->sc, cf->sc_len);
+	}
+}
+
+/* At the end of the file: f is still open, a following file of the session may continue it. */
+static void carry_out(struct ictx *x, struct pd_flow *f)
+{
+	struct sink *k = &x->sink;
+	struct pd_flow_ev *ev = f->ev;
+	struct pd_carry_flow cf;
+	int rc;
+
+	if (k->err || !k->carry)
+		return;
+	memset(&cf, 0, sizeof(cf));
+	cf.proto = f->proto;
+	cf.cli = f->cli;
+	cf.srv = f->srv;
+	cf.cport = f->cport;
+	cf.sport = f->sport;
+	cf.last_ns = f->last_ns;
+	cf.tcp = f->tcp;
+	cf.syn_seq[0] = f->syn_seq[0];
+	cf.syn_seq[1] = f->syn_seq[1];
+	cf.state = f->user;
+	cf.app = f->app;
+	if (ev) {
+		cf.mode = ev->mode;
+		cf.sni = ev->sni;
+		cf.alpn = ev->alpn;
+		cf.http_host = ev->http_host;
+		cf.http_connect = ev->http_connect;
+		cf.quic_version = ev->quic_version;
+		cf.ech = ev->ech;
+		if (!(f->user & U_SETTLED) && ev->cs.have_base) {
+			cf.has_cs = true;
+			cf.cs_seq = ev->cs.base;
+			cf.cs = pd_reasm_data(&ev->cs, &cf.cs_len);
+		}
+		if (!(f->user & U_SETTLED) && ev->sc.have_base) {
+			cf.has_sc = true;
+			cf.sc_seq = ev->sc.base;
+			cf.sc = pd_reasm_data(&ev->sc, &cf.sc_len);
+		}
+	}
+	rc = pd_session_carry_write(k->carry, k->capture_id, &cf);
+	if (rc != SQLITE_DONE)
+		sink_fail(k, rc, "storing a flow open at the end");
+}
+
+static void packet(struct ictx *x, struct pd_pkt *p)
 {
 	struct pd_flow *f;
 	int dir;
 
+	if (p->host_dir)
+		host_addr(x, p);
+	if (special(x, p))
+		return;
 	f = pd_flow_packet(x->flows, p, &dir);
 	if (!f) {
 		x->ctr[C_NOMEM]++;
 		return;
+	}
+	if (!(f->user & U_INIT) && x->carry)
+		carry_in(x, f, p, &dir);
+	if (p->n_tun && !f->tunnel) {
+		f->tunnel = pd_tunnel_set_add(x->tunnels, p->tun, p->n_tun, dir == 1);
+		if (!f->tunnel)
+			x->ctr[C_TUN_PATHS_FULL]++;
 	}
 	if (!(f->user & U_INIT))
 		classify(f);
@@ -1005,15 +1255,48 @@ static void proxy_mismatch(struct ictx *x, const struct pd_flow *f, const struct
 	finding_add(x, "proxy-mismatch", "warning", ev->target, detail, 1, f->first_ns);
 }
 
+/*
+ * The tunnel text of a flow (NULL when none) into buf, and its carrier counted: the carrier's
+ * packets are the flow's, under the path written with "<>" (either direction).
+ */
+static const char *flow_tunnel(struct ictx *x, struct pd_flow *f, char *buf, size_t len)
+{
+	static const char detail[] =
+	        "tunnel carrier: packets decapsulated from it (count); the flows inside are "
+	        "reported under their own destinations, with this path in flows.tunnel";
+	const struct pd_tun_layer *l;
+	char carrier[PD_TUNNEL_STR_MAX];
+	unsigned n, i;
+	bool known = false;
+
+	l = pd_tunnel_set_get(x->tunnels, f->tunnel, &n);
+	if (!l)
+		return NULL;
+	x->ctr[C_TUN_FLOWS]++;
+	pd_tunnel_str(l, n, false, true, carrier, sizeof(carrier));
+	for (i = 0; i < x->n_findings && !known; i++) {
+		const struct finding *fd = &x->findings[i];
+		known = !strcmp(fd->kind, "tunnel") &&
+		        !strncmp(fd->subject, carrier, sizeof(fd->subject) - 1);
+	}
+	if (!known && x->tun_findings >= PD_MAX_TUNNEL_FINDINGS)
+		snprintf(carrier, sizeof(carrier), "(other tunnels)");
+	else if (!known)
+		x->tun_findings++;
+	finding_add(x, "tunnel", "info", carrier, detail, f->packets[0] + f->packets[1],
+	            f->first_ns);
+	return pd_tunnel_str(l, n, false, false, buf, len);
+}
+
 static void flow_emit(void *arg, struct pd_flow *f)
 {
 	struct ictx *x = arg;
 	struct sink *k = &x->sink;
 	struct pd_flow_ev *ev = f->ev;
 	sqlite3_stmt *st = k->flow;
-	char cli[64], srv[64], tbuf[64], pbuf[16], detail[512];
+	char cli[64], srv[64], tbuf[64], pbuf[16], detail[512], tunbuf[PD_TUNNEL_STR_MAX];
 	enum app app = (enum app)f->app;
-	const char *sni = ev ? ev->sni : NULL, *dst;
+	const char *sni = ev ? ev->sni : NULL, *dst, *tun;
 	unsigned dport;
 
 	if (ev && !(f->user & U_SETTLED)) {
@@ -1042,6 +1325,7 @@ static void flow_emit(void *arg, struct pd_flow *f)
 		proxy_mismatch(x, f, ev, srv);
 	}
 	flow_findings(x, f, &app, srv, sni);
+	tun = flow_tunnel(x, f, tunbuf, sizeof(tunbuf));
 	if (ev && ev->ech) {
 		snprintf(detail, sizeof(detail),
 		         "ClientHello offered Encrypted Client Hello (real ECH or GREASE); with "
@@ -1074,19 +1358,28 @@ static void flow_emit(void *arg, struct pd_flow *f)
 			bind_text(st, 19, ev->http_connect);
 			if (ev->quic_version)
 				sqlite3_bind_int64(st, 20, ev->quic_version);
-			bind_text(st, 25, ev->hosts);
+			bind_text(st, 28, ev->hosts);
 			if (ev->proxy) {
-				sqlite3_bind_text(st, 21, ev->proxy, -1, SQLITE_STATIC);
-				bind_text(st, 22, ev->target);
-				sqlite3_bind_text(st, 23, srv, -1, SQLITE_TRANSIENT);
-				sqlite3_bind_int(st, 24, f->sport);
+				sqlite3_bind_text(st, 24, ev->proxy, -1, SQLITE_STATIC);
+				bind_text(st, 25, ev->target);
+				sqlite3_bind_text(st, 26, srv, -1, SQLITE_TRANSIENT);
+				sqlite3_bind_int(st, 27, f->sport);
 			}
 		} else {
 			sqlite3_bind_int(st, 17, 0);
 		}
+		sqlite3_bind_text(st, 21,
+		                  pd_dir_name(pd_subject_flow_dir(&x->subj, f->proto, &f->cli,
+		                                                  f->cport, &f->srv, f->sport)),
+		                  -1, SQLITE_STATIC);
+		if (tun)
+			sqlite3_bind_text(st, 22, tun, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(st, 23, f->carried);
 		sink_step(k, st, "storing a flow");
 	}
 	x->n_flows++;
+	if (x->at_end)
+		carry_out(x, f);
 	if (ev) {
 		pd_reasm_clear(&ev->cs);
 		pd_reasm_clear(&ev->sc);
@@ -1312,6 +1605,12 @@ static void write_counters(struct ictx *x, struct pd_decoder *dec, uint64_t fram
 		{ "decode", "reassembled", ds ? ds->reassembled : 0 },
 		{ "decode", "fragments_dropped", ds ? ds->frag_dropped : 0 },
 		{ "decode", "icmp", ds ? ds->icmp : 0 },
+		{ "tunnel", "layers_peeled", ds ? ds->tun_peeled : 0 },
+		{ "tunnel", "too_deep", ds ? ds->tun_too_deep : 0 },
+		{ "tunnel", "not_a_tunnel", ds ? ds->tun_invalid : 0 },
+		{ "tunnel", "control", ds ? ds->tun_control : 0 },
+		{ "tunnel", "inner_undecodable", ds ? ds->tun_inner_bad : 0 },
+		{ "ppp", "control", ds ? ds->ppp_control : 0 },
 	};
 	unsigned i;
 
@@ -1395,35 +1694,37 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 	memset(&x, 0, sizeof(x));
 	memset(&c, 0, sizeof(c));
 	if (!dbname || !*dbname)
-		dbname = ":memory:";
+		dbname = "the temporary database (in $TMPDIR)";
 	x.path = path;
 	x.reasm_budget = PD_REASM_BUDGET;
+	for (size_t i = 0; opts && opts->locals && i < opts->n_locals; i++)
+		pd_subject_add(&x.subj, &opts->locals[i]);
 
 	rd = pd_reader_open(path, opts ? opts->bpf : NULL, &e, errbuf);
 	if (!rd)
 		return e ? e : PD_ERR_IO;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &sb) != 0) {
-		e = pd_errf(errbuf, PD_ERR_IO, "%s: %s", path, strerror(errno));
-		goto out;
+	/* A stream (stdin, pipe, compressed file) is hashed by its reader as it reads. */
+	if (!pd_reader_is_stream(rd)) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &sb) != 0) {
+			e = pd_errf(errbuf, PD_ERR_IO, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		c.size = (uint64_t)sb.st_size;
+		if ((e = pd_filehash_start(&fh, fd, path, errbuf)) != PD_OK)
+			goto out;
 	}
-	if (!S_ISREG(sb.st_mode)) {
-		/* a pipe or device cannot be read twice (parser and hasher) */
-		e = pd_errf(errbuf, PD_ERR_IO, "%s: not a regular file", path);
-		goto out;
-	}
-	c.size = (uint64_t)sb.st_size;
-	if ((e = pd_filehash_start(&fh, fd, path, errbuf)) != PD_OK)
-		goto out;
 
 	x.dns = malloc(sizeof(*x.dns));
 	x.findings = calloc(PD_MAX_FINDINGS, sizeof(*x.findings));
 	dec = pd_decoder_new();
+	x.tunnels = pd_tunnel_set_new();
 	x.flows = pd_flow_table_new(0, PD_FLOW_IDLE_NS, flow_emit, &x);
-	if (!x.dns || !x.findings || !dec || !x.flows) {
+	if (!x.dns || !x.findings || !dec || !x.tunnels || !x.flows) {
 		e = pd_errf(errbuf, PD_ERR_NOMEM, "%s: out of memory", path);
 		goto out;
 	}
+	pd_flow_set_subject(x.flows, &x.subj);
 
 	/* The capture row goes in first (rows reference it); its hash is filled in at the end. */
 	if ((e = pd_store_exec(s, "BEGIN IMMEDIATE", "starting the capture transaction", errbuf)) !=
@@ -1470,12 +1771,32 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 		c.packets++;
 		c.bytes += fr.origlen;
 		add_linktype(&c, fr.linktype);
+		if (fr.iface >= x.subj_ifaces) {
+			/* a new interface block (hot-plugged ones too): its addresses are local */
+			const struct pd_capinfo *ci = pd_reader_info(rd);
+
+			for (; x.subj_ifaces < ci->n_ifaces && x.subj_ifaces < PD_MAX_IFACES;
+			     x.subj_ifaces++)
+				pd_subject_add_iface(&x.subj, &ci->ifaces[x.subj_ifaces]);
+		}
 		if (opts && opts->progress && !(c.packets % PD_PROGRESS_EVERY))
 			opts->progress(opts->progress_arg, pd_reader_tell(rd), c.size);
+		if (!x.session_looked) {
+			/* the first frame: interfaces and metadata are read, the start is known */
+			x.session_looked = true;
+			e = pd_session_open(db, pd_reader_info(rd), fr.linktype, fr.ts_ns, &x.carry,
+			                    x.prev_sha, errbuf);
+			if (e != PD_OK)
+				goto out;
+		}
 		if (pd_decode(dec, &fr, &pkt) == PD_OK)
 			packet(&x, &pkt);
 		if (x.sink.err)
 			break;
+		if (pd_interrupted()) { /* SIGINT/SIGTERM: the transaction is rolled back */
+			e = pd_errf(errbuf, PD_ERR_INTERRUPTED, "%s: interrupted", path);
+			goto out;
+		}
 	}
 	if (re != PD_OK && re != PD_ERR_NOTFOUND && !x.sink.err) {
 		if (re == PD_ERR_IO) {
@@ -1492,7 +1813,25 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 	}
 	if (opts && opts->progress)
 		opts->progress(opts->progress_arg, c.size, c.size);
+	if (!x.session_looked && !x.sink.err) {
+		/* no frame at all: a quiet file of a helper run still passes on what the one before
+		 * it carried (its run id and sequence number find that one) */
+		e = pd_session_open(db, pd_reader_info(rd), 0, INT64_MIN, &x.carry, x.prev_sha,
+		                    errbuf);
+		if (e != PD_OK)
+			goto out;
+	}
+	if (x.carry && x.sink.carry && !x.sink.err) {
+		int rc = pd_session_carry_rest(x.carry, x.sink.carry, id,
+		                               c.have_time ? c.last_ns : INT64_MIN);
+		if (rc != SQLITE_DONE)
+			sink_fail(&x.sink, rc, "storing a flow open at the end");
+	}
+	x.at_end = true; /* flows still open are carried out (session.c) */
 	pd_flow_flush_all(x.flows);
+	x.at_end = false;
+	pd_session_carry_free(x.carry);
+	x.carry = NULL;
 	x.ctr[C_FLOW_WRITTEN] = x.n_flows;
 	x.ctr[C_FLOW_LIMIT] = pd_flow_limit_flushed(x.flows);
 	x.ctr[C_FLOW_PEAK] = pd_flow_peak(x.flows);
@@ -1504,12 +1843,33 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 		         PD_MAX_LIVE_FLOWS, x.ctr[C_FLOW_LIMIT]);
 		finding_add(&x, "limit", "warning", NULL, detail, x.ctr[C_FLOW_LIMIT], 0);
 	}
+	if (pd_decoder_stats(dec)->tun_too_deep) {
+		char detail[200];
+		uint64_t n = pd_decoder_stats(dec)->tun_too_deep;
+		snprintf(detail, sizeof(detail),
+		         "%" PRIu64 " packets carried more than %d tunnel layers: each counts as "
+		         "a flow of its %dth layer's tunnel packet, what is inside is not read",
+		         n, PD_MAX_TUNNEL_DEPTH, PD_MAX_TUNNEL_DEPTH);
+		finding_add(&x, "limit", "warning", NULL, detail, n, 0);
+	}
+	if (x.ctr[C_TUN_PATHS_FULL]) {
+		char detail[200];
+		snprintf(detail, sizeof(detail),
+		         "more than %d distinct tunnel paths: %" PRIu64
+		         " tunnelled packets went into flows without their tunnel path",
+		         PD_MAX_TUNNELS, x.ctr[C_TUN_PATHS_FULL]);
+		finding_add(&x, "limit", "warning", NULL, detail, x.ctr[C_TUN_PATHS_FULL], 0);
+	}
 
-	/* Attribution reads only flows and DNS rows, all written now: it runs while the hash
-	 * thread finishes (wasted, and rolled back, only when the capture is already present). */
-	if (!x.sink.err && (!opts || !opts->no_attribute)) {
-		struct pd_attr_opts none = { 0 };
-		e = pd_names_attribute(db, id, opts ? &opts->attr : &none, errbuf);
+	/* The subject's local addresses (inferred when neither the file nor --local gave any)
+	 * and every flow's direction, before attribution reads them. */
+	if (!x.sink.err) {
+		struct pd_subject subj = x.subj, host;
+
+		host_only(&x, &host);
+		e = pd_subject_infer(db, id, &host, &subj, errbuf);
+		if (e == PD_OK)
+			e = pd_subject_store(db, id, &subj, errbuf);
 		if (e != PD_OK)
 			goto out;
 	}
@@ -1523,6 +1883,28 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 			add_linktype(&c, ci->ifaces[i].linktype);
 	}
 	write_capture(&x, pd_reader_info(rd), &c, pending);
+	if (!x.sink.err) {
+		e = pd_session_note(db, id, pd_reader_info(rd), x.prev_sha, errbuf);
+		if (e != PD_OK)
+			goto out;
+	}
+
+	/* Attribution reads only flows, DNS rows and the capture row, all written now: it runs
+	 * while the hash thread finishes (wasted, and rolled back, only when the capture is
+	 * already present). */
+	if (!x.sink.err && (!opts || !opts->no_attribute)) {
+		struct pd_attr_opts none = { 0 };
+		e = pd_session_attribute(db, id, opts ? &opts->attr : &none, errbuf);
+		if (e != PD_OK) {
+			char m[PD_ERRBUF_SIZE];
+
+			memcpy(m, errbuf,
+			       sizeof(m)); /* name the database, as every write error does */
+			pd_errf(errbuf, e, "%s: %.400s", dbname, m);
+			goto out;
+		}
+	}
+
 	write_counters(&x, dec, c.packets);
 	write_findings(&x);
 	sink_close(&x.sink);
@@ -1535,7 +1917,10 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 		opts->rows_written(opts->rows_written_arg, id);
 
 	/* The hash decides whether this capture is new. */
-	e = pd_filehash_finish(fh, hex, &c.size, errbuf);
+	if (pd_reader_is_stream(rd))
+		e = pd_reader_stream_hash(rd, hex, &c.size, errbuf);
+	else
+		e = pd_filehash_finish(fh, hex, &c.size, errbuf);
 	fh = NULL;
 	if (e != PD_OK)
 		goto out;
@@ -1578,6 +1963,7 @@ out:
 			x.sink.err = e;
 		pd_flow_table_free(x.flows);
 	}
+	pd_session_carry_free(x.carry);
 	sink_close(&x.sink);
 	if (in_tx)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -1585,6 +1971,7 @@ out:
 	if (fd >= 0)
 		close(fd);
 	pd_decoder_free(dec);
+	pd_tunnel_set_free(x.tunnels);
 	pd_reader_free(rd);
 	free(x.dns);
 	free(x.findings);

@@ -14,6 +14,7 @@
 #include "err.h"
 #include "names.h"
 #include "store.h"
+#include "subject.h"
 
 #define PD_FLOW_IDLE_NS   (300LL * 1000000000LL) /* a flow idle this long is written out */
 #define PD_MAX_LIVE_FLOWS 200000                 /* beyond this the oldest-idle flows are flushed */
@@ -23,6 +24,9 @@ struct pd_ingest_opts {
 	struct pd_attr_opts attr; /* attribution options */
 	bool quiet;
 	bool no_attribute; /* skip attribution (batch staging: it runs at merge) */
+	/* --local: the subject's addresses/ranges (with the file's own, if any); NULL/0: none */
+	const struct pd_local *locals;
+	size_t n_locals;
 	/* Progress callback (bytes read so far, file size); may be NULL. */
 	void (*progress)(void *arg, uint64_t done, uint64_t total);
 	void *progress_arg;

@@ -26,7 +26,9 @@
  *                             (an answer to a loopback client - a stub resolver on the
  *                             capture host such as Docker's 127.0.0.11 or systemd-resolved -
  *                             counts as an answer to every client of the capture: the host's
- *                             processes asked it, and their flows carry the host's address)
+ *                             processes asked it, and their flows carry the host's address;
+ *                             and every local address of the capture's subject is the same
+ *                             client - dual stack, several interfaces: capture_locals)
  *   dns-other-client          such an answer, but to another client                medium
  *   dns-expired               an answer before the flow, outside ttl + grace       low
  *   sni/quic-sni with ECH     the visible SNI may be only the outer public name:
@@ -50,6 +52,8 @@
 #include <strings.h>
 
 #include "names.h"
+#include "session.h"
+#include "subject.h"
 
 #define PD_ATTR_MAX_NAME       1024  /* longer strings are not names */
 #define PD_ATTR_MAX_SCAN       1024  /* answers of one address scanned per flow */
@@ -209,10 +213,16 @@ static uint32_t st_intern(struct strtab *t, const char *s, size_t n)
 
 /* ---- the in-memory model of one capture ---- */
 
+/* Where an answer was seen (session.c): this capture, an earlier file of its session (the
+ * same DNS map), or an earlier capture of the same subject outside the session. */
+enum scope { SCOPE_OWN, SCOPE_SESSION, SCOPE_EARLIER };
+
 struct ans {
 	int64_t ts, expire, id;
 	uint32_t client, name, chain;
 	uint8_t local; /* asked from a loopback address: a stub resolver on the capture host */
+	uint8_t subj;  /* asked from one of the subject's local addresses (capture_locals) */
+	uint8_t scope; /* enum scope */
 };
 
 struct nment { /* one names-table row */
@@ -279,6 +289,10 @@ struct ctx {
 	int64_t *cand_ts; /* per cands entry: when the name was first seen for the address */
 	uint32_t ncands, cap_cands;
 	uint64_t cand_cut, scan_cut;
+	struct pd_subject subj; /* the capture's local addresses: one client for DNS evidence */
+	/* captures whose answers count (session.c): JSON arrays, NULL = this capture alone */
+	char *scope_all, *scope_earlier;
+	char *scope_session; /* this capture and the members before it in its session */
 };
 
 static enum pd_err db_err(struct ctx *c, const char *what)
@@ -617,6 +631,7 @@ struct rawans {
 	int64_t id, ts, ttl;
 	uint32_t answer, client; /* ids in ctx.tmp */
 	uint32_t name, chain;
+	uint8_t scope;
 };
 
 /* By (answer, ts_ns, id): the order of the dns_answers_answer index. arg: ctx.tmp. */
@@ -636,8 +651,8 @@ static int rawans_cmp(const void *a, const void *b, void *arg)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* pd_attr_ans(ctx, id, ts_ns, client_ip, qname, ttl, chain, answer): one address answer for
- * load_answers, kept in ctx.raw. */
+/* pd_attr_ans(ctx, id, ts_ns, client_ip, qname, ttl, chain, answer, scope): one address
+ * answer for load_answers, kept in ctx.raw. */
 static void fn_ans(sqlite3_context *fc, int argc, sqlite3_value **v)
 {
 	struct ctx *c = fn_ctx(fc, v[0]);
@@ -672,6 +687,9 @@ static void fn_ans(sqlite3_context *fc, int argc, sqlite3_value **v)
 		r->chain = intern_name(c, chain, 0, &oom);
 	r->client = st_intern(&c->tmp, client, strlen(client));
 	r->answer = st_intern(&c->tmp, answer, strlen(answer));
+	r->scope = (uint8_t)sqlite3_value_int(v[8]);
+	if (r->scope > SCOPE_EARLIER)
+		r->scope = SCOPE_EARLIER;
 	if (oom || !r->client || !r->answer)
 		goto oom;
 	c->nraw++;
@@ -681,6 +699,20 @@ oom:
 }
 
 /* Puts the answers of one address, raw[from, to), into ctx.ans. */
+/*
+ * True when a DNS client or flow client is one of the subject's own addresses (dual stack,
+ * several interfaces: an AAAA asked over IPv4 names a connection made over IPv6). Only with
+ * a known subject: without one, each client is its own.
+ */
+static int subject_client(const struct ctx *c, const char *ip)
+{
+	struct pd_addr a;
+
+	if (!c->subj.n || !ip || pd_addr_parse(ip, &a) != PD_OK)
+		return 0;
+	return pd_subject_is_local(&c->subj, &a);
+}
+
 static int add_answers(struct ctx *c, size_t from, size_t to)
 {
 	const char *answer = c->tmp.strs[c->raw[from].answer];
@@ -729,8 +761,12 @@ static int add_answers(struct ctx *c, size_t from, size_t to)
 		an->client = st_intern(&c->ips, client, strlen(client));
 		an->local = strncmp(client, "127.", 4) == 0 || strcmp(client, "::1") == 0 ||
 		            strncmp(client, "::ffff:127.", 11) == 0;
+		an->subj = subject_client(c, client);
 		an->chain = r->chain;
-		if (!an->client || nm_add(c, ip, r->name, SRC_DNS, r->ts) < 0)
+		an->scope = r->scope;
+		/* the names table holds this capture's own evidence */
+		if (!an->client ||
+		    (r->scope == SCOPE_OWN && nm_add(c, ip, r->name, SRC_DNS, r->ts) < 0))
 			return -1;
 	}
 	return 0;
@@ -753,16 +789,32 @@ static int strp_cmp(const void *a, const void *b)
  */
 static enum pd_err load_answers(struct ctx *c)
 {
+	/* ?5: the captures whose answers count (this one alone, or its session and earlier
+	 * captures of its subject, session.c), ?6: those outside the session */
+#define PD_ATTR_SCOPE_SQL                                                                          \
+	"CASE WHEN capture_id = ?2 THEN 0 WHEN ?6 IS NOT NULL AND capture_id IN (SELECT value "    \
+	"FROM"                                                                                     \
+	" json_each(?6)) THEN 2 ELSE 1 END"
+#define PD_ATTR_CAPS_SQL                                                                           \
+	"(capture_id = ?2 OR (?5 IS NOT NULL AND capture_id IN (SELECT value FROM "                \
+	"json_each(?5))))"
 	static const char all_sql[] =
-	        "SELECT count(pd_attr_ans(?1, id, ts_ns, client_ip, qname, ttl, chain, answer))"
-	        " FROM dns_answers WHERE capture_id = ?2 AND rr_type IN ('A', 'AAAA', 'HINT')"
+	        "SELECT count(pd_attr_ans(?1, id, ts_ns, client_ip, qname, ttl, chain, "
+	        "answer, " PD_ATTR_SCOPE_SQL ")) FROM dns_answers WHERE " PD_ATTR_CAPS_SQL
+	        " AND rr_type IN ('A', 'AAAA', 'HINT')"
 	        " AND answer IN (SELECT server_ip FROM flows WHERE id BETWEEN ?3 AND ?4"
 	        " AND +capture_id = ?2)";
 	static const char one_sql[] =
-	        "SELECT count(pd_attr_ans(?1, id, ts_ns, client_ip, qname, ttl, chain, answer))"
+	        "SELECT count(pd_attr_ans(?1, id, ts_ns, client_ip, qname, ttl, chain, answer, 0))"
 	        " FROM dns_answers WHERE capture_id = ?2 AND answer = ?3"
 	        " AND rr_type IN ('A', 'AAAA', 'HINT')";
-	int64_t args[3] = { c->capture_id, c->flow_lo, c->flow_hi };
+	static const char one_scoped_sql[] =
+	        "SELECT count(pd_attr_ans(?1, id, ts_ns, client_ip, qname, ttl, chain, "
+	        "answer, " PD_ATTR_SCOPE_SQL
+	        ")) FROM dns_answers WHERE capture_id IN (SELECT value FROM"
+	        " json_each(?5)) AND answer = ?3 AND rr_type IN ('A', 'AAAA', 'HINT')";
+#undef PD_ATTR_SCOPE_SQL
+#undef PD_ATTR_CAPS_SQL
 	enum pd_err err = PD_OK;
 	size_t i, j, sorted = 1;
 
@@ -770,7 +822,25 @@ static enum pd_err load_answers(struct ctx *c)
 		return PD_OK;
 	c->nraw = 0;
 	if (c->fsrv_over) {
-		err = run_fn_sql(c, all_sql, args, 3, "reading DNS answers");
+		sqlite3_stmt *st;
+		int rc;
+
+		if (sqlite3_prepare_v2(c->db, all_sql, -1, &st, NULL) != SQLITE_OK)
+			return db_err(c, "reading DNS answers");
+		c->fn_err = PD_OK;
+		sqlite3_bind_pointer(st, 1, c, PD_ATTR_PTR, NULL);
+		sqlite3_bind_int64(st, 2, c->capture_id);
+		sqlite3_bind_int64(st, 3, c->flow_lo);
+		sqlite3_bind_int64(st, 4, c->flow_hi);
+		if (c->scope_all)
+			sqlite3_bind_text(st, 5, c->scope_all, -1, SQLITE_STATIC);
+		if (c->scope_earlier)
+			sqlite3_bind_text(st, 6, c->scope_earlier, -1, SQLITE_STATIC);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			;
+		if (rc != SQLITE_DONE)
+			err = fn_err(c, "reading DNS answers");
+		sqlite3_finalize(st);
 	} else if (c->fsrv.n > 1) {
 		uint32_t n = c->fsrv.n - 1;
 		const char **order = malloc((size_t)n * sizeof(*order));
@@ -782,12 +852,18 @@ static enum pd_err load_answers(struct ctx *c)
 		for (i = 0; i < n; i++)
 			order[i] = c->fsrv.strs[i + 1];
 		qsort(order, n, sizeof(*order), strp_cmp);
-		if (sqlite3_prepare_v2(c->db, one_sql, -1, &st, NULL) != SQLITE_OK) {
+		if (sqlite3_prepare_v2(c->db, c->scope_all ? one_scoped_sql : one_sql, -1, &st,
+		                       NULL) != SQLITE_OK) {
 			free(order);
 			return db_err(c, "reading DNS answers");
 		}
 		sqlite3_bind_pointer(st, 1, c, PD_ATTR_PTR, NULL);
 		sqlite3_bind_int64(st, 2, c->capture_id);
+		if (c->scope_all) {
+			sqlite3_bind_text(st, 5, c->scope_all, -1, SQLITE_STATIC);
+			if (c->scope_earlier)
+				sqlite3_bind_text(st, 6, c->scope_earlier, -1, SQLITE_STATIC);
+		}
 		c->fn_err = PD_OK;
 		for (i = 0; i < n && rc == SQLITE_DONE; i++) {
 			sqlite3_reset(st);
@@ -886,15 +962,23 @@ static enum pd_err load_ptrs(struct ctx *c)
 	/* through the partial index dns_answers_ptr (without it, as the order is the same,
 	 * through dns_answers_answer) */
 	static const char sql[] =
-	        "SELECT qname, answer, ts_ns FROM dns_answers"
+	        "SELECT qname, answer, ts_ns, capture_id = ?1 FROM dns_answers"
 	        " WHERE capture_id = ?1 AND rr_type = 'PTR' AND answer IS NOT NULL"
 	        " ORDER BY answer, ts_ns, id";
+	/* a session's PTR answers name its flows as one file's would (session.c) */
+	static const char session_sql[] =
+	        "SELECT qname, answer, ts_ns, capture_id = ?1 FROM dns_answers"
+	        " WHERE capture_id IN (SELECT value FROM json_each(?2)) AND rr_type = 'PTR'"
+	        " AND answer IS NOT NULL ORDER BY answer, ts_ns, id";
 	sqlite3_stmt *st;
 	int rc, oom = 0;
 
-	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(c->db, c->scope_session ? session_sql : sql, -1, &st, NULL) !=
+	    SQLITE_OK)
 		return db_err(c, "reading PTR answers");
 	sqlite3_bind_int64(st, 1, c->capture_id);
+	if (c->scope_session)
+		sqlite3_bind_text(st, 2, c->scope_session, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *qname = (const char *)sqlite3_column_text(st, 0);
 		int64_t ts = sqlite3_column_int64(st, 2);
@@ -910,7 +994,8 @@ static enum pd_err load_ptrs(struct ctx *c)
 		if (!name)
 			continue;
 		ip = st_intern(&c->ips, ipbuf, strlen(ipbuf));
-		if (!ip || !(a = addr_of(c, ip)) || nm_add(c, ip, name, SRC_PTR, ts) < 0)
+		if (!ip || !(a = addr_of(c, ip)) ||
+		    (sqlite3_column_int(st, 3) && nm_add(c, ip, name, SRC_PTR, ts) < 0))
 			goto oom;
 		if (!a->ptr_name || ts >= a->ptr_ts) {
 			a->ptr_name = name;
@@ -1312,6 +1397,7 @@ struct frow {
 	struct inflow f;
 	uint32_t further[PD_ATTR_MAX_FURTHER]; /* Hosts of later requests on the connection */
 	unsigned nfurther;
+	uint8_t subj; /* the client is one of the subject's local addresses */
 };
 
 /*
@@ -1356,7 +1442,7 @@ static void add_further(struct ctx *c, const struct frow *fr, struct result *r, 
 
 static void attribute_one(struct ctx *c, const struct frow *fr, struct result *r)
 {
-	const struct ans *same = NULL, *other = NULL, *expired = NULL;
+	const struct ans *same = NULL, *other = NULL, *expired = NULL, *earlier = NULL;
 	struct addr *a = fr->server < c->naddrs ? &c->addrs[fr->server] : NULL;
 	uint32_t fit[PD_MAX_CANDIDATES], nfit = 0, fit_reg = 0;
 	int fit_multi_reg = 0, cut = 0;
@@ -1400,8 +1486,9 @@ static void attribute_one(struct ctx *c, const struct frow *fr, struct result *r
 			while (lo > b && top - lo < PD_ATTR_MAX_SCAN) {
 				const struct ans *an = &base[--lo];
 
-				if (fr->first <= an->expire &&
-				    (an->client == fr->client || an->local)) {
+				if (fr->first <= an->expire && an->scope != SCOPE_EARLIER &&
+				    (an->client == fr->client || an->local ||
+				     (an->subj && fr->subj))) {
 					same = an;
 					break;
 				}
@@ -1417,16 +1504,25 @@ static void attribute_one(struct ctx *c, const struct frow *fr, struct result *r
 				break;
 			}
 			if (sat_add(an->ts, a->max_window) < fr->first) {
-				if (!expired)
+				if (!expired && an->scope != SCOPE_EARLIER)
 					expired = an;
 				break; /* nothing earlier can be in its window */
+			}
+			if (an->scope == SCOPE_EARLIER) {
+				/* another capture of the subject: names the flow only when nothing
+				 * of its own session does (dns-earlier-capture) */
+				if (in_window && !earlier &&
+				    (an->client == fr->client || an->local ||
+				     (an->subj && fr->subj)))
+					earlier = an;
+				continue;
 			}
 			if (!in_window) {
 				if (!expired)
 					expired = an;
 				continue;
 			}
-			if (an->client == fr->client || an->local) {
+			if (an->client == fr->client || an->local || (an->subj && fr->subj)) {
 				if (!same)
 					same = an;
 				for (i = 0; i < nfit && fit[i] != an->name; i++)
@@ -1471,6 +1567,12 @@ static void attribute_one(struct ctx *c, const struct frow *fr, struct result *r
 				add_cand(c, r, fit[i], &cut);
 			r->ambiguous = fit_multi_reg;
 		}
+	} else if (earlier) {
+		r->name = earlier->name;
+		r->chain = earlier->chain;
+		r->ans_id = earlier->id;
+		r->evidence = "dns-earlier-capture";
+		r->conf = CONF_MEDIUM;
 	} else if (other || expired) {
 		const struct ans *an = other ? other : expired;
 
@@ -1588,6 +1690,7 @@ static void fn_flow(sqlite3_context *fc, int argc, sqlite3_value **v)
 			goto oom;
 	}
 	fr.client = client ? st_find(&c->ips, client, strlen(client)) : 0;
+	fr.subj = (uint8_t)subject_client(c, client);
 	if (c->nq == c->capq) {
 		uint32_t ncap = c->capq ? c->capq * 2 : 16;
 		struct result *nq = realloc(c->q, (size_t)ncap * sizeof(*nq));
@@ -1979,7 +2082,7 @@ static const struct {
 	{ "pd_attr_scan", 15, fn_scan },
 	{ "pd_attr_flow", 18, fn_flow },
 	{ "pd_attr_out", 3, fn_out },
-	{ "pd_attr_ans", 8, fn_ans },
+	{ "pd_attr_ans", 9, fn_ans },
 };
 
 /* Registers the per-row functions on the connection (already there is fine: an earlier
@@ -2037,13 +2140,57 @@ enum pd_err pd_names_attribute(sqlite3 *db, int64_t capture_id, const struct pd_
 	else if (opts && opts->dns_grace_ns < 0)
 		c.grace_ns = 0; /* an explicit "no grace" */
 
-	if (register_fns(&c) != PD_OK)
+	{
+		char *ses = NULL, *ea = NULL;
+
+		err = pd_session_answer_scope(db, capture_id, &ses, &ea, errbuf);
+		if (err)
+			return err;
+		if (ses || ea) {
+			/* both arrays joined: "[1,2]" + "[5]" -> "[1,2,5]" */
+			char self[32];
+			const char *a = ses;
+			size_t la, lb;
+
+			if (!a) {
+				snprintf(self, sizeof(self), "[%" PRId64 "]", capture_id);
+				a = self;
+			}
+			la = strlen(a);
+			lb = ea ? strlen(ea) : 0;
+			c.scope_all = malloc(la + lb + 2);
+			if (c.scope_all) {
+				memcpy(c.scope_all, a, la + 1);
+				if (ea) {
+					c.scope_all[la - 1] = ',';
+					memcpy(c.scope_all + la, ea + 1, lb);
+				}
+			}
+			c.scope_earlier = ea;
+			c.scope_session = ses;
+			if (!c.scope_all) {
+				free(ea);
+				free(ses);
+				return nomem(&c);
+			}
+		}
+	}
+	if (register_fns(&c) != PD_OK) {
+		free(c.scope_all);
+		free(c.scope_earlier);
+		free(c.scope_session);
 		return db_err(&c, "registering functions");
+	}
 	if (sqlite3_exec(db, "SAVEPOINT pd_names", NULL, NULL, NULL) != SQLITE_OK) {
 		unregister_fns(&c);
+		free(c.scope_all);
+		free(c.scope_earlier);
+		free(c.scope_session);
 		return db_err(&c, "starting");
 	}
 	err = clear_previous(&c);
+	if (!err)
+		err = pd_subject_load(db, capture_id, &c.subj, errbuf);
 	if (!err)
 		err = scan_flows(&c);
 	if (!err)
@@ -2081,5 +2228,8 @@ enum pd_err pd_names_attribute(sqlite3 *db, int64_t capture_id, const struct pd_
 	free(c.q);
 	free(c.raw);
 	st_free(&c.tmp);
+	free(c.scope_all);
+	free(c.scope_earlier);
+	free(c.scope_session);
 	return err;
 }

@@ -60,6 +60,10 @@ static bool fast_path_ok(const struct pd_reader *r, pcap_t *pc)
 	case PD_LINK_LOOP:
 	case PD_LINK_IPV4:
 	case PD_LINK_IPV6:
+	case PD_LINK_PPP:
+	case PD_LINK_PPP_HDLC:
+	case PD_LINK_PPP_ETHER:
+	case PD_LINK_C_HDLC:
 		return true;
 	case PD_LINK_LINUX_SLL:
 	case PD_LINK_LINUX_SLL2:
@@ -77,6 +81,96 @@ static uint32_t get32(const uint8_t *b, bool swapped)
 	return swapped ? __builtin_bswap32(v) : v;
 }
 
+/* fopencookie read of a stream reader: what r->buf holds first, then the source. */
+static ssize_t cookie_read(void *c, char *buf, size_t n)
+{
+	struct pd_reader *r = c;
+	ssize_t got;
+
+	if (r->pos < r->len) {
+		size_t k = r->len - r->pos < n ? r->len - r->pos : n;
+		memcpy(buf, r->buf + r->pos, k);
+		r->pos += k;
+		return (ssize_t)k;
+	}
+	got = pd_reader_src_read(r, buf, n);
+	if (got < 0)
+		errno = EIO;
+	return got;
+}
+
+static int cookie_close(void *c)
+{
+	(void)c; /* the source belongs to the reader */
+	return 0;
+}
+
+/*
+ * A stream (r->src, its first bytes in r->buf): the file header is read from the buffer and
+ * checked by libpcap through a memory FILE; records then come from our own reader, or from
+ * libpcap through a FILE whose reads drain r->buf and then the source (fopencookie).
+ */
+static enum pd_err pcap_open_stream(struct pd_reader *r, char errbuf[PD_ERRBUF_SIZE])
+{
+	char perr[PCAP_ERRBUF_SIZE];
+	uint8_t hdr[PCAP_FILE_HDR];
+	cookie_io_functions_t io = { cookie_read, NULL, NULL, cookie_close };
+	size_t have;
+	uint32_t magic;
+	FILE *hf;
+	enum pd_err e;
+
+	if ((e = pd_reader_fill(r, PCAP_FILE_HDR, &have, errbuf)) != PD_OK)
+		return e;
+	if (have < PCAP_FILE_HDR)
+		return pd_errf(
+		        errbuf, PD_ERR_TRUNCATED,
+		        "%s: truncated at offset 0: pcap file header needs %d bytes, %zu left",
+		        r->path, PCAP_FILE_HDR, have);
+	memcpy(hdr, r->buf + r->pos, PCAP_FILE_HDR);
+	memcpy(&magic, hdr, 4);
+	r->swapped = magic == 0xD4C3B2A1u || magic == 0x4D3CB2A1u;
+	r->linktype = (int)(get32(hdr + 20, r->swapped) & 0xFFFFu);
+	r->info.snaplen = get32(hdr + 16, r->swapped);
+	r->info.n_ifaces = 1;
+	r->info.ifaces[0].linktype = r->linktype;
+	r->info.ifaces[0].snaplen = r->info.snaplen;
+	r->nano = magic == 0x4D3CB2A1u || magic == 0xA1B23C4Du;
+	if (!(hf = fmemopen(hdr, sizeof(hdr), "rb")))
+		return pd_errf(errbuf, PD_ERR_NOMEM, "%s: out of memory", r->path);
+	r->pc = pcap_fopen_offline_with_tstamp_precision(hf, PCAP_TSTAMP_PRECISION_NANO, perr);
+	if (!r->pc) {
+		fclose(hf);
+		return pd_errf(errbuf, PD_ERR_FORMAT, "%s: offset 0: bad pcap file header: %s",
+		               r->path, perr);
+	}
+	r->snapshot = (uint32_t)pcap_snapshot(r->pc);
+	r->off = PCAP_FILE_HDR;
+	if (fast_path_ok(r, r->pc)) {
+		pcap_close(r->pc);
+		r->pc = NULL;
+		r->pos += PCAP_FILE_HDR;
+		return PD_OK;
+	}
+	pcap_close(r->pc);
+	r->pc = NULL;
+	if (!(r->fp = fopencookie(r, "rb", io)))
+		return pd_errf(errbuf, PD_ERR_NOMEM, "%s: out of memory", r->path);
+	r->pc = pcap_fopen_offline_with_tstamp_precision(r->fp, PCAP_TSTAMP_PRECISION_NANO, perr);
+	if (!r->pc)
+		return pd_errf(errbuf, PD_ERR_FORMAT, "%s: offset 0: bad pcap file header: %s",
+		               r->path, perr);
+	r->fp = NULL; /* libpcap owns it now and closes it */
+	if (r->bpf) {
+		e = pd_reader_compile(r, r->linktype, r->info.snaplen, &r->prog, &r->prog_on_ip,
+		                      errbuf);
+		if (e != PD_OK)
+			return e;
+		r->has_prog = true;
+	}
+	return PD_OK;
+}
+
 enum pd_err pd_pcap_open(struct pd_reader *r, char errbuf[PD_ERRBUF_SIZE])
 {
 	char perr[PCAP_ERRBUF_SIZE];
@@ -86,6 +180,8 @@ enum pd_err pd_pcap_open(struct pd_reader *r, char errbuf[PD_ERRBUF_SIZE])
 	ssize_t n;
 	enum pd_err e;
 
+	if (r->src)
+		return pcap_open_stream(r, errbuf);
 	r->fp = fopen(r->path, "rb");
 	if (!r->fp)
 		return pd_errf(errbuf, PD_ERR_IO, "%s: cannot open: %s", r->path, strerror(errno));
@@ -157,8 +253,19 @@ static enum pd_err record_error(struct pd_reader *r, int fd, const char *perr,
 	uint64_t need;
 	struct stat st;
 
-	/* Prefer the current size: the file may still be growing. */
-	if (fstat(fd, &st) == 0 && (uint64_t)st.st_size > r->size) {
+	if (r->src && r->src_err[0]) /* the stream itself failed (corrupt compressed data) */
+		return pd_errf(errbuf, r->src_err_code, "%s", r->src_err);
+	if (r->src && r->pc) /* libpcap read the stream: its words */
+		return pd_errf(errbuf,
+		               strstr(perr, "truncated") ? PD_ERR_TRUNCATED : PD_ERR_MALFORMED,
+		               "%s: offset %llu: %s%s%s", r->path, (unsigned long long)r->off, perr,
+		               r->src_cut[0] ? "; " : "", r->src_cut);
+	if (r->src) { /* our reader at the stream's end: what the buffer holds is what is left */
+		left = r->len - r->pos;
+		if (left >= PCAP_REC_HDR)
+			memcpy(rh, r->buf + r->pos, PCAP_REC_HDR);
+	} else if (fstat(fd, &st) == 0 && (uint64_t)st.st_size > r->size) {
+		/* Prefer the current size: the file may still be growing. */
 		r->size = (uint64_t)st.st_size;
 		left = r->size - r->off;
 	}
@@ -167,7 +274,7 @@ static enum pd_err record_error(struct pd_reader *r, int fd, const char *perr,
 		               "%s: truncated at offset %llu: record needs %d bytes, %llu left",
 		               r->path, (unsigned long long)r->off, PCAP_REC_HDR,
 		               (unsigned long long)left);
-	if (pread(fd, rh, sizeof(rh), (off_t)r->off) != PCAP_REC_HDR)
+	if (!r->src && pread(fd, rh, sizeof(rh), (off_t)r->off) != PCAP_REC_HDR)
 		return pd_errf(errbuf, PD_ERR_IO, "%s: offset %llu: %s", r->path,
 		               (unsigned long long)r->off, perr);
 	need = PCAP_REC_HDR + (uint64_t)get32(rh + 8, r->swapped);
@@ -258,8 +365,8 @@ enum pd_err pd_pcap_next(struct pd_reader *r, struct pd_frame *f, char errbuf[PD
 		if (rc == PCAP_ERROR_BREAK)
 			return PD_ERR_NOTFOUND;
 		if (rc != 1)
-			return record_error(r, fileno(pcap_file(r->pc)), pcap_geterr(r->pc),
-			                    errbuf);
+			return record_error(r, r->src ? -1 : fileno(pcap_file(r->pc)),
+			                    pcap_geterr(r->pc), errbuf);
 		f->offset = r->off;
 		if (h->caplen < r->snapshot) {
 			r->off += PCAP_REC_HDR + (uint64_t)h->caplen;

@@ -55,13 +55,16 @@ enum pd_err pd_pcapng_open(struct pd_reader *r, char errbuf[PD_ERRBUF_SIZE])
 	bool on_ip;
 	enum pd_err e;
 
-	r->fd = open(r->path, O_RDONLY | O_CLOEXEC);
-	if (r->fd < 0)
-		return pd_errf(errbuf, PD_ERR_IO, "%s: cannot open: %s", r->path, strerror(errno));
-	r->buf = malloc(PD_READER_BUF);
-	if (!r->buf)
-		return pd_errf(errbuf, PD_ERR_NOMEM, "%s: out of memory", r->path);
-	r->cap = PD_READER_BUF;
+	if (!r->src) { /* a stream (source.c) comes with its buffer and first bytes */
+		r->fd = open(r->path, O_RDONLY | O_CLOEXEC);
+		if (r->fd < 0)
+			return pd_errf(errbuf, PD_ERR_IO, "%s: cannot open: %s", r->path,
+			               strerror(errno));
+		r->buf = malloc(PD_READER_BUF);
+		if (!r->buf)
+			return pd_errf(errbuf, PD_ERR_NOMEM, "%s: out of memory", r->path);
+		r->cap = PD_READER_BUF;
+	}
 	if (r->bpf) {
 		/* Catch a bad expression now; each interface compiles its own program later. */
 		e = pd_reader_compile(r, PD_LINK_ETHERNET, 0, &prog, &on_ip, errbuf);
@@ -207,6 +210,45 @@ static enum pd_err do_shb(struct pd_reader *r, struct pd_cur *c, uint64_t boff,
 	return e == PD_ERR_MALFORMED ? opt_error(r, boff, "section header", errbuf) : PD_OK;
 }
 
+/*
+ * if_IPv4addr (address, netmask) and if_IPv6addr (address, prefix length), in network byte
+ * order whatever the section's byte order. A value of another length, a netmask that is not a
+ * run of leading ones or a prefix over 128 is left out (the interface is still read); so are
+ * addresses past PD_MAX_IFACE_ADDRS.
+ */
+static void idb_addr(struct pd_iface *ifc, uint16_t code, struct pd_cur *val)
+{
+	struct pd_iface_addr a;
+	const uint8_t *p;
+	uint32_t mask;
+
+	memset(&a, 0, sizeof(a));
+	if (ifc->n_addrs >= PD_MAX_IFACE_ADDRS)
+		return;
+	if (code == PD_IF_IPV4ADDR) {
+		if (pd_cur_left(val) != 8)
+			return;
+		p = pd_cur_bytes(val, 8);
+		mask = ((uint32_t)p[4] << 24) | ((uint32_t)p[5] << 16) | ((uint32_t)p[6] << 8) |
+		       p[7];
+		if (~mask & (~mask + 1u))
+			return; /* a one after a zero: not a netmask */
+		a.family = 4;
+		a.prefix = (uint8_t)__builtin_popcount(mask);
+		memcpy(a.addr, p, 4);
+	} else {
+		if (pd_cur_left(val) != 17)
+			return;
+		p = pd_cur_bytes(val, 17);
+		if (p[16] > 128)
+			return;
+		a.family = 6;
+		a.prefix = p[16];
+		memcpy(a.addr, p, 16);
+	}
+	ifc->addrs[ifc->n_addrs++] = a;
+}
+
 static enum pd_err do_idb(struct pd_reader *r, struct pd_cur *c, uint64_t boff,
                           char errbuf[PD_ERRBUF_SIZE])
 {
@@ -241,6 +283,10 @@ static enum pd_err do_idb(struct pd_reader *r, struct pd_cur *c, uint64_t boff,
 			break;
 		case PD_IF_DESCRIPTION:
 			opt_str(ifc->description, sizeof(ifc->description), &val);
+			break;
+		case PD_IF_IPV4ADDR:
+		case PD_IF_IPV6ADDR:
+			idb_addr(ifc, code, &val);
 			break;
 		case PD_IF_TSRESOL:
 			res = pd_cur_u8(&val);

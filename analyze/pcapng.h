@@ -33,6 +33,8 @@
 /* Interface description. */
 #define PD_IF_NAME 2
 #define PD_IF_DESCRIPTION 3
+#define PD_IF_IPV4ADDR 4 /* 4-byte address + 4-byte netmask, repeatable */
+#define PD_IF_IPV6ADDR 5 /* 16-byte address + 1-byte prefix length, repeatable */
 #define PD_IF_TSRESOL 9
 #define PD_IF_FILTER 11
 #define PD_IF_OS 12
@@ -60,5 +62,10 @@
 #define PD_META_HOST "host"
 #define PD_META_FILTER "filter"
 #define PD_META_VERSION "helper_version"
+/* Rotated files (-C/-G/-W) of one helper run: the run's id, shared by all its files, and the
+ * file's sequence number (0, 1, 2 ... before -W wraps the names); the analyzer links them into
+ * one capture session (analyze/session.c). */
+#define PD_META_SESSION "session"
+#define PD_META_FILE_SEQ "file_seq"
 
 #endif

@@ -292,6 +292,48 @@ static int build_index(struct pd_policy *p)
 	return 0;
 }
 
+/* Is s (up to its end) well-formed UTF-8 (RFC 3629: no overlongs, surrogates, > U+10FFFF)? */
+static bool utf8_valid(const char *str)
+{
+	const unsigned char *u = (const unsigned char *)str;
+
+	while (*u) {
+		unsigned c = *u, n, cp, k;
+
+		if (c < 0x80) {
+			u++;
+			continue;
+		}
+		n = c >= 0xf0 && c <= 0xf4 ? 3
+		    : c >= 0xe0            ? (c <= 0xef ? 2 : 0)
+		    : c >= 0xc2            ? 1
+		                           : 0;
+		if (!n)
+			return false;
+		cp = c & (0x3f >> n);
+		for (k = 1; k <= n; k++) {
+			if ((u[k] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (u[k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		u += n + 1;
+	}
+	return true;
+}
+
+const char *pd_policy_catch_all(const struct pd_policy *p)
+{
+	size_t i;
+
+	for (i = 0; p && i < p->n; i++)
+		if (p->rules[i].kind == RULE_CIDR && p->rules[i].prefix == 0)
+			return p->rules[i].text;
+	return NULL;
+}
+
 enum pd_err pd_policy_parse(const char *text, size_t len, const char *origin,
                             struct pd_policy **out, char errbuf[PD_ERRBUF_SIZE])
 {
@@ -351,6 +393,18 @@ enum pd_err pd_policy_parse(const char *text, size_t len, const char *origin,
 		for (e = s; *e; e++)
 			if (isspace((unsigned char)*e) || !isprint((unsigned char)*e))
 				break;
+		if ((unsigned char)*e >= 0x80) { /* say why, rather than "unexpected character" */
+			bool utf8 = utf8_valid(e);
+
+			pd_policy_free(p);
+			return pd_errf(
+			        errbuf, PD_ERR_POLICY,
+			        "%s:%zu: %s at column %zu: names are compared as written in "
+			        "DNS, so write an internationalized name as its IDNA A-label "
+			        "(xn--...; e.g. `idn2 NAME` prints it)",
+			        origin, lineno, utf8 ? "a non-ASCII (UTF-8) name" : "invalid UTF-8",
+			        (size_t)(e - line) + 1);
+		}
 		if (*e) {
 			pd_policy_free(p);
 			return pd_errf(

@@ -29,6 +29,9 @@ PD_MUST_CHECK enum pd_err pd_policy_parse(const char *text, size_t len, const ch
 PD_MUST_CHECK enum pd_err pd_policy_load(const char *path, struct pd_policy **out,
                                          char errbuf[PD_ERRBUF_SIZE]);
 void pd_policy_free(struct pd_policy *p);
+/* The first entry that allows every address (0.0.0.0/0, ::/0), NULL when none: a policy with
+ * one passes everything, which deserves a warning. */
+const char *pd_policy_catch_all(const struct pd_policy *p);
 
 /*
  * Can name be written into a policy as an exact-name entry that reads back as that name?

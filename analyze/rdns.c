@@ -239,7 +239,8 @@ static enum pd_err db_fail(sqlite3 *db, char *errbuf, const char *what)
 /* The addresses worth a query: valid, PTR-able, deduplicated, not in ptr_cache; special
  * ranges only when any_range (a resolver the user named). */
 static enum pd_err select_todo(sqlite3 *db, const char *const *ips, size_t n, bool any_range,
-                               struct lookup **out, size_t *nout, size_t *over, char *errbuf)
+                               bool refresh, struct lookup **out, size_t *nout, size_t *over,
+                               char *errbuf)
 {
 	const char **sorted = NULL;
 	struct lookup *l = NULL;
@@ -259,8 +260,11 @@ static enum pd_err select_todo(sqlite3 *db, const char *const *ips, size_t n, bo
 	}
 	memcpy(sorted, ips, n * sizeof(*sorted));
 	qsort(sorted, n, sizeof(*sorted), cmp_ip);
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM ptr_cache WHERE ip = ?1", -1, &st, NULL) !=
-	    SQLITE_OK) {
+	/* cached: an answer, or a failure younger than its TTL (unless refreshing failures) */
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT 1 FROM ptr_cache WHERE ip = ?1 AND (status IN ('ok', "
+	                       "'nxdomain') OR (?2 = 0 AND looked_up_at > ?3))",
+	                       -1, &st, NULL) != SQLITE_OK) {
 		free(sorted);
 		free(l);
 		return db_fail(db, errbuf, "reading ptr_cache");
@@ -285,6 +289,8 @@ static enum pd_err select_todo(sqlite3 *db, const char *const *ips, size_t n, bo
 			continue;
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, sorted[i], -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, refresh);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL) - PD_RDNS_FAIL_TTL_S);
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW)
 			continue;
@@ -362,7 +368,8 @@ enum pd_err pd_rdns_resolve(sqlite3 *db, const char *const *ips, size_t n,
 	int rc;
 
 	errbuf[0] = 0;
-	err = select_todo(db, ips, n, opts && opts->resolver, &l, &m, &over, errbuf);
+	err = select_todo(db, ips, n, opts && opts->resolver, opts && opts->refresh_failed, &l, &m,
+	                  &over, errbuf);
 	if (err)
 		return err;
 	if (!m) {

@@ -8,18 +8,24 @@
 
 #include <stddef.h>
 
+#include <stdbool.h>
+
 #include <sqlite3.h>
 
 #include "err.h"
 
 #define PD_RDNS_CONCURRENCY 32
 #define PD_RDNS_TIMEOUT_MS  2000
+/* A failed lookup (timeout, servfail, error: the resolver, not the answer) is cached this long;
+ * answers (a name, NXDOMAIN) are cached for good. */
+#define PD_RDNS_FAIL_TTL_S  3600
 #define PD_RDNS_MAX_LOOKUPS 4096 /* per run; more addresses are left unresolved with a warning */
 
 struct pd_rdns_opts {
 	const char *resolver; /* "IP", "IP:PORT", "[IPv6]:PORT"; NULL = system resolvers */
 	int timeout_ms;       /* 0 = PD_RDNS_TIMEOUT_MS */
 	int concurrency;      /* 0 = PD_RDNS_CONCURRENCY */
+	bool refresh_failed;  /* --refresh-ptr: ask again about failed lookups within their TTL */
 };
 
 /*

@@ -15,51 +15,30 @@
 #include <unistd.h>
 
 #include "reader_impl.h"
+#include "source.h"
 
-struct pd_reader *pd_reader_open(const char *path, const char *bpf, enum pd_err *err,
-                                 char errbuf[PD_ERRBUF_SIZE])
+ssize_t pd_reader_src_read(struct pd_reader *r, void *buf, size_t n)
 {
-	struct pd_reader *r;
-	uint8_t m[4];
-	struct stat st;
-	ssize_t n;
-	uint32_t magic;
-	int fd;
+	enum pd_err e;
+	char msg[PD_ERRBUF_SIZE];
+	ssize_t got = pd_source_read(r->src, buf, n, &e, msg);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		*err = pd_errf(errbuf, PD_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-		return NULL;
+	if (got >= 0)
+		return got;
+	if (e == PD_ERR_TRUNCATED) { /* a cut compressed stream: what came before counts */
+		snprintf(r->src_cut, sizeof(r->src_cut), "%s", msg);
+		return 0;
 	}
-	/* The readers and the content hash each read the file on their own (pread, reopening):
-	 * a pipe cannot be read twice, so it is refused by name rather than half read. */
-	if (fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
-		close(fd);
-		*err = pd_errf(errbuf, PD_ERR_IO,
-		               "%s: cannot read a capture from a pipe: save it to a file first",
-		               path);
-		return NULL;
-	}
-	do
-		n = pread(fd, m, sizeof(m), 0);
-	while (n < 0 && errno == EINTR);
-	close(fd);
-	if (n < 0) {
-		*err = pd_errf(errbuf, PD_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (n == 0) {
-		*err = pd_errf(errbuf, PD_ERR_FORMAT, "%s: empty file, not a capture", path);
-		return NULL;
-	}
-	if (n < 4) {
-		*err = pd_errf(errbuf, PD_ERR_FORMAT,
-		               "%s: not a capture file: only %zd bytes at offset 0", path, n);
-		return NULL;
-	}
-	magic = ((uint32_t)m[0] << 24) | ((uint32_t)m[1] << 16) | ((uint32_t)m[2] << 8) | m[3];
+	snprintf(r->src_err, sizeof(r->src_err), "%s", msg);
+	r->src_err_code = e;
+	return -1;
+}
 
-	r = calloc(1, sizeof(*r));
+static struct pd_reader *reader_new(const char *path, const char *bpf, enum pd_err *err,
+                                    char errbuf[PD_ERRBUF_SIZE])
+{
+	struct pd_reader *r = calloc(1, sizeof(*r));
+
 	if (!r) {
 		*err = pd_errf(errbuf, PD_ERR_NOMEM, "%s: out of memory", path);
 		return NULL;
@@ -75,6 +54,39 @@ struct pd_reader *pd_reader_open(const char *path, const char *bpf, enum pd_err 
 		*err = pd_errf(errbuf, PD_ERR_NOMEM, "%s: out of memory", path);
 		return NULL;
 	}
+	return r;
+}
+
+/* Opens by the capture magic m (4 bytes; n read); comp names the compression around it. */
+static struct pd_reader *open_kind(struct pd_reader *r, const uint8_t *m, ssize_t n,
+                                   enum pd_compress comp, enum pd_err *err,
+                                   char errbuf[PD_ERRBUF_SIZE])
+{
+	const char *path = r->path;
+	char inside[48] = "";
+	uint32_t magic;
+
+	if (comp != PD_COMP_NONE)
+		snprintf(inside, sizeof(inside), " inside its %s compression",
+		         pd_compress_name(comp));
+	if (n < 4 && r->src_cut[0]) { /* compressed data cut before the capture's header */
+		*err = pd_errf(errbuf, PD_ERR_TRUNCATED, "%s", r->src_cut);
+		goto fail;
+	}
+	if (n == 0) {
+		*err = pd_errf(errbuf, PD_ERR_FORMAT, "%s: empty %s, not a capture", path,
+		               comp != PD_COMP_NONE ? "file after decompression"
+		               : r->src             ? "input"
+		                                    : "file");
+		goto fail;
+	}
+	if (n < 4) {
+		*err = pd_errf(errbuf, PD_ERR_FORMAT,
+		               "%s: not a capture file: only %zd bytes at offset 0%s", path, n,
+		               inside);
+		goto fail;
+	}
+	magic = ((uint32_t)m[0] << 24) | ((uint32_t)m[1] << 16) | ((uint32_t)m[2] << 8) | m[3];
 	switch (magic) {
 	case 0xA1B2C3D4u:
 	case 0xD4C3B2A1u:
@@ -90,28 +102,106 @@ struct pd_reader *pd_reader_open(const char *path, const char *bpf, enum pd_err 
 		*err = pd_pcapng_open(r, errbuf);
 		break;
 	default:
-		if (m[0] == 0x1f && m[1] == 0x8b)
-			*err = pd_errf(errbuf, PD_ERR_FORMAT,
-			               "%s: gzip-compressed file (magic 1f8b at offset 0): "
-			               "decompress it first",
-			               path);
-		else if (magic == 0x28B52FFDu)
-			*err = pd_errf(errbuf, PD_ERR_FORMAT,
-			               "%s: zstd-compressed file (magic 28b52ffd at offset 0): "
-			               "decompress it first",
-			               path);
-		else
-			*err = pd_errf(errbuf, PD_ERR_FORMAT,
-			               "%s: not a capture file: magic %02x%02x%02x%02x at offset 0 "
-			               "is neither pcap nor pcapng",
-			               path, m[0], m[1], m[2], m[3]);
+		*err = pd_errf(errbuf, PD_ERR_FORMAT,
+		               "%s: not a capture file: magic %02x%02x%02x%02x at offset 0%s is "
+		               "neither pcap nor pcapng",
+		               path, m[0], m[1], m[2], m[3], inside);
 		break;
 	}
+	if (*err == PD_OK)
+		return r;
+fail:
+	pd_reader_free(r);
+	return NULL;
+}
+
+struct pd_reader *pd_reader_open(const char *path, const char *bpf, enum pd_err *err,
+                                 char errbuf[PD_ERRBUF_SIZE])
+{
+	struct pd_reader *r;
+	uint8_t m[8];
+	struct stat st;
+	ssize_t n, got;
+	enum pd_compress comp;
+	bool is_stdin = !strcmp(path, "-");
+	int fd;
+
+	*err = PD_OK;
+	fd = is_stdin ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0) : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*err = pd_errf(errbuf, PD_ERR_IO, "%s: cannot open: %s",
+		               is_stdin ? "standard input" : path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0) {
+		*err = pd_errf(errbuf, PD_ERR_IO, "%s: cannot stat: %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		*err = pd_errf(errbuf, PD_ERR_IO, "%s: is a directory", path);
+		close(fd);
+		return NULL;
+	}
+	/* A regular file is peeked at without moving its offset; a stream is read once. */
+	n = 0;
+	do {
+		got = S_ISREG(st.st_mode) ? pread(fd, m + n, sizeof(m) - (size_t)n, n)
+		                          : read(fd, m + n, sizeof(m) - (size_t)n);
+		if (got > 0)
+			n += got;
+	} while ((got > 0 && n < (ssize_t)sizeof(m)) || (got < 0 && errno == EINTR));
+	if (got < 0) {
+		*err = pd_errf(errbuf, PD_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	comp = pd_compress_sniff(m, (size_t)n);
+	if (!(r = reader_new(path, bpf, err, errbuf))) {
+		close(fd);
+		return NULL;
+	}
+	if (S_ISREG(st.st_mode) && comp == PD_COMP_NONE) {
+		/* a plain file: the readers open it by path, filehash.c hashes it */
+		close(fd);
+		return open_kind(r, m, n, comp, err, errbuf);
+	}
+	/* a stream or a compressed file: through source.c, its first bytes into r->buf */
+	*err = pd_source_new(fd, m, S_ISREG(st.st_mode) ? 0 : (size_t)n, comp, path, &r->src,
+	                     errbuf);
 	if (*err != PD_OK) {
+		close(fd);
 		pd_reader_free(r);
 		return NULL;
 	}
-	return r;
+	if (S_ISREG(st.st_mode))
+		lseek(fd, 0, SEEK_SET);
+	if (!(r->buf = malloc(PD_READER_BUF))) {
+		*err = pd_errf(errbuf, PD_ERR_NOMEM, "%s: out of memory", path);
+		pd_reader_free(r);
+		return NULL;
+	}
+	r->cap = PD_READER_BUF;
+	{
+		size_t have = 0;
+		*err = pd_reader_fill(r, 4, &have, errbuf);
+		if (*err != PD_OK) {
+			pd_reader_free(r);
+			return NULL;
+		}
+		return open_kind(r, r->buf, (ssize_t)(have < 4 ? have : 4), comp, err, errbuf);
+	}
+}
+
+bool pd_reader_is_stream(const struct pd_reader *r)
+{
+	return r->src != NULL;
+}
+
+enum pd_err pd_reader_stream_hash(struct pd_reader *r, char hex[65], uint64_t *size,
+                                  char errbuf[PD_ERRBUF_SIZE])
+{
+	return pd_source_hash(r->src, hex, size, errbuf);
 }
 
 enum pd_err pd_reader_next(struct pd_reader *r, struct pd_frame *f, char errbuf[PD_ERRBUF_SIZE])
@@ -121,6 +211,8 @@ enum pd_err pd_reader_next(struct pd_reader *r, struct pd_frame *f, char errbuf[
 	if (r->done)
 		return PD_ERR_NOTFOUND;
 	e = r->kind == PD_READER_PCAP ? pd_pcap_next(r, f, errbuf) : pd_pcapng_next(r, f, errbuf);
+	if (e == PD_ERR_NOTFOUND && r->src_cut[0]) /* a clean end of a cut compressed stream */
+		e = pd_errf(errbuf, PD_ERR_TRUNCATED, "%s", r->src_cut);
 	if (e != PD_OK)
 		r->done = true;
 	return e;
@@ -144,6 +236,9 @@ void pd_reader_free(struct pd_reader *r)
 		pd_pcap_close(r);
 	else if (r->kind == PD_READER_PCAPNG)
 		pd_pcapng_close(r);
+	else
+		free(r->buf);
+	pd_source_free(r->src);
 	free(r->bpf);
 	free(r->path);
 	free(r);
@@ -179,7 +274,13 @@ enum pd_err pd_reader_fill(struct pd_reader *r, size_t n, size_t *have, char err
 		r->cap = cap;
 	}
 	while (r->len < n) {
-		got = read(r->fd, r->buf + r->len, r->cap - r->len);
+		if (r->src) {
+			got = pd_reader_src_read(r, r->buf + r->len, r->cap - r->len);
+			if (got < 0)
+				return pd_errf(errbuf, r->src_err_code, "%s", r->src_err);
+		} else {
+			got = read(r->fd, r->buf + r->len, r->cap - r->len);
+		}
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0)
@@ -287,6 +388,14 @@ const char *pd_link_name(int linktype)
 		return "ipv4";
 	case PD_LINK_IPV6:
 		return "ipv6";
+	case PD_LINK_PPP:
+		return "ppp";
+	case PD_LINK_PPP_HDLC:
+		return "ppp-hdlc";
+	case PD_LINK_PPP_ETHER:
+		return "pppoe";
+	case PD_LINK_C_HDLC:
+		return "c-hdlc";
 	default:
 		snprintf(other, sizeof(other), "linktype-%d", linktype);
 		return other;

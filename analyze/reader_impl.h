@@ -55,7 +55,20 @@ struct pd_reader {
 	unsigned sec_n;     /* interfaces in the current section */
 	int64_t last_ts;    /* for simple packet blocks, which carry no time */
 	struct pd_ng_iface ng[PD_MAX_IFACES];
+
+	/* a stream (stdin, pipe, compressed file: source.h), read once; fd is then -1 */
+	struct pd_source *src;
+	char src_cut[PD_ERRBUF_SIZE]; /* the source ended early: said at the end */
+	char src_err[PD_ERRBUF_SIZE]; /* the source failed inside libpcap's reads */
+	enum pd_err src_err_code;
 };
+
+/*
+ * Reads up to n capture bytes of a stream reader (r->src): > 0, 0 at the end (also when the
+ * compressed data was cut: r->src_cut then says so), -1 on an error (r->src_err, code in
+ * r->src_err_code).
+ */
+ssize_t pd_reader_src_read(struct pd_reader *r, void *buf, size_t n);
 
 /* Initial read buffer of pd_reader_fill(). 256 KiB stays in L2: pdread read the 540 MB bench
  * capture in 111 ms with it, 115 ms with 1 MiB, 130 ms with 4 MiB (medians of 5). */

@@ -4,8 +4,7 @@
 -- A capture is ingested in one transaction; deleting a capture cascades to its rows.
 
 -- A database made from this file alone (sqlite3 db < schema.sql) is version 2, like one made
--- by pcapdomains; keep this in step with PD_SCHEMA_VERSION (store.h) and the migrations
--- (store.c) that bring older databases here.
+-- by pcapdomains; keep this in step with PD_SCHEMA_VERSION (store.h).
 PRAGMA user_version = 2;
 
 CREATE TABLE IF NOT EXISTS meta (
@@ -39,7 +38,11 @@ CREATE TABLE IF NOT EXISTS captures (
 	capture_host TEXT,
 	capture_filter TEXT,
 	capture_app TEXT,              -- shb_userappl
-	comment TEXT                   -- section comments, newline-separated
+	comment TEXT,                  -- section comments, newline-separated
+	-- capture sessions (analyze/session.c, README "Capture sessions"), schema version 2
+	session_id TEXT,               -- pcapdomains-capture run id, shared by its -C/-G/-W files
+	session_seq INTEGER,           -- the file's sequence number within that run (0, 1, ...)
+	session_prev TEXT              -- sha256 of the capture this one continues, NULL when none
 );
 
 CREATE TABLE IF NOT EXISTS interfaces (
@@ -52,6 +55,19 @@ CREATE TABLE IF NOT EXISTS interfaces (
 	received INTEGER,              -- interface statistics, NULL if none
 	dropped INTEGER,
 	PRIMARY KEY (capture_id, idx)
+);
+
+-- The subject's local addresses per capture (schema version 2): from the file's interface
+-- blocks, --local, or inferred from the traffic (rules in the README). No rows: no subject
+-- known, every flow is transit (loopback pairs internal).
+CREATE TABLE IF NOT EXISTS capture_locals (
+	capture_id INTEGER NOT NULL REFERENCES captures(id) ON DELETE CASCADE,
+	ip TEXT NOT NULL,              -- address, or network address of a --local range
+	prefix INTEGER NOT NULL,       -- bits matched: 32/128 for one address, less for a range
+	link_prefix INTEGER,           -- the interface's prefix length (file), NULL otherwise
+	source TEXT NOT NULL,          -- 'file' | 'option' | 'inferred'
+	iface TEXT,                    -- interface name (file), NULL otherwise
+	PRIMARY KEY (capture_id, ip, prefix)
 );
 
 CREATE TABLE IF NOT EXISTS flows (
@@ -78,12 +94,20 @@ CREATE TABLE IF NOT EXISTS flows (
 	quic_version INTEGER,
 	-- attribution (analyze/names.c, SPEC 2.3), filled at ingest
 	name TEXT,                     -- the attributed destination name, NULL when none
-	evidence TEXT NOT NULL DEFAULT 'none', -- sni | quic-sni | http-host | dns | dns-other-client | dns-expired | ptr-capture | none
+	evidence TEXT NOT NULL DEFAULT 'none', -- sni | quic-sni | http-host | dns | dns-earlier-capture | dns-other-client | dns-expired | ptr-capture | none
 	confidence TEXT NOT NULL DEFAULT 'low', -- high | medium | low
 	cname_chain TEXT,              -- asked name first, '>'-joined: 'www.a.com>a.cdn.net'
 	candidates TEXT,               -- '|'-joined names when several fit
 	ambiguous INTEGER NOT NULL DEFAULT 0,
 	dns_answer_id INTEGER,         -- dns_answers.id of the answer used
+	-- relative to the capture's local addresses (capture_locals; analyze/subject.c):
+	-- 'egress' | 'ingress' | 'internal' | 'transit' (neither end local, or no subject) | 'control' (link-local control)
+	direction TEXT NOT NULL DEFAULT 'transit',
+	-- schema version 2
+	tunnel TEXT,                   -- tunnels the flow came through, outermost first, ' / '-joined, client side first: 'vxlan:10.0.0.1>10.0.0.2 vni 42'; NULL when none
+	continued INTEGER NOT NULL DEFAULT 0, -- 1: continues a flow open at the end of the capture
+	                               -- captures.session_prev names (its orientation and name come
+	                               -- from there; reports count the connection once)
 	-- a flow through a proxy (version 2): server_ip/server_port are the destination asked of
 	-- the proxy (server_ip stays the proxy's address when the request named a host), the
 	-- proxy is via_ip/via_port
@@ -121,6 +145,31 @@ CREATE INDEX IF NOT EXISTS dns_answers_qname ON dns_answers(capture_id, qname);
 -- they are opened for writing (store.c).
 CREATE INDEX IF NOT EXISTS dns_answers_ptr ON dns_answers(capture_id, answer, ts_ns)
 	WHERE rr_type = 'PTR';
+
+-- Flows still open at the end of a capture, with the state a following file of the same
+-- session needs to continue them (analyze/session.c): orientation, TCP events, the evidence
+-- found so far and up to a ClientHello's / a DNS message's worth of unparsed stream bytes.
+CREATE TABLE IF NOT EXISTS flow_carry (
+	capture_id INTEGER NOT NULL REFERENCES captures(id) ON DELETE CASCADE,
+	proto TEXT NOT NULL,           -- as flows.proto
+	client_ip TEXT NOT NULL,
+	client_port INTEGER NOT NULL,
+	server_ip TEXT NOT NULL,
+	server_port INTEGER NOT NULL,
+	last_ns INTEGER NOT NULL,
+	tcp INTEGER NOT NULL,          -- TCP events seen (flow.h PD_FLOW_TCP_*)
+	syn_seq_c INTEGER NOT NULL,    -- initial sequence numbers (valid with the SYN / SYN-ACK bits)
+	syn_seq_s INTEGER NOT NULL,
+	state INTEGER NOT NULL,        -- ingest's per-flow evidence state (internal)
+	app INTEGER NOT NULL,          -- ingest's application protocol code (internal)
+	mode INTEGER NOT NULL,         -- ingest's client-stream mode (internal)
+	sni TEXT, alpn TEXT, http_host TEXT, http_connect TEXT,
+	quic_version INTEGER,
+	ech INTEGER NOT NULL DEFAULT 0,
+	cs_seq INTEGER, cs BLOB,       -- client->server bytes not yet parsed, from sequence cs_seq
+	sc_seq INTEGER, sc BLOB,       -- server->client bytes (DNS over TCP)
+	PRIMARY KEY (capture_id, proto, client_ip, client_port, server_ip, server_port)
+);
 
 -- Address -> name evidence, one row per (capture, address, name, source), derived at ingest,
 -- for the addresses that carried flows.

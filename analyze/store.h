@@ -28,6 +28,11 @@ struct pd_store;
  */
 PD_MUST_CHECK enum pd_err pd_store_open(const char *path, bool readonly, struct pd_store **out,
                                         char errbuf[PD_ERRBUF_SIZE]);
+/* pd_store_open with flags: PD_STORE_READONLY (as readonly above); PD_STORE_PRIVATE for a
+ * file no other process opens (-j staging): no WAL, no waiting lines. */
+enum { PD_STORE_READONLY = 1, PD_STORE_PRIVATE = 2 };
+PD_MUST_CHECK enum pd_err pd_store_open_flags(const char *path, unsigned flags,
+                                              struct pd_store **out, char errbuf[PD_ERRBUF_SIZE]);
 void pd_store_close(struct pd_store *s);
 sqlite3 *pd_store_db(struct pd_store *s);
 

@@ -6,16 +6,19 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "escape.h"
 #include "model.h"
+#include "verdict.h"
 
 static const char header[] =
         "domain,registrable_domain,evidence,confidence,candidates,server_ip,port,proto,"
         "app_proto,flows,packets_out,bytes_out,packets_in,bytes_in,first_seen,last_seen,country,"
         "asn,as_org,cdn,policy,captures,city,special_range,shared_address,ambiguous,cname_chain,"
-        "ech_flows,looked_up_at_report_time,ptr_status,via,via_name\r\n";
+        "ech_flows,looked_up_at_report_time,ptr_status,direction,clients,tcp_states,"
+        "duration_ms,community_ids,why,evidence_mix,tunnels,via,via_name\r\n";
 
 static void cell(FILE *f, const char *s)
 {
@@ -48,6 +51,58 @@ static void captures_cell(FILE *f, const char *ids)
 		else if (*ids == ',')
 			fputc('|', f);
 	fputc(',', f);
+}
+
+/*
+ * The appended per-connection columns: clients ("addr port" of each flow, '|'-joined, at most
+ * PD_RM_CONNS_MAX), tcp_states ("established=2|refused=1"), duration_ms (the longest flow),
+ * community_ids (per kept flow, '|'-joined; empty where the spec gives none), why (medium/low),
+ * evidence_mix (flows per evidence).
+ */
+static void conn_cells(FILE *f, const struct pd_rm_row *r)
+{
+	const struct pd_rm_conn *c;
+	char *buf = NULL, cid[32], tmp[512];
+	size_t len = 0;
+	FILE *m;
+	int i, part;
+	bool any;
+
+	for (part = 0; part < 3; part++) {
+		buf = NULL;
+		len = 0;
+		m = open_memstream(&buf, &len);
+		if (!m) {
+			fputc(',', f);
+			continue;
+		}
+		any = false;
+		if (part == 0)
+			for (c = r->conns; c; c = c->next)
+				fprintf(m, "%s%s %u", c == r->conns ? "" : "|",
+				        c->client_ip ? c->client_ip : "", c->client_port);
+		else if (part == 1)
+			for (i = 0; i < PD_RM_N_TCP; i++) {
+				if (!r->tcp_flows[i])
+					continue;
+				fprintf(m, "%s%s=%" PRId64, any ? "|" : "",
+				        pd_rm_tcp_state_names[i], r->tcp_flows[i]);
+				any = true;
+			}
+		else
+			for (c = r->conns; c; c = c->next)
+				fprintf(m, "%s%s", c == r->conns ? "" : "|",
+				        pd_rm_conn_cid(r, c, cid));
+		if (fclose(m) == 0)
+			cell(f, buf);
+		else
+			fputc(',', f);
+		free(buf);
+		if (part == 1)
+			num(f, r->max_duration_ns / 1000000);
+	}
+	cell(f, pd_rm_why(r, tmp, sizeof(tmp)));
+	pd_esc_csv(f, pd_rm_evidence_mix(r->ev_flows, tmp, sizeof(tmp)));
 }
 
 static void row(FILE *f, const struct pd_rm_row *r)
@@ -87,6 +142,11 @@ static void row(FILE *f, const struct pd_rm_row *r)
 	num(f, r->ech_flows);
 	cell(f, r->looked_up ? "yes" : "no");
 	cell(f, r->ptr_status);
+	cell(f, r->direction);
+	conn_cells(f, r);
+	fputc(',', f);
+	pd_esc_csv(f, r->tunnels);
+	fputc(',', f);
 	if (r->via_ip) {
 		/* the proxy as a policy entry would write it: [v6]:port */
 		char v[80];
@@ -97,6 +157,56 @@ static void row(FILE *f, const struct pd_rm_row *r)
 		fputc(',', f);
 	}
 	pd_esc_csv(f, r->via_name);
+	fputs("\r\n", f);
+}
+
+/*
+ * Traffic that is not a destination (inbound, internal, control) after the destination rows,
+ * one row per (direction, local or server address, port, protocol): domain empty, the names
+ * clients asked for (SNI, Host) '|'-joined in candidates, evidence none, policy unchecked
+ * (not judged), the control class or runtime resolver in special_range, and the direction.
+ */
+static void side_row(FILE *f, const struct pd_rm_side *r)
+{
+	char t[32], names[256];
+	size_t i, n = 0;
+
+	for (i = 0; r->names && r->names[i] && n + 1 < sizeof(names); i++)
+		if (r->names[i] != ' ')
+			names[n++] = r->names[i] == ',' ? '|' : r->names[i];
+	names[n] = 0;
+	cell(f, NULL);
+	cell(f, NULL);
+	cell(f, "none");
+	cell(f, "low");
+	cell(f, n ? names : NULL);
+	cell(f, r->server_ip);
+	num(f, r->port);
+	cell(f, r->proto);
+	cell(f, r->app_proto);
+	num(f, r->flows);
+	num(f, r->packets_out);
+	num(f, r->bytes_out);
+	num(f, r->packets_in);
+	num(f, r->bytes_in);
+	cell(f, pd_rm_time(r->first_ns, t));
+	cell(f, pd_rm_time(r->last_ns, t));
+	cell(f, NULL);
+	fputc(',', f);
+	cell(f, NULL);
+	cell(f, NULL);
+	cell(f, "unchecked");
+	captures_cell(f, r->captures);
+	cell(f, NULL);
+	cell(f, r->label);
+	cell(f, "no");
+	cell(f, "no");
+	cell(f, NULL);
+	num(f, 0);
+	cell(f, "no");
+	cell(f, NULL);
+	cell(f, r->direction);
+	fputs(",,,,,,,,", f); /* clients .. via_name: side rows carry no per-flow columns */
 	fputs("\r\n", f);
 }
 
@@ -111,4 +221,6 @@ void pd_write_csv(const struct pd_model *m, const struct pd_report_opts *o, FILE
 			row(f, &m->rows[m->dests[i].first + k]);
 	for (i = m->n_attributed; i < m->n_rows; i++)
 		row(f, &m->rows[i]);
+	for (i = 0; i < m->n_sides; i++)
+		side_row(f, &m->sides[i]);
 }

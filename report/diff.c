@@ -15,9 +15,16 @@
 
 int pd_diff_evidence_rank(const char *e)
 {
-	static const char *const order[] = { "sni",         "quic-sni",    "http-host",
-		                             "socks",       "dns",         "dns-other-client",
-		                             "dns-expired", "ptr-capture", "ptr-lookup" };
+	static const char *const order[] = { "sni",
+		                             "quic-sni",
+		                             "http-host",
+		                             "socks",
+		                             "dns",
+		                             "dns-earlier-capture",
+		                             "dns-other-client",
+		                             "dns-expired",
+		                             "ptr-capture",
+		                             "ptr-lookup" };
 	size_t i;
 
 	for (i = 0; e && i < sizeof(order) / sizeof(order[0]); i++)

@@ -7,10 +7,12 @@
  * go through pd_esc_json, unknown values are null.
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "escape.h"
 #include "model.h"
+#include "verdict.h"
 
 struct jw {
 	FILE *f;
@@ -159,6 +161,52 @@ static void geo_fields(struct jw *w, const char *country, uint32_t asn, const ch
 	str(w, "special_range", label);
 }
 
+static void evidence_mix(struct jw *w, const int64_t ev[PD_RM_N_EVIDENCE])
+{
+	int i;
+
+	open_(w, "evidence_mix", '{');
+	for (i = 0; i < PD_RM_N_EVIDENCE; i++)
+		if (ev[i])
+			num(w, pd_rm_evidence_names[i], ev[i]);
+	close_(w, '}');
+}
+
+/* Per flow of a row: client, TCP state, duration, Community ID (first PD_RM_CONNS_MAX). */
+static void conns(struct jw *w, const struct pd_rm_row *r)
+{
+	const struct pd_rm_conn *c;
+	char cid[32], why[512];
+	int i;
+
+	str(w, "why",
+	    r->domain && !strcmp(r->confidence, "high") ? NULL : pd_rm_why(r, why, sizeof(why)));
+	evidence_mix(w, r->ev_flows);
+	open_(w, "tcp_states", '{');
+	for (i = 0; i < PD_RM_N_TCP; i++)
+		if (r->tcp_flows[i])
+			num(w, pd_rm_tcp_state_names[i], r->tcp_flows[i]);
+	close_(w, '}');
+	num(w, "max_duration_ms", r->max_duration_ns / 1000000);
+	open_(w, "flow_records", '[');
+	for (c = r->conns; c; c = c->next) {
+		open_(w, NULL, '{');
+		str(w, "client_ip", c->client_ip);
+		num(w, "client_port", c->client_port);
+		str(w, "tcp_state", c->tcp_state >= 0 ? pd_rm_tcp_state_names[c->tcp_state] : NULL);
+		time_(w, "first_seen", c->first_ns);
+		time_(w, "last_seen", c->last_ns);
+		num(w, "duration_ms", (c->last_ns - c->first_ns) / 1000000);
+		num(w, "bytes_out", c->bytes_out);
+		num(w, "bytes_in", c->bytes_in);
+		opt_str(w, "community_id", pd_rm_conn_cid(r, c, cid));
+		num(w, "capture", c->capture_id);
+		close_(w, '}');
+	}
+	close_(w, ']');
+	num(w, "flow_records_omitted", r->flows - (int64_t)r->n_conns);
+}
+
 static void row(struct jw *w, const struct pd_rm_row *r)
 {
 	open_(w, NULL, '{');
@@ -190,6 +238,9 @@ static void row(struct jw *w, const struct pd_rm_row *r)
 	str(w, "policy", r->policy);
 	str(w, "policy_rule", r->policy_rule);
 	id_array(w, "captures", r->captures);
+	str(w, "direction", r->direction);
+	conns(w, r);
+	str(w, "tunnels", r->tunnels);
 	if (r->via_ip) {
 		open_(w, "via", '{');
 		str(w, "ip", r->via_ip);
@@ -253,6 +304,48 @@ static void captures(struct jw *w, const struct pd_model *m)
 			close_(w, '}');
 		}
 		close_(w, ']');
+		open_(w, "local_addresses", '[');
+		for (k = 0; k < c->n_locals; k++) {
+			open_(w, NULL, '{');
+			str(w, "ip", c->locals[k].ip);
+			num(w, "prefix", c->locals[k].prefix);
+			str(w, "source", c->locals[k].source);
+			str(w, "interface", c->locals[k].iface);
+			close_(w, '}');
+		}
+		close_(w, ']');
+		close_(w, '}');
+	}
+	close_(w, ']');
+}
+
+/* "inbound", "internal", "control": traffic that is not a destination. */
+static void sides(struct jw *w, const struct pd_model *m, const char *k, const char *dir)
+{
+	size_t first, n = pd_rm_sides_of(m, dir, &first), i;
+
+	open_(w, k, '[');
+	for (i = first; i < first + n; i++) {
+		const struct pd_rm_side *r = &m->sides[i];
+
+		open_(w, NULL, '{');
+		str(w, "direction", r->direction);
+		str(w, "label", r->label);
+		str(w, "server_ip", r->server_ip);
+		num(w, "port", r->port);
+		str(w, "proto", r->proto);
+		str(w, "app_proto", r->app_proto);
+		str(w, "names", r->names);
+		str(w, "clients", r->clients);
+		num(w, "client_count", r->n_clients);
+		num(w, "flows", r->flows);
+		num(w, "packets_out", r->packets_out);
+		num(w, "bytes_out", r->bytes_out);
+		num(w, "packets_in", r->packets_in);
+		num(w, "bytes_in", r->bytes_in);
+		time_(w, "first_seen", r->first_ns);
+		time_(w, "last_seen", r->last_ns);
+		id_array(w, "captures", r->captures);
 		close_(w, '}');
 	}
 	close_(w, ']');
@@ -318,6 +411,7 @@ static void destinations(struct jw *w, const struct pd_model *m)
 		boolean(w, "looked_up_at_report_time", d->looked_up);
 		str(w, "policy", d->policy);
 		id_array(w, "captures", d->captures);
+		evidence_mix(w, d->ev_flows);
 		open_(w, "connections", '[');
 		for (k = 0; k < d->n; k++)
 			row(w, &m->rows[d->first + k]);
@@ -393,6 +487,11 @@ static void rest(struct jw *w, const struct pd_model *m)
 	}
 	close_(w, ']');
 
+	sides(w, m, "inbound", "ingress");
+	sides(w, m, "internal", "internal");
+	sides(w, m, "control", "control");
+	num(w, "side_rows_cut", m->sides_cut);
+
 	open_(w, "findings", '[');
 	for (i = 0; i < m->n_findings; i++) {
 		fd = &m->findings[i];
@@ -419,6 +518,43 @@ static void rest(struct jw *w, const struct pd_model *m)
 	close_(w, ']');
 }
 
+/* What a reviewer reads first: violations, the unnamed share, findings by severity. */
+static void verdict(struct jw *w, const struct pd_model *m)
+{
+	struct pd_rm_verdict v;
+	struct pd_rm_viol *vl;
+	size_t i, n;
+
+	pd_rm_verdict_get(m, &v);
+	open_(w, "verdict", '{');
+	boolean(w, "policy_checked", m->policy_checked);
+	num(w, "violations", (int64_t)v.violations);
+	open_(w, "violation_list", '[');
+	vl = calloc(v.violations ? v.violations : 1, sizeof(*vl));
+	n = vl ? pd_rm_violations(m, vl, v.violations) : 0;
+	for (i = 0; vl && i < n && i < v.violations; i++) {
+		open_(w, NULL, '{');
+		str(w, vl[i].address ? "address" : "name", vl[i].what);
+		num(w, "flows", vl[i].flows);
+		num(w, "bytes", vl[i].bytes);
+		close_(w, '}');
+	}
+	free(vl);
+	close_(w, ']');
+	num(w, "flows", v.flows);
+	num(w, "bytes", v.bytes);
+	num(w, "unresolved_flows", v.unres_flows);
+	num(w, "unresolved_bytes", v.unres_bytes);
+	open_(w, "findings", '{');
+	num(w, "warning", (int64_t)v.warnings);
+	num(w, "info", (int64_t)v.infos);
+	num(w, "other", (int64_t)v.others);
+	close_(w, '}');
+	num(w, "destinations_low_confidence", (int64_t)v.low);
+	num(w, "destinations_medium_confidence", (int64_t)v.medium);
+	close_(w, '}');
+}
+
 void pd_write_json(const struct pd_model *m, const struct pd_report_opts *o, FILE *f)
 {
 	struct jw w = { .f = f, .first = true };
@@ -442,6 +578,7 @@ void pd_write_json(const struct pd_model *m, const struct pd_report_opts *o, FIL
 	}
 	close_(&w, ']');
 	close_(&w, '}');
+	verdict(&w, m);
 	boolean(&w, "policy_checked", m->policy_checked);
 	boolean(&w, "reverse_lookups", m->resolved);
 	open_(&w, "notes", '[');

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "model.h"
+#include "subject.h"
 #include "names.h"
 
 /* ---- arena: every model string, freed at once ---- */
@@ -88,6 +89,20 @@ static int64_t col_i64(sqlite3_stmt *st, int i)
 	if (sqlite3_column_type(st, i) == SQLITE_NULL)
 		return PD_NS_NONE;
 	return sqlite3_column_int64(st, i);
+}
+
+/* Adds v to *acc, saturating at INT64_MIN/INT64_MAX: counts come from databases made
+ * elsewhere (merge), and a hostile one must not overflow a signed sum. */
+static void sat_add(int64_t *acc, int64_t v)
+{
+	if (__builtin_add_overflow(*acc, v, acc))
+		*acc = v > 0 ? INT64_MAX : INT64_MIN;
+}
+
+int64_t pd_rm_sat_sum(int64_t a, int64_t b)
+{
+	sat_add(&a, b);
+	return a;
 }
 
 /* Grows *arr (elements of size sz) to hold n + 1; returns the new element or NULL. */
@@ -418,17 +433,58 @@ const char *pd_rm_bytes(int64_t n, char buf[32])
 /* ---- evidence ranks (SPEC 2.3, strongest first) ---- */
 
 static const char *const evidence_names[] = {
-	"sni",         "quic-sni",    "http-host",  "socks", "dns", "dns-other-client",
-	"dns-expired", "ptr-capture", "ptr-lookup", "none",
+	"sni",
+	"quic-sni",
+	"http-host",
+	"socks",
+	"dns",
+	"dns-earlier-capture",
+	"dns-other-client",
+	"dns-expired",
+	"ptr-capture",
+	"ptr-lookup",
+	"none",
 };
+/* the same order: ev_flows[] is indexed by evidence rank */
+const char *const pd_rm_evidence_names[PD_RM_N_EVIDENCE] = {
+	"sni",
+	"quic-sni",
+	"http-host",
+	"socks",
+	"dns",
+	"dns-earlier-capture",
+	"dns-other-client",
+	"dns-expired",
+	"ptr-capture",
+	"ptr-lookup",
+	"none",
+};
+const char *const pd_rm_tcp_state_names[PD_RM_N_TCP] = { "established", "syn-only", "refused",
+	                                                 "midstream", "other" };
+
+static int tcp_state_ix(const char *s)
+{
+	int i;
+
+	if (!s)
+		return -1;
+	for (i = 0; i < PD_RM_N_TCP - 1; i++)
+		if (!strcmp(s, pd_rm_tcp_state_names[i]))
+			return i;
+	return PD_RM_N_TCP - 1;
+}
 static const char *const confidence_names[] = { "high", "medium", "low" };
 
 #define SQL_EVIDENCE_RANK                                                                          \
 	"CASE evidence WHEN 'sni' THEN 0 WHEN 'quic-sni' THEN 1 WHEN 'http-host' THEN 2 "          \
-	"WHEN 'socks' THEN 3 WHEN 'dns' THEN 4 WHEN 'dns-other-client' THEN 5 "                    \
-	"WHEN 'dns-expired' THEN 6 WHEN 'ptr-capture' THEN 7 ELSE 9 END"
+	"WHEN 'socks' THEN 3 WHEN 'dns' THEN 4 WHEN 'dns-earlier-capture' THEN 5 "                 \
+	"WHEN 'dns-other-client' THEN 6 WHEN 'dns-expired' THEN 7 WHEN 'ptr-capture' THEN 8 "      \
+	"ELSE 10 END"
 #define SQL_CONFIDENCE_RANK "CASE confidence WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END"
 #define SQL_SEL             "capture_id IN (SELECT id FROM temp.pd_report_sel)"
+/* Destinations: the subject's egress, and transit flows (no subject known, or a bridge
+ * capture where each client is its own subject). Inbound, internal and control: sides. */
+#define SQL_DEST "direction IN ('egress', 'transit')"
 
 static int rank_of(const char *const *names, size_t n, const char *s)
 {
@@ -511,6 +567,10 @@ static const char *cdn_cached(struct build *b, struct smap *map, const char *key
 	return ni->cdn;
 }
 
+/* SUM that saturates instead of failing with "integer overflow": a merged database may hold
+ * counts whose sum passes INT64_MAX. TOTAL is exact up to 2^53; CAST clamps beyond INT64. */
+#define SQL_SATSUM(x) "CAST(TOTAL(" x ") AS INTEGER)"
+
 static enum pd_err db_err(struct build *b, const char *what)
 {
 	return pd_errf(b->errbuf, PD_ERR_DB, "report: %s: %s", what, sqlite3_errmsg(b->db));
@@ -571,10 +631,11 @@ static enum pd_err select_captures(struct build *b)
 static enum pd_err load_captures(struct build *b)
 {
 	struct pd_model *m = b->m;
-	sqlite3_stmt *st = NULL, *is = NULL;
+	sqlite3_stmt *st = NULL, *is = NULL, *ls = NULL;
 	struct pd_rm_capture *c;
 	struct pd_rm_iface *fi;
-	size_t cap_if;
+	struct pd_rm_local *lo;
+	size_t cap_if, cap_lo;
 	enum pd_err e;
 	int rc;
 
@@ -589,6 +650,12 @@ static enum pd_err load_captures(struct build *b)
 		         "SELECT idx, name, description, link_type, snaplen, received, dropped "
 		         "FROM interfaces WHERE capture_id = ? ORDER BY idx",
 		         &is, "reading interfaces");
+	if (!e)
+		e = prep(
+		        b,
+		        "SELECT ip, prefix, source, iface FROM capture_locals WHERE capture_id = ? "
+		        "ORDER BY rowid",
+		        &ls, "reading local addresses");
 	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		c = grow((void **)&m->caps, &b->cap_caps, m->n_caps, sizeof(*c));
 		if (!c) {
@@ -639,11 +706,30 @@ static enum pd_err load_captures(struct build *b)
 		if (!e && rc != SQLITE_DONE)
 			e = db_err(b, "reading interfaces");
 		sqlite3_reset(is);
+		cap_lo = 0;
+		sqlite3_bind_int64(ls, 1, c->id);
+		while (!e && (rc = sqlite3_step(ls)) == SQLITE_ROW) {
+			lo = grow((void **)&c->locals, &cap_lo, c->n_locals, sizeof(*lo));
+			if (!lo) {
+				e = oom(b);
+				break;
+			}
+			c->n_locals++;
+			lo->ip = col_str(m, ls, 0);
+			lo->prefix = col_i64(ls, 1);
+			lo->source = col_str(m, ls, 2);
+			lo->iface = col_str(m, ls, 3);
+		}
+		if (!e && rc != SQLITE_DONE)
+			e = db_err(b, "reading local addresses");
+		sqlite3_reset(ls);
+		rc = SQLITE_ROW;
 	}
 	if (!e && rc != SQLITE_DONE)
 		e = db_err(b, "reading captures");
 	sqlite3_finalize(st);
 	sqlite3_finalize(is);
+	sqlite3_finalize(ls);
 	return e;
 }
 
@@ -710,7 +796,8 @@ struct agg {
 	int64_t port; /* as grouped; the row has it as unsigned (sqlite3_column_int) */
 	uint32_t hash;
 	int ev, conf;
-	struct vlist cands, apps, caps;
+	struct vlist cands, apps, caps, tuns;
+	int64_t tuns_more; /* flows through tunnel paths past PD_RM_MAX_TUNNELS */
 };
 
 /* (group, list, value) triples of the lists longer than VLIST_SCAN: their dedup index. */
@@ -883,10 +970,10 @@ static int evidence_rank(const char *s)
 {
 	int i;
 
-	for (i = 0; s && i < 8; i++)
+	for (i = 0; s && i < 9; i++) /* sni .. ptr-capture (ptr-lookup is set later) */
 		if (!strcmp(s, evidence_names[i]))
 			return i;
-	return 9;
+	return 10;
 }
 
 static enum pd_err load_rows(struct build *b)
@@ -910,16 +997,19 @@ static enum pd_err load_rows(struct build *b)
 	e = prep(b,
 	         "SELECT name, server_ip, server_port, proto, evidence, confidence, candidates, "
 	         "app_proto, packets_out, bytes_out, packets_in, bytes_in, first_ns, last_ns, "
-	         "cname_chain, ech, ambiguous, capture_id, via_ip, via_port FROM flows "
-	         "WHERE " SQL_SEL,
+	         "cname_chain, ech, ambiguous, capture_id, direction = 'egress', client_ip, "
+	         "client_port, tcp_state, tunnel, NOT (continued AND EXISTS (SELECT 1 FROM"
+	         " captures cc JOIN captures pp ON pp.sha256 = cc.session_prev WHERE cc.id ="
+	         " flows.capture_id AND pp.id IN (SELECT id FROM temp.pd_report_sel))), via_ip,"
+	         " via_port FROM flows WHERE " SQL_SEL " AND " SQL_DEST,
 	         &st, "aggregating flows");
 	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		name = col_intern(b, &rb, st, 0);
 		ip = col_intern(b, &rb, st, 1);
 		port = sqlite3_column_int64(st, 2);
 		proto = col_intern(b, &rb, st, 3);
-		via = col_intern(b, &rb, st, 18);
-		via_port = sqlite3_column_int64(st, 19);
+		via = col_intern(b, &rb, st, 24);
+		via_port = sqlite3_column_int64(st, 25);
 		if (rb.oom || !ip || !proto) {
 			e = oom(b);
 			break;
@@ -958,11 +1048,12 @@ static enum pd_err load_rows(struct build *b)
 			r->via_ip = via;
 			r->via_port = via ? (unsigned)via_port : 0;
 			r->policy = "unchecked";
+			r->direction = "transit";
 			r->first_ns = INT64_MAX;
 			r->last_ns = INT64_MIN;
 			a->hash = h;
 			a->port = port;
-			a->ev = 9;
+			a->ev = 10;
 			a->conf = 2;
 			if (2 * m->n_rows > n_slots) {
 				nc = n_slots ? 2 * n_slots : 1024;
@@ -994,7 +1085,8 @@ static enum pd_err load_rows(struct build *b)
 			vlist_add(&rb, &a->cands, g, 0, s, 0);
 		if ((s = col_intern(b, &rb, st, 7)))
 			vlist_add(&rb, &a->apps, g, 1, s, 0);
-		r->flows++;
+		/* a connection continued across files of a session counts once (session.c) */
+		r->flows += (uint64_t)sqlite3_column_int(st, 23);
 		overflow |= __builtin_add_overflow(r->packets_out, sqlite3_column_int64(st, 8),
 		                                   &r->packets_out);
 		overflow |= __builtin_add_overflow(r->bytes_out, sqlite3_column_int64(st, 9),
@@ -1014,7 +1106,51 @@ static enum pd_err load_rows(struct build *b)
 		                                   &r->ech_flows);
 		r->ambiguous |= sqlite3_column_int64(st, 16) != 0;
 		capid = sqlite3_column_int64(st, 17);
+		if (sqlite3_column_int(st, 18))
+			r->direction = "egress";
 		vlist_add(&rb, &a->caps, g, 2, NULL, capid);
+		r->ev_flows[evidence_rank((const char *)sqlite3_column_text(st, 4)) < 9
+		                    ? evidence_rank((const char *)sqlite3_column_text(st, 4))
+		                    : PD_RM_N_EVIDENCE - 1]++;
+		rank = tcp_state_ix((const char *)sqlite3_column_text(st, 21));
+		if (rank >= 0)
+			r->tcp_flows[rank]++;
+		if (sqlite3_column_int64(st, 13) - sqlite3_column_int64(st, 12) >
+		    r->max_duration_ns)
+			r->max_duration_ns =
+			        sqlite3_column_int64(st, 13) - sqlite3_column_int64(st, 12);
+		if (r->n_conns < PD_RM_CONNS_MAX) {
+			struct pd_rm_conn *cn = arena_alloc(m, sizeof(*cn));
+
+			if (!cn) {
+				e = oom(b);
+				break;
+			}
+			cn->next = NULL;
+			cn->client_ip = col_intern(b, &rb, st, 19);
+			cn->client_port = (unsigned)sqlite3_column_int(st, 20);
+			cn->tcp_state = rank;
+			cn->first_ns = sqlite3_column_int64(st, 12);
+			cn->last_ns = sqlite3_column_int64(st, 13);
+			cn->bytes_out = sqlite3_column_int64(st, 9);
+			cn->bytes_in = sqlite3_column_int64(st, 11);
+			cn->capture_id = capid;
+			if (r->conns_tail)
+				r->conns_tail->next = cn;
+			else
+				r->conns = cn;
+			r->conns_tail = cn;
+			r->n_conns++;
+		}
+		if ((s = col_intern(b, &rb, st, 22))) {
+			const struct vnode *v = a->tuns.head;
+			while (v && v->s != s) /* interned: equal strings are equal pointers */
+				v = v->next;
+			if (!v && a->tuns.n < PD_RM_MAX_TUNNELS)
+				vlist_add(&rb, &a->tuns, g, 3, s, 0);
+			else if (!v)
+				a->tuns_more++;
+		}
 		if (rb.oom)
 			e = oom(b);
 		else if (overflow)
@@ -1028,8 +1164,8 @@ static enum pd_err load_rows(struct build *b)
 	for (g = 0; !e && g < m->n_rows; g++) {
 		r = &m->rows[g];
 		a = &ag[g];
-		/* ranks as SQL_EVIDENCE_RANK / SQL_CONFIDENCE_RANK gave them: 0..7 or 9; 0..2 */
-		r->evidence = evidence_names[a->ev < 8 ? a->ev : 9];
+		/* ranks as SQL_EVIDENCE_RANK / SQL_CONFIDENCE_RANK gave them: 0..8 or 10; 0..2 */
+		r->evidence = evidence_names[a->ev < 9 ? a->ev : 10];
 		r->confidence = confidence_names[a->conf];
 		if (!r->domain) {
 			r->evidence = "none";
@@ -1039,6 +1175,20 @@ static enum pd_err load_rows(struct build *b)
 		r->candidates = set.len ? sdup(m, set.s) : NULL;
 		vlist_concat(&set, &tmp, &a->apps, false, ",");
 		r->app_proto = set.len ? sdup(m, set.s) : NULL;
+		if (set.oom || (set.len && !r->app_proto)) {
+			e = oom(b);
+			break;
+		}
+		vlist_concat(&set, &tmp, &a->tuns, false, "|");
+		if (set.len && a->tuns_more) {
+			snprintf(num, sizeof(num), "|(+%" PRId64 " flows)", a->tuns_more);
+			sb_str(&set, num);
+		}
+		r->tunnels = set.len ? sdup(m, set.s) : NULL;
+		if (set.oom || (set.len && !r->tunnels)) {
+			e = oom(b);
+			break;
+		}
 		if (a->caps.head && !a->caps.head->next) {
 			snprintf(num, sizeof(num), "%" PRId64, a->caps.head->v);
 			r->captures = intern(b, &rb, num);
@@ -1050,7 +1200,7 @@ static enum pd_err load_rows(struct build *b)
 			}
 			r->captures = tmp.oom ? NULL : intern(b, &rb, tmp.s);
 		}
-		if (set.oom || tmp.oom || rb.oom || (set.len && !r->app_proto) || !r->captures)
+		if (set.oom || tmp.oom || rb.oom || !r->captures)
 			e = oom(b);
 	}
 	sb_free(&set);
@@ -1062,6 +1212,15 @@ static enum pd_err load_rows(struct build *b)
 	if (!e && m->n_rows)
 		qsort(m->rows, m->n_rows, sizeof(*m->rows), cmp_row_key);
 	return e;
+}
+
+/* "443/tcp"; a protocol without ports (ICMP, other IP) as its name alone, not "0/icmp6". */
+static void port_text(char *buf, size_t n, const struct pd_rm_row *r)
+{
+	if (!r->port && strcmp(r->proto, "tcp") && strcmp(r->proto, "udp"))
+		snprintf(buf, n, "%s", r->proto);
+	else
+		snprintf(buf, n, "%u/%s", r->port, r->proto);
 }
 
 static int cmp_row_ip(const void *a, const void *b)
@@ -1145,7 +1304,8 @@ static enum pd_err enrich_addresses(struct build *b)
 	sqlite3_stmt *gq = NULL, *gi = NULL, *pq = NULL, *vq = NULL;
 	struct pd_geo_result gr;
 	struct pd_addr addr;
-	char key[1024], err2[PD_ERRBUF_SIZE];
+	char key[1024], err2[PD_ERRBUF_SIZE], geo_err[400] = "";
+	size_t geo_errors = 0; /* lookups a database failed (never silent: a note says so) */
 	const char **ips = NULL;
 	size_t i, n_ips = 0;
 	bool have_geo = o->geo && pd_geo_count(o->geo) > 0, have_addr = false, cached;
@@ -1233,11 +1393,14 @@ static enum pd_err enrich_addresses(struct build *b)
 				sqlite3_reset(gq);
 				if (!cached) {
 					pd_geo_lookup(o->geo, &addr, &gr);
+					if (gr.error[0] && !geo_errors++)
+						snprintf(geo_err, sizeof(geo_err), "%s", gr.error);
 					snprintf(r->country, sizeof(r->country), "%s", gr.country);
 					r->city = gr.city[0] ? sdup(m, gr.city) : NULL;
 					r->asn = gr.asn;
 					r->as_org = gr.as_org[0] ? sdup(m, gr.as_org) : NULL;
-					if (gi) {
+					if (gi &&
+					    !gr.error[0]) { /* a failed lookup is not cached */
 						sqlite3_bind_text(gi, 1, r->server_ip, -1,
 						                  SQLITE_STATIC);
 						sqlite3_bind_text(gi, 2, key, -1, SQLITE_STATIC);
@@ -1260,6 +1423,8 @@ static enum pd_err enrich_addresses(struct build *b)
 			r->evidence = "ptr-lookup";
 			r->confidence = "low";
 			r->looked_up = true;
+			r->ev_flows[9] += r->ev_flows[PD_RM_N_EVIDENCE - 1]; /* ptr-lookup */
+			r->ev_flows[PD_RM_N_EVIDENCE - 1] = 0;
 		}
 		if (!r->domain) {
 			r->ptr_status = ptr_status;
@@ -1287,6 +1452,24 @@ static enum pd_err enrich_addresses(struct build *b)
 	}
 	if (savepoint)
 		(void)sqlite3_exec(b->db, "RELEASE pd_report_geo", NULL, NULL, NULL);
+	{
+		/* GeoIP: databases skipped in a directory, lookups that failed */
+		unsigned k, nk = pd_geo_skipped_count(o->geo);
+		char note[PD_ERRBUF_SIZE + 64];
+
+		for (k = 0; k < nk && m->n_notes < sizeof(m->notes) / sizeof(m->notes[0]); k++) {
+			snprintf(note, sizeof(note), "GeoIP: skipped %s",
+			         pd_geo_skipped(o->geo, k));
+			m->notes[m->n_notes++] = sdup(m, note);
+		}
+		if (geo_errors && m->n_notes < sizeof(m->notes) / sizeof(m->notes[0])) {
+			snprintf(note, sizeof(note),
+			         "GeoIP lookup failed for %zu address%s (%s): their country and AS "
+			         "are unknown, not empty",
+			         geo_errors, geo_errors == 1 ? "" : "es", geo_err);
+			m->notes[m->n_notes++] = sdup(m, note);
+		}
+	}
 	sqlite3_finalize(pq);
 	sqlite3_finalize(gq);
 	sqlite3_finalize(gi);
@@ -1381,7 +1564,11 @@ static enum pd_err find_shared(struct build *b)
 	enum pd_err e;
 	int rc;
 
-	e = prep(b, "SELECT ip, name, SUM(count) FROM names WHERE " SQL_SEL " GROUP BY ip, name",
+	e = prep(b,
+	         "SELECT ip, name, " SQL_SATSUM(
+	                 "count") " FROM names WHERE " SQL_SEL
+	                          " AND ip IN (SELECT server_ip FROM flows WHERE " SQL_SEL
+	                          " AND " SQL_DEST ") GROUP BY ip, name",
 	         &st, "reading names");
 	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		x = grow((void **)&v, &cap, n, sizeof(*v));
@@ -1521,7 +1708,8 @@ static enum pd_err mark_shared(struct build *b)
 static int cmp_row_dest(const void *a, const void *b)
 {
 	const struct pd_rm_row *x = a, *y = b;
-	int64_t bx = x->bytes_out + x->bytes_in, by = y->bytes_out + y->bytes_in;
+	int64_t bx = pd_rm_sat_sum(x->bytes_out, x->bytes_in),
+	        by = pd_rm_sat_sum(y->bytes_out, y->bytes_in);
 	int c;
 
 	if (!x->domain != !y->domain)
@@ -1542,7 +1730,8 @@ static int cmp_row_dest(const void *a, const void *b)
 static int cmp_dest(const void *a, const void *b)
 {
 	const struct pd_rm_dest *x = a, *y = b;
-	int64_t bx = x->bytes_out + x->bytes_in, by = y->bytes_out + y->bytes_in;
+	int64_t bx = pd_rm_sat_sum(x->bytes_out, x->bytes_in),
+	        by = pd_rm_sat_sum(y->bytes_out, y->bytes_in);
 
 	if (bx != by)
 		return bx > by ? -1 : 1;
@@ -1626,24 +1815,26 @@ static enum pd_err group_dests(struct build *b)
 		d->looked_up = true;
 		for (k = i; k < j; k++) {
 			r = &m->rows[k];
-			d->flows += r->flows;
-			d->packets_out += r->packets_out;
-			d->bytes_out += r->bytes_out;
-			d->packets_in += r->packets_in;
-			d->bytes_in += r->bytes_in;
+			sat_add(&d->flows, r->flows);
+			sat_add(&d->packets_out, r->packets_out);
+			sat_add(&d->bytes_out, r->bytes_out);
+			sat_add(&d->packets_in, r->packets_in);
+			sat_add(&d->bytes_in, r->bytes_in);
 			if (r->first_ns != PD_NS_NONE &&
 			    (d->first_ns == PD_NS_NONE || r->first_ns < d->first_ns))
 				d->first_ns = r->first_ns;
 			if (r->last_ns != PD_NS_NONE &&
 			    (d->last_ns == PD_NS_NONE || r->last_ns > d->last_ns))
 				d->last_ns = r->last_ns;
-			if (rank_of(evidence_names, 10, r->evidence) < ev)
-				ev = rank_of(evidence_names, 10, r->evidence);
+			if (rank_of(evidence_names, 11, r->evidence) < ev)
+				ev = rank_of(evidence_names, 11, r->evidence);
 			if (rank_of(confidence_names, 3, r->confidence) < conf)
 				conf = rank_of(confidence_names, 3, r->confidence);
 			sb_addset(&names, r->domain, ", ");
 			sb_addset(&addrs, r->server_ip, ", ");
-			snprintf(buf, sizeof(buf), "%u/%s", r->port, r->proto);
+			for (int x = 0; x < PD_RM_N_EVIDENCE; x++)
+				d->ev_flows[x] += r->ev_flows[x];
+			port_text(buf, sizeof(buf), r);
 			sb_addset(&ports, buf, ", ");
 			if (r->country[0])
 				sb_addset(&ctry, r->country, ", ");
@@ -1732,7 +1923,8 @@ static int cmp_row_ip_only(const void *a, const void *b)
 static int cmp_unres(const void *a, const void *b)
 {
 	const struct pd_rm_unres *x = a, *y = b;
-	int64_t bx = x->bytes_out + x->bytes_in, by = y->bytes_out + y->bytes_in;
+	int64_t bx = pd_rm_sat_sum(x->bytes_out, x->bytes_in),
+	        by = pd_rm_sat_sum(y->bytes_out, y->bytes_in);
 
 	if (bx != by)
 		return bx > by ? -1 : 1;
@@ -1779,16 +1971,16 @@ static enum pd_err group_unresolved(struct build *b)
 		sb_reset(&caps);
 		for (k = i; k < j; k++) {
 			r = &v[k];
-			u->flows += r->flows;
-			u->bytes_out += r->bytes_out;
-			u->bytes_in += r->bytes_in;
+			sat_add(&u->flows, r->flows);
+			sat_add(&u->bytes_out, r->bytes_out);
+			sat_add(&u->bytes_in, r->bytes_in);
 			if (r->first_ns != PD_NS_NONE &&
 			    (u->first_ns == PD_NS_NONE || r->first_ns < u->first_ns))
 				u->first_ns = r->first_ns;
 			if (r->last_ns != PD_NS_NONE &&
 			    (u->last_ns == PD_NS_NONE || r->last_ns > u->last_ns))
 				u->last_ns = r->last_ns;
-			snprintf(buf, sizeof(buf), "%u/%s", r->port, r->proto);
+			port_text(buf, sizeof(buf), r);
 			sb_addset(&ports, buf, ", ");
 			add_captures(&caps, r->captures);
 			u->policy = policy_worst(u->policy, r->policy);
@@ -1899,10 +2091,11 @@ static enum pd_err load_findings(struct build *b)
 	int rc;
 
 	e = prep(b,
-	         "SELECT kind, severity, subject, detail, SUM(count), MIN(first_ns), "
-	         "group_concat(DISTINCT capture_id) FROM findings WHERE " SQL_SEL
-	         " GROUP BY kind, severity, subject, detail "
-	         "ORDER BY severity = 'info', kind, subject, detail",
+	         "SELECT kind, severity, subject, detail, " SQL_SATSUM(
+	                 "count") ", MIN(first_ns), "
+	                          "group_concat(DISTINCT capture_id) FROM findings WHERE " SQL_SEL
+	                          " GROUP BY kind, severity, subject, detail "
+	                          "ORDER BY severity = 'info', kind, subject, detail",
 	         &st, "reading findings");
 	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		fd = grow((void **)&m->findings, &b->cap_find, m->n_findings, sizeof(*fd));
@@ -1919,7 +2112,7 @@ static enum pd_err load_findings(struct build *b)
 		fd->first_ns = col_i64(st, 5);
 		fd->captures = col_str(m, st, 6);
 		if (fd->kind && !strcmp(fd->kind, "encrypted-dns"))
-			m->sum.encrypted_dns_findings += fd->count;
+			sat_add(&m->sum.encrypted_dns_findings, fd->count);
 	}
 	if (!e && rc != SQLITE_DONE)
 		e = db_err(b, "reading findings");
@@ -1927,8 +2120,9 @@ static enum pd_err load_findings(struct build *b)
 	st = NULL;
 	if (!e)
 		e = prep(b,
-		         "SELECT kind, what, SUM(n) FROM counters WHERE " SQL_SEL
-		         " GROUP BY kind, what ORDER BY kind, what",
+		         "SELECT kind, what, " SQL_SATSUM(
+		                 "n") " FROM counters WHERE " SQL_SEL
+		                      " GROUP BY kind, what ORDER BY kind, what",
 		         &st, "reading counters");
 	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		c = grow((void **)&m->counters, &b->cap_cnt, m->n_counters, sizeof(*c));
@@ -1944,6 +2138,7 @@ static enum pd_err load_findings(struct build *b)
 	if (!e && rc != SQLITE_DONE)
 		e = db_err(b, "reading counters");
 	sqlite3_finalize(st);
+	st = NULL; /* a failed step above leaves e set: the last finalize must not free it again */
 	if (!e &&
 	    (rc = sqlite3_prepare_v2(
 	             b->db, "SELECT COUNT(*) FROM dns_answers WHERE " SQL_SEL " AND ech <> 0", -1,
@@ -1971,10 +2166,10 @@ static enum pd_err summarise(struct build *b)
 	s->first_ns = s->last_ns = PD_NS_NONE;
 	for (i = 0; i < m->n_caps; i++) {
 		c = &m->caps[i];
-		s->packets += c->packets;
-		s->bytes += c->bytes;
+		sat_add(&s->packets, c->packets);
+		sat_add(&s->bytes, c->bytes);
 		if (c->drops != PD_NS_NONE)
-			s->drops += c->drops;
+			sat_add(&s->drops, c->drops);
 		if (c->cut_at != PD_NS_NONE)
 			s->cut_captures++;
 		if (c->first_ns != PD_NS_NONE &&
@@ -1989,15 +2184,15 @@ static enum pd_err summarise(struct build *b)
 		return oom(b);
 	for (i = 0; i < m->n_rows; i++) {
 		r = &m->rows[i];
-		s->flows += r->flows;
-		s->packets_out += r->packets_out;
-		s->bytes_out += r->bytes_out;
-		s->packets_in += r->packets_in;
-		s->bytes_in += r->bytes_in;
-		s->ech_flows += r->ech_flows;
+		sat_add(&s->flows, r->flows);
+		sat_add(&s->packets_out, r->packets_out);
+		sat_add(&s->bytes_out, r->bytes_out);
+		sat_add(&s->packets_in, r->packets_in);
+		sat_add(&s->bytes_in, r->bytes_in);
+		sat_add(&s->ech_flows, r->ech_flows);
 		if (r->app_proto && (strstr(r->app_proto, "dot") || strstr(r->app_proto, "doq") ||
 		                     strstr(r->app_proto, "doh")))
-			s->encrypted_dns_flows += r->flows;
+			sat_add(&s->encrypted_dns_flows, r->flows);
 		if (r->domain)
 			dom[n++] = r->domain;
 	}
@@ -2028,6 +2223,171 @@ static enum pd_err summarise(struct build *b)
 		m->title = sdup(m, title);
 	}
 	return m->title ? PD_OK : oom(b);
+}
+
+/* Control class or runtime-resolver label of a side row (ours, static strings). */
+static const char *side_label(const char *dir, const char *proto, const char *cip, int64_t cport,
+                              const char *sip, int64_t sport)
+{
+	struct pd_addr c, s;
+	uint8_t p = 0;
+
+	if (!sip || !cip || pd_addr_parse(sip, &s) != PD_OK || pd_addr_parse(cip, &c) != PD_OK)
+		return NULL;
+	if (!strcmp(dir, "internal"))
+		return s.family == 4 && s.a[0] == 127 && s.a[1] == 0 && s.a[2] == 0 &&
+		                       s.a[3] == 11 && sport == 53
+		               ? "container runtime DNS (Docker embedded resolver)"
+		               : NULL;
+	if (strcmp(dir, "control"))
+		return NULL;
+	if (!strcmp(proto, "tcp"))
+		p = PD_L4_TCP;
+	else if (!strcmp(proto, "udp"))
+		p = PD_L4_UDP;
+	else if (!strcmp(proto, "icmp"))
+		p = PD_L4_ICMP;
+	else if (!strcmp(proto, "icmp6"))
+		p = PD_L4_ICMP6;
+	else if (!strncmp(proto, "ip-", 3))
+		p = (uint8_t)atoi(proto + 3);
+	return pd_subject_control(p, &c, (uint16_t)cport, &s, (uint16_t)sport);
+}
+
+/* Cuts a ", "-joined list after about 200 bytes at a separator, adding " ...". */
+static char *cut_list(struct pd_model *m, const char *s)
+{
+	char buf[240];
+	size_t n = 0;
+
+	if (!s)
+		return NULL;
+	/* group_concat joins with ','; addresses and names hold none */
+	for (; *s && n < 200; s++) {
+		buf[n++] = *s;
+		if (*s == ',')
+			buf[n++] = ' ';
+	}
+	if (*s) {
+		while (n > 0 && buf[n - 1] != ' ')
+			n--;
+		memcpy(buf + n, "...", 3);
+		n += 3;
+	}
+	buf[n] = 0;
+	return sdup(m, buf);
+}
+
+static enum pd_err load_sides(struct build *b)
+{
+	struct pd_model *m = b->m;
+	struct pd_rm_side *r;
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0;
+	const char *dir;
+	enum pd_err e;
+	int rc;
+
+	e = prep(b,
+	         "SELECT direction, server_ip, server_port, proto, group_concat(DISTINCT "
+	         "app_proto), "
+	         " group_concat(DISTINCT client_ip), count(DISTINCT client_ip), "
+	         " group_concat(DISTINCT coalesce(sni, http_host)), count(*), sum(packets_out), "
+	         " sum(bytes_out), sum(packets_in), sum(bytes_in), min(first_ns), max(last_ns), "
+	         " group_concat(DISTINCT capture_id), min(client_ip), min(client_port) "
+	         "FROM flows WHERE " SQL_SEL " AND direction IN ('ingress', 'internal', 'control') "
+	         "GROUP BY direction, server_ip, server_port, proto "
+	         "ORDER BY CASE direction WHEN 'ingress' THEN 0 WHEN 'internal' THEN 1 ELSE 2 END, "
+	         " sum(bytes_out) + sum(bytes_in) DESC, server_ip, server_port, proto",
+	         &st, "reading inbound, internal and control traffic");
+	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (m->n_sides >= PD_RM_MAX_SIDES) {
+			m->sides_cut++;
+			continue;
+		}
+		r = grow((void **)&m->sides, &cap, m->n_sides, sizeof(*r));
+		if (!r) {
+			e = oom(b);
+			break;
+		}
+		memset(r, 0, sizeof(*r));
+		m->n_sides++;
+		dir = (const char *)sqlite3_column_text(st, 0);
+		r->direction = dir && !strcmp(dir, "ingress")    ? "ingress"
+		               : dir && !strcmp(dir, "internal") ? "internal"
+		                                                 : "control";
+		if (r->direction[0] == 'i' && r->direction[1] == 'n' && r->direction[2] == 'g')
+			m->n_ingress++;
+		else if (r->direction[1] == 'n')
+			m->n_internal++;
+		else
+			m->n_control++;
+		r->server_ip = col_str(m, st, 1);
+		r->port = (unsigned)sqlite3_column_int64(st, 2);
+		r->proto = col_str(m, st, 3);
+		r->app_proto = col_str(m, st, 4);
+		r->clients = cut_list(m, (const char *)sqlite3_column_text(st, 5));
+		r->n_clients = sqlite3_column_int64(st, 6);
+		r->names = cut_list(m, (const char *)sqlite3_column_text(st, 7));
+		r->flows = sqlite3_column_int64(st, 8);
+		r->packets_out = sqlite3_column_int64(st, 9);
+		r->bytes_out = sqlite3_column_int64(st, 10);
+		r->packets_in = sqlite3_column_int64(st, 11);
+		r->bytes_in = sqlite3_column_int64(st, 12);
+		r->first_ns = sqlite3_column_int64(st, 13);
+		r->last_ns = sqlite3_column_int64(st, 14);
+		r->captures = col_str(m, st, 15);
+		r->label = side_label(r->direction, r->proto ? r->proto : "",
+		                      (const char *)sqlite3_column_text(st, 16),
+		                      sqlite3_column_int64(st, 17), r->server_ip, r->port);
+		if ((sqlite3_column_text(st, 5) && !r->clients) || !r->server_ip || !r->proto)
+			e = oom(b);
+	}
+	if (!e && rc != SQLITE_DONE)
+		e = db_err(b, "reading inbound, internal and control traffic");
+	sqlite3_finalize(st);
+	return e;
+}
+
+size_t pd_rm_sides_of(const struct pd_model *m, const char *direction, size_t *first)
+{
+	size_t i, n = 0;
+
+	*first = 0;
+	for (i = 0; i < m->n_sides; i++) {
+		if (strcmp(m->sides[i].direction, direction))
+			continue;
+		if (!n)
+			*first = i;
+		n++;
+	}
+	return n;
+}
+
+const char *pd_rm_locals_str(const struct pd_rm_capture *c, char *buf, size_t len)
+{
+	size_t i, used = 0;
+	bool range;
+
+	buf[0] = 0;
+	if (!c->n_locals) {
+		snprintf(buf, len, "none known (every flow transit)");
+		return buf;
+	}
+	for (i = 0; i < c->n_locals && used < len; i++) {
+		const struct pd_rm_local *l = &c->locals[i];
+
+		range = l->ip && (strchr(l->ip, ':') ? l->prefix != 128 : l->prefix != 32);
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+		                         l->ip ? l->ip : "?");
+		if (range && used < len)
+			used += (size_t)snprintf(buf + used, len - used, "/%" PRId64, l->prefix);
+		if (used < len)
+			used += (size_t)snprintf(buf + used, len - used, " (%s%s%s)",
+			                         l->source ? l->source : "?", l->iface ? ", " : "",
+			                         l->iface ? l->iface : "");
+	}
+	return buf;
 }
 
 static enum pd_err geo_info(struct build *b)
@@ -2082,6 +2442,8 @@ enum pd_err pd_model_build(sqlite3 *db, const struct pd_report_opts *o, struct p
 	if (!e)
 		e = load_findings(&b);
 	if (!e)
+		e = load_sides(&b);
+	if (!e)
 		e = geo_info(&b);
 	if (!e)
 		e = summarise(&b);
@@ -2116,9 +2478,12 @@ void pd_model_free(struct pd_model *m)
 
 	if (!m)
 		return;
-	for (i = 0; i < m->n_caps; i++)
+	for (i = 0; i < m->n_caps; i++) {
 		free(m->caps[i].ifaces);
+		free(m->caps[i].locals);
+	}
 	free(m->caps);
+	free(m->sides);
 	free(m->rows);
 	free(m->dests);
 	free(m->unres);

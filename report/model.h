@@ -17,11 +17,21 @@
 
 #define PD_REPORT_SCHEMA_VERSION 1
 #define PD_NS_NONE               INT64_MIN /* an unknown time or count */
+#define PD_RM_MAX_SIDES          2000      /* inbound + internal + control rows kept */
+#define PD_RM_MAX_TUNNELS        8 /* distinct tunnel paths listed per row, then "(+N more)" */
 
 struct pd_rm_iface {
 	int64_t idx;
 	char *name, *description, *link_type;
 	int64_t snaplen, received, dropped; /* PD_NS_NONE when unknown */
+};
+
+/* A local address of the audited subject (capture_locals). */
+struct pd_rm_local {
+	char *ip;
+	int64_t prefix; /* bits matched: 32/128 for one address */
+	char *source;   /* file | option | inferred */
+	char *iface;    /* interface name (file) or NULL */
 };
 
 struct pd_rm_capture {
@@ -32,6 +42,44 @@ struct pd_rm_capture {
 	char *capture_app, *comment;
 	struct pd_rm_iface *ifaces;
 	size_t n_ifaces;
+	struct pd_rm_local *locals; /* none: no subject known, every flow transit */
+	size_t n_locals;
+};
+
+/*
+ * Traffic that is not a destination: one row per (direction, local/server address, port,
+ * protocol). direction: ingress (the Inbound section: who connected to which local service,
+ * with the names they asked for), internal, control.
+ */
+struct pd_rm_side {
+	const char *direction; /* ours: ingress | internal | control */
+	const char
+	        *label; /* ours: control class ("nd", "mdns", ...) or runtime resolver, or NULL */
+	char *server_ip;
+	unsigned port;
+	char *proto, *app_proto;
+	char *clients; /* distinct client addresses, ", "-joined, cut (n_clients says) */
+	int64_t n_clients;
+	char *names; /* SNI / Host the clients asked for, ", "-joined, or NULL */
+	int64_t flows, packets_out, bytes_out, packets_in, bytes_in, first_ns, last_ns;
+	char *captures;
+};
+
+#define PD_RM_N_EVIDENCE 11   /* sni ... ptr-lookup, none: pd_rm_evidence_names */
+#define PD_RM_N_TCP      5    /* pd_rm_tcp_state_names */
+#define PD_RM_CONNS_MAX  1000 /* connections kept per row; the rest only counted */
+
+extern const char *const pd_rm_evidence_names[PD_RM_N_EVIDENCE];
+/* established, syn-only, refused, midstream, other (NULL: not TCP, not counted) */
+extern const char *const pd_rm_tcp_state_names[PD_RM_N_TCP];
+
+/* One flow of a row (the flows table): who opened it, how it went, how long it lasted. */
+struct pd_rm_conn {
+	struct pd_rm_conn *next;
+	char *client_ip;
+	unsigned client_port;
+	int tcp_state; /* index into pd_rm_tcp_state_names, -1: not TCP */
+	int64_t first_ns, last_ns, bytes_out, bytes_in, capture_id;
 };
 
 /* One (domain, server address, port, protocol): a CSV row. */
@@ -60,6 +108,14 @@ struct pd_rm_row {
 	unsigned via_port;
 	char *via_name;         /* the proxy's name (DNS answers for its address), NULL when none */
 	const char *via_policy; /* ours, with a policy: "allowed" | "violation" for the hop */
+	/* its flows, scan order: the first PD_RM_CONNS_MAX (n_conns), flows - n_conns omitted */
+	struct pd_rm_conn *conns, *conns_tail;
+	size_t n_conns;
+	int64_t ev_flows[PD_RM_N_EVIDENCE]; /* flows per evidence: the evidence mix */
+	int64_t tcp_flows[PD_RM_N_TCP];     /* TCP flows per state */
+	int64_t max_duration_ns;            /* the longest flow */
+	const char *direction; /* ours: egress when any of its flows is, else transit */
+	char *tunnels; /* flows.tunnel of its flows, '|'-joined, at most PD_RM_MAX_TUNNELS */
 };
 
 /* Destination: rows grouped by registrable domain (rows[first .. first + n)). */
@@ -74,6 +130,8 @@ struct pd_rm_dest {
 	char *shared_with; /* shared: the other names seen on its addresses, ", "-joined */
 	char *vias;        /* proxies the connections went through ("name addr:port", ", "-joined),
 	                      NULL when all were direct */
+	int64_t ev_flows[PD_RM_N_EVIDENCE]; /* the evidence mix of its rows */
+	size_t n_violations;                /* rows (names) of the group in violation */
 };
 
 /* An address no evidence named. */
@@ -145,6 +203,9 @@ struct pd_model {
 	size_t n_findings;
 	struct pd_rm_counter *counters;
 	size_t n_counters;
+	struct pd_rm_side *sides; /* ingress rows, then internal, then control; by bytes */
+	size_t n_sides, n_ingress, n_internal, n_control;
+	int64_t sides_cut; /* rows beyond PD_RM_MAX_SIDES left out */
 	/* GeoIP databases ("GeoIP not configured" when n_geo == 0); types and build dates. */
 	char **geo_types;
 	int64_t *geo_built;
@@ -155,10 +216,20 @@ struct pd_model {
 	struct pd_arena *arena;
 };
 
+/* "10.77.0.2 (file, eth0), 10.1.0.0/16 (option)" into buf; "none (every flow transit)"
+ * when the capture has none. */
+const char *pd_rm_locals_str(const struct pd_rm_capture *c, char *buf, size_t len);
+
+/* "Inbound", "Internal", "Control" rows of m->sides: *first and the count. */
+size_t pd_rm_sides_of(const struct pd_model *m, const char *direction, size_t *first);
+
 /* "2026-11-24T02:31:45.123Z" (UTC, milliseconds) into buf[32]; "" for PD_NS_NONE. */
 const char *pd_rm_time(int64_t ns, char buf[32]);
 /* Human byte count: "512 B", "1.5 kB", "12.3 MB" into buf[32]. */
 const char *pd_rm_bytes(int64_t n, char buf[32]);
+
+/* a + b saturating at INT64_MIN/INT64_MAX (counts from a merged database may be anything). */
+int64_t pd_rm_sat_sum(int64_t a, int64_t b);
 
 void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FILE *f);
 void pd_write_csv(const struct pd_model *m, const struct pd_report_opts *o, FILE *f);

@@ -177,6 +177,27 @@ static inline void cb_idb(struct cb *c, uint16_t linktype, uint32_t snaplen, con
 	cb_block_end(c, start);
 }
 
+/*
+ * Interface address options (draft-ietf-opsawg-pcapng if_IPv4addr, if_IPv6addr): the address
+ * and netmask/prefix in network byte order whatever the section's byte order. For an interface
+ * description the caller builds itself (cb_block_begin, link type, snaplen, then these).
+ */
+static inline void cb_opt_ip4addr(struct cb *c, const uint8_t addr[4], const uint8_t mask[4])
+{
+	uint8_t v[8];
+	memcpy(v, addr, 4);
+	memcpy(v + 4, mask, 4);
+	cb_opt(c, 4, v, 8);
+}
+
+static inline void cb_opt_ip6addr(struct cb *c, const uint8_t addr[16], uint8_t prefix)
+{
+	uint8_t v[17];
+	memcpy(v, addr, 16);
+	v[16] = prefix;
+	cb_opt(c, 5, v, 17);
+}
+
 /* An enhanced packet block; flags 0 leaves epb_flags out. */
 static inline void cb_epb(struct cb *c, uint32_t iface, uint64_t ts, const void *data,
                           uint32_t caplen, uint32_t origlen, uint32_t flags)

@@ -117,6 +117,25 @@ START_TEST(valid)
 	ck_assert_int_eq(run(PD_LINK_ETHERNET, fr, n, &p), PD_OK);
 	check_udp4(&p);
 
+	/* PPP link types (RFC 1661/1662): bare PPP, HDLC-like framing, PPPoE (RFC 2516). */
+	memcpy(fr, "\xff\x03\x00\x57", 4);
+	memcpy(fr + 4, ip6, n6);
+	ck_assert_int_eq(run(PD_LINK_PPP, fr, 4 + n6, &p), PD_OK);
+	check_tcp6(&p);
+	ck_assert_int_eq(run(PD_LINK_PPP_HDLC, fr, 4 + n6, &p), PD_OK);
+	check_tcp6(&p);
+	memcpy(fr, "\x11\x00\x00\x07\x00\x00\x00\x21", 8);
+	fr[5] = (uint8_t)(n4 + 2);
+	memcpy(fr + 8, ip, n4);
+	ck_assert_int_eq(run(PD_LINK_PPP_ETHER, fr, 8 + n4, &p), PD_OK);
+	check_udp4(&p);
+	/* PPPoE session inside a VLAN tag in Ethernet */
+	memcpy(tmp, "\x00\x0a\x88\x64", 4);
+	memcpy(tmp + 4, fr, 8 + n4);
+	n = pk_eth(fr, 0x8100, tmp, 4 + 8 + n4);
+	ck_assert_int_eq(run(PD_LINK_ETHERNET, fr, n, &p), PD_OK);
+	check_udp4(&p);
+
 	/* Linux cooked v1: packet type, ARPHRD, address length, 8 address bytes, protocol. */
 	memset(fr, 0, 16);
 	fr[14] = 0x86;
@@ -321,6 +340,16 @@ START_TEST(truncated)
 		ck_assert_int_eq(run(PD_LINK_NULL, fr, cut, &p), PD_ERR_TRUNCATED);
 		ck_assert_int_eq(run(PD_LINK_NFLOG, fr, cut, &p), PD_ERR_TRUNCATED);
 	}
+	/* PPP and PPPoE headers cut at every length before the IP header. */
+	memcpy(fr, "\x11\x00\x00\x07\x00\x1f\x00\x21", 8);
+	memcpy(fr + 8, ip, n4);
+	for (cut = 0; cut < 8; cut++)
+		ck_assert_int_eq(run(PD_LINK_PPP_ETHER, fr, cut, &p), PD_ERR_TRUNCATED);
+	memcpy(fr + 4, "\xff\x03\x00\x21", 4);
+	for (cut = 0; cut < 4; cut++) {
+		ck_assert_int_eq(run(PD_LINK_PPP, fr + 4, cut, &p), PD_ERR_TRUNCATED);
+		ck_assert_int_eq(run(PD_LINK_PPP_HDLC, fr + 4, cut, &p), PD_ERR_TRUNCATED);
+	}
 	/* A VLAN tag cut in half. */
 	n = pk_eth(fr, 0x8100, "\x00\x01", 2);
 	ck_assert_int_eq(run(PD_LINK_ETHERNET, fr, n, &p), PD_ERR_TRUNCATED);
@@ -409,6 +438,16 @@ START_TEST(hostile)
 	/* NULL with an unknown address family. */
 	memcpy(fr, "\x00\x00\x00\x07", 4);
 	ck_assert_int_eq(run(PD_LINK_NULL, fr, 4 + n4, &p), PD_ERR_UNSUPPORTED);
+	/* PPP: VJ-compressed TCP (0x002d) is not IP to us; an unknown protocol neither; a PPPoE
+	 * session in a session in a session (0x8864 is no PPP protocol): refused, not looped. */
+	memcpy(fr, "\xff\x03\x00\x2d", 4);
+	ck_assert_int_eq(run(PD_LINK_PPP, fr, 4 + n4, &p), PD_ERR_UNSUPPORTED);
+	memcpy(fr, "\x88\x64\x11\x00\x00\x01\x00\x20\x88\x64", 10);
+	ck_assert_int_eq(run(PD_LINK_PPP, fr, 10 + n4, &p), PD_ERR_UNSUPPORTED);
+	for (i = 0; i < 12; i++)
+		memcpy(fr + 4 * i, "\x81\x00\x00\x01", 4); /* VLAN tags past the limit */
+	n = pk_eth(t, 0x8864, fr, 8); /* PPPoE whose version/type is not 0x11 */
+	ck_assert_int_eq(run(PD_LINK_ETHERNET, t, n, &p), PD_ERR_MALFORMED);
 	ck_assert_uint_gt(pd_decoder_stats(dec)->malformed, 5);
 }
 END_TEST

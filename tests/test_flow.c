@@ -112,7 +112,7 @@ START_TEST(valid)
 	ck_assert_int_eq(dir, 1);
 	ck_assert_uint_eq(f->sport, 53);
 	ck_assert_ptr_null(pd_flow_tcp_state(f));
-	/* both ports ephemeral: the first sender is the client */
+	/* both ports ephemeral, no subject: nothing else tells, the first sender is the client */
 	p = pkt(v6("fd00:4::1"), 40001, v6("fd00:4::2"), 40002, PD_L4_UDP, 0, 6 * SEC, 100);
 	f = pd_flow_packet(t, &p, &dir);
 	ck_assert_int_eq(dir, 0);

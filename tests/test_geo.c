@@ -280,6 +280,61 @@ START_TEST(hostile)
 }
 END_TEST
 
+/* A bad .mmdb inside a --geoip DIR is skipped with a warning naming it; a database whose
+ * search tree is corrupt opens, and every lookup names it in r.error (never silently empty). */
+START_TEST(bad_in_dir)
+{
+	static const char text[] = "not a database\n";
+	char dir[] = "/tmp/pdgeo-XXXXXX", path[600], errbuf[PD_ERRBUF_SIZE] = "";
+	const char *p = dir;
+	struct pd_geo *g = NULL;
+	struct pd_addr a = addr("81.2.69.160");
+	struct pd_geo_result r;
+	size_t len;
+	uint8_t *buf = pd_test_read_file("testdata/geoip/pd-test-ASN.mmdb", &len);
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/a-good.mmdb", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "wb"));
+	ck_assert_uint_eq(fwrite(buf, 1, len, f), len);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/b-bad.mmdb", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "wb"));
+	ck_assert_uint_eq(fwrite(text, 1, sizeof(text) - 1, f), sizeof(text) - 1);
+	fclose(f);
+	ck_assert_msg(pd_geo_open(&p, 1, &g, errbuf) == PD_OK, "%s", errbuf);
+	ck_assert_uint_eq(pd_geo_count(g), 1);
+	ck_assert_uint_eq(pd_geo_skipped_count(g), 1);
+	ck_assert_ptr_nonnull(strstr(pd_geo_skipped(g, 0), "b-bad.mmdb"));
+	pd_geo_close(g);
+	unlink(path);
+
+	/* the search tree overwritten: opens (metadata intact), lookups fail by name */
+	memset(buf, 0xff, 64);
+	snprintf(path, sizeof(path), "%s/c-tree.mmdb", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "wb"));
+	ck_assert_uint_eq(fwrite(buf, 1, len, f), len);
+	fclose(f);
+	g = open1(path);
+	pd_geo_lookup(g, &a, &r);
+	ck_assert_msg(strstr(r.error, "c-tree.mmdb") && strstr(r.error, "corrupt"), "%s", r.error);
+	ck_assert_uint_eq(r.asn, 0);
+	pd_geo_close(g);
+	/* a good database: no error */
+	snprintf(path, sizeof(path), "%s/a-good.mmdb", dir);
+	g = open1(path);
+	pd_geo_lookup(g, &a, &r);
+	ck_assert_str_eq(r.error, "");
+	pd_geo_close(g);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/c-tree.mmdb", dir);
+	unlink(path);
+	rmdir(dir);
+	free(buf);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("geo");
@@ -293,6 +348,7 @@ int main(void)
 	tcase_add_test(v, no_database);
 	tcase_add_test(t, truncated);
 	tcase_add_test(h, hostile);
+	tcase_add_test(h, bad_in_dir);
 	suite_add_tcase(s, v);
 	suite_add_tcase(s, t);
 	suite_add_tcase(s, h);

@@ -446,6 +446,161 @@ START_TEST(hostile)
 }
 END_TEST
 
+/*
+ * Interface addresses: if_IPv4addr (address + netmask) and if_IPv6addr (address + prefix),
+ * repeated, in both byte orders (the values are network order either way).
+ */
+static void build_addrs(struct cb *c, bool be)
+{
+	static const uint8_t m24[4] = { 255, 255, 255, 0 }, m32[4] = { 255, 255, 255, 255 };
+	static const uint8_t a6[16] = { 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2 };
+	static const uint8_t ll6[16] = { 0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9 };
+	static const uint8_t lo4[4] = { 127, 0, 0, 1 };
+	uint8_t fr[200];
+	size_t s, n;
+
+	memset(c, 0, sizeof(*c));
+	c->be = be;
+	cb_block_end(c, cb_shb_begin(c));
+	s = cb_block_begin(c, PD_PCAPNG_IDB);
+	cb_u16(c, PD_LINK_ETHERNET);
+	cb_u16(c, 0);
+	cb_u32(c, 0);
+	cb_opt_str(c, PD_IF_NAME, "eth0");
+	cb_opt_ip4addr(c, A4, m24);
+	cb_opt_ip6addr(c, a6, 64);
+	cb_opt_ip6addr(c, ll6, 64);
+	cb_opt_end(c);
+	cb_block_end(c, s);
+	s = cb_block_begin(c, PD_PCAPNG_IDB);
+	cb_u16(c, PD_LINK_ETHERNET);
+	cb_u16(c, 0);
+	cb_u32(c, 0);
+	cb_opt_str(c, PD_IF_NAME, "lo");
+	cb_opt_ip4addr(c, lo4, m32);
+	cb_opt_end(c);
+	cb_block_end(c, s);
+	n = eth_udp(fr, 10);
+	cb_epb(c, 0, 1, fr, (uint32_t)n, (uint32_t)n, 0);
+}
+
+START_TEST(addrs_valid)
+{
+	struct cb c;
+	char eb[PD_ERRBUF_SIZE];
+	struct pd_reader *r;
+	const struct pd_capinfo *ci;
+	enum pd_err e;
+	int be;
+
+	for (be = 0; be < 2; be++) {
+		build_addrs(&c, be);
+		r = open_buf(&c, NULL, &e, eb);
+		ck_assert_msg(r != NULL, "%s", eb);
+		ck_assert_uint_eq(read_all(r, &e, eb), 1);
+		ck_assert_int_eq(e, PD_ERR_NOTFOUND);
+		ci = pd_reader_info(r);
+		ck_assert_uint_eq(ci->n_ifaces, 2);
+		ck_assert_uint_eq(ci->ifaces[0].n_addrs, 3);
+		ck_assert_uint_eq(ci->ifaces[0].addrs[0].family, 4);
+		ck_assert_uint_eq(ci->ifaces[0].addrs[0].prefix, 24);
+		ck_assert_mem_eq(ci->ifaces[0].addrs[0].addr, A4, 4);
+		ck_assert_uint_eq(ci->ifaces[0].addrs[1].family, 6);
+		ck_assert_uint_eq(ci->ifaces[0].addrs[1].prefix, 64);
+		ck_assert_uint_eq(ci->ifaces[0].addrs[1].addr[0], 0xfd);
+		ck_assert_uint_eq(ci->ifaces[0].addrs[1].addr[15], 2);
+		ck_assert_uint_eq(ci->ifaces[0].addrs[2].addr[0], 0xfe);
+		ck_assert_uint_eq(ci->ifaces[1].n_addrs, 1);
+		ck_assert_uint_eq(ci->ifaces[1].addrs[0].prefix, 32);
+		ck_assert_uint_eq(ci->ifaces[1].addrs[0].addr[0], 127);
+		pd_reader_free(r);
+		free(c.b);
+	}
+}
+END_TEST
+
+/* An address option cut by the end of its block is a corrupt block, like any other option. */
+START_TEST(addrs_truncated)
+{
+	struct cb c;
+	size_t s;
+
+	memset(&c, 0, sizeof(c));
+	cb_block_end(&c, cb_shb_begin(&c));
+	s = cb_block_begin(&c, PD_PCAPNG_IDB);
+	cb_u16(&c, PD_LINK_ETHERNET);
+	cb_u16(&c, 0);
+	cb_u32(&c, 0);
+	cb_u16(&c, PD_IF_IPV6ADDR);
+	cb_u16(&c, 17);
+	cb_bytes(&c, "\xfd\0\0\0\0\0\0\0", 8); /* 8 of 17 bytes, then the block ends */
+	cb_block_end(&c, s);
+	expect_err(&c, 0, PD_ERR_MALFORMED, "option runs past the block");
+	free(c.b);
+}
+END_TEST
+
+/*
+ * Hostile address options: wrong lengths (7, 9, 16, 18, 0 bytes), a netmask with a hole, a
+ * prefix of 129 and more than PD_MAX_IFACE_ADDRS options. Each bad one is left out; the
+ * interface and its good addresses are kept and the packets still read.
+ */
+START_TEST(addrs_hostile)
+{
+	static const uint8_t hole[4] = { 255, 0, 255, 0 }, m16[4] = { 255, 255, 0, 0 };
+	static const uint8_t zero[4] = { 0, 0, 0, 0 };
+	uint8_t junk[32], a6[16], fr[200];
+	char eb[PD_ERRBUF_SIZE];
+	struct pd_reader *r;
+	const struct pd_capinfo *ci;
+	struct cb c;
+	enum pd_err e;
+	size_t s, n;
+	unsigned i;
+
+	memset(junk, 0x41, sizeof(junk));
+	memset(a6, 0xfd, sizeof(a6));
+	memset(&c, 0, sizeof(c));
+	cb_block_end(&c, cb_shb_begin(&c));
+	s = cb_block_begin(&c, PD_PCAPNG_IDB);
+	cb_u16(&c, PD_LINK_ETHERNET);
+	cb_u16(&c, 0);
+	cb_u32(&c, 0);
+	cb_opt(&c, PD_IF_IPV4ADDR, junk, 7);
+	cb_opt(&c, PD_IF_IPV4ADDR, junk, 9);
+	cb_opt(&c, PD_IF_IPV4ADDR, junk, 0);
+	cb_opt(&c, PD_IF_IPV6ADDR, junk, 16);
+	cb_opt(&c, PD_IF_IPV6ADDR, junk, 18);
+	cb_opt_ip4addr(&c, A4, hole);
+	cb_opt_ip6addr(&c, a6, 129);
+	cb_opt_ip4addr(&c, B4, m16);  /* good */
+	cb_opt_ip4addr(&c, A4, zero); /* good: /0 */
+	for (i = 0; i < PD_MAX_IFACE_ADDRS + 5; i++)
+		cb_opt_ip6addr(&c, a6, 128);
+	cb_opt_end(&c);
+	cb_block_end(&c, s);
+	n = eth_udp(fr, 10);
+	cb_epb(&c, 0, 1, fr, (uint32_t)n, (uint32_t)n, 0);
+
+	r = open_buf(&c, NULL, &e, eb);
+	ck_assert_msg(r != NULL, "%s", eb);
+	ck_assert_uint_eq(read_all(r, &e, eb), 1);
+	ck_assert_int_eq(e, PD_ERR_NOTFOUND);
+	ci = pd_reader_info(r);
+	ck_assert_uint_eq(ci->ifaces[0].n_addrs, PD_MAX_IFACE_ADDRS);
+	ck_assert_uint_eq(ci->ifaces[0].addrs[0].family, 4);
+	ck_assert_uint_eq(ci->ifaces[0].addrs[0].prefix, 16);
+	ck_assert_mem_eq(ci->ifaces[0].addrs[0].addr, B4, 4);
+	ck_assert_uint_eq(ci->ifaces[0].addrs[1].prefix, 0);
+	for (i = 2; i < PD_MAX_IFACE_ADDRS; i++) {
+		ck_assert_uint_eq(ci->ifaces[0].addrs[i].family, 6);
+		ck_assert_uint_eq(ci->ifaces[0].addrs[i].prefix, 128);
+	}
+	pd_reader_free(r);
+	free(c.b);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pcapng");
@@ -455,6 +610,9 @@ int main(void)
 	tcase_add_test(tc, filter);
 	tcase_add_test(tc, truncated);
 	tcase_add_test(tc, hostile);
+	tcase_add_test(tc, addrs_valid);
+	tcase_add_test(tc, addrs_truncated);
+	tcase_add_test(tc, addrs_hostile);
 	suite_add_tcase(s, tc);
 	return pd_test_run(s);
 }

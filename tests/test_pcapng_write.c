@@ -5,7 +5,10 @@
  *
  * The helper is an executable, not a library, so its source files are compiled in here.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,10 +21,106 @@
 #include <pcap/pcap.h>
 
 #include "../cmd/pcapdomains-capture/engine.c"
+#include "../cmd/pcapdomains-capture/ifaddr.c"
 #include "../cmd/pcapdomains-capture/json.c"
 #include "../cmd/pcapdomains-capture/pcapng_write.c"
 #include "capture.h"
 #include "testutil.h"
+
+/* eth0's addresses in the sample: 10.77.0.2/16, a labelled 192.0.2.9/32, fd00:77::2/64, ::1/128. */
+static const struct pd_cap_ifaddr sample_addrs[] = {
+	{ 4, 16, { 10, 77, 0, 2 } },
+	{ 4, 32, { 192, 0, 2, 9 } },
+	{ 6, 64, { 0xfd, 0, 0, 0x77, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2 } },
+	{ 6, 128, { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 } },
+};
+
+/*
+ * The if_IPv4addr/if_IPv6addr option values of the idx-th IDB of a file written by this
+ * (little- or big-endian: host order) writer, concatenated as "4:HEX;" / "5:HEX;". A walker of
+ * its own, independent of the analyzer's reader.
+ */
+static void idb_addr_opts(const uint8_t *d, size_t len, unsigned idx, char *out, size_t outsz)
+{
+	size_t o = 0, k = 0;
+	unsigned seen = 0;
+	out[0] = '\0';
+	while (o + 12 <= len) {
+		uint32_t type, blen;
+		memcpy(&type, d + o, 4);
+		memcpy(&blen, d + o + 4, 4);
+		ck_assert_uint_ge(blen, 12);
+		ck_assert_uint_le(o + blen, len);
+		if (type == PD_PCAPNG_IDB && seen++ == idx) {
+			size_t p = o + 16;
+			while (p + 4 <= o + blen - 4) {
+				uint16_t code, vlen;
+				memcpy(&code, d + p, 2);
+				memcpy(&vlen, d + p + 2, 2);
+				if (code == PD_OPT_ENDOFOPT)
+					break;
+				if (code == PD_IF_IPV4ADDR || code == PD_IF_IPV6ADDR) {
+					k += (size_t)snprintf(out + k, outsz - k, "%u:", code);
+					for (uint16_t i = 0; i < vlen; i++)
+						k += (size_t)snprintf(out + k, outsz - k, "%02x",
+						                      d[p + 4 + i]);
+					k += (size_t)snprintf(out + k, outsz - k, ";");
+					ck_assert_uint_lt(k, outsz);
+				}
+				p += 4 + PAD4(vlen);
+			}
+			return;
+		}
+		o += blen;
+	}
+	ck_abort_msg("no IDB %u", idx);
+}
+
+/* One getifaddrs(3)-like entry with the storage its pointers point into. */
+struct test_ifa {
+	struct ifaddrs a;
+	struct sockaddr_storage sa, mask;
+	char name[32];
+};
+
+static void ifa_set(struct test_ifa *t, struct test_ifa *next, const char *name, int family,
+                    const char *addr, const char *maskstr)
+{
+	struct ifaddrs *a = &t->a;
+	struct sockaddr_storage *sa = &t->sa, *mask = &t->mask;
+	memset(t, 0, sizeof *t);
+	snprintf(t->name, sizeof t->name, "%s", name);
+	a->ifa_next = next ? &next->a : NULL;
+	a->ifa_name = t->name;
+	a->ifa_addr = (struct sockaddr *)sa;
+	sa->ss_family = (sa_family_t)family;
+	if (family == AF_INET)
+		ck_assert_int_eq(inet_pton(AF_INET, addr, &((struct sockaddr_in *)sa)->sin_addr),
+		                 1);
+	else if (family == AF_INET6)
+		ck_assert_int_eq(inet_pton(AF_INET6, addr, &((struct sockaddr_in6 *)sa)->sin6_addr),
+		                 1);
+	if (maskstr) {
+		a->ifa_netmask = (struct sockaddr *)mask;
+		mask->ss_family = (sa_family_t)family;
+		if (family == AF_INET)
+			ck_assert_int_eq(inet_pton(AF_INET, maskstr,
+			                           &((struct sockaddr_in *)mask)->sin_addr),
+			                 1);
+		else
+			ck_assert_int_eq(inet_pton(AF_INET6, maskstr,
+			                           &((struct sockaddr_in6 *)mask)->sin6_addr),
+			                 1);
+	}
+}
+
+static char *fmt_addr(const struct pd_cap_ifaddr *a, char *buf, size_t sz)
+{
+	char t[INET6_ADDRSTRLEN];
+	inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->addr, t, sizeof t);
+	snprintf(buf, sz, "%s/%u", t, a->prefix);
+	return buf;
+}
 
 /* Builds a small capture: SHB with metadata, two interfaces, npkts packets, statistics. */
 static char *write_sample(unsigned npkts, bool mixed, uint64_t *ends, size_t *nends)
@@ -43,11 +142,12 @@ static char *write_sample(unsigned npkts, bool mixed, uint64_t *ends, size_t *ne
 	};
 	size_t k = 0;
 	ck_assert_int_eq(pd_cap_w_shb(&w, &in), 0);
-	ck_assert_int_eq(pd_cap_w_idb(&w, 1, 262144, "eth0", "eth0 in docker web", 9, "port 53"),
+	ck_assert_int_eq(pd_cap_w_idb(&w, 1, 262144, "eth0", "eth0 in docker web", 9, "port 53",
+	                              sample_addrs, 4),
 	                 0);
-	ck_assert_int_eq(
-	        pd_cap_w_idb(&w, mixed ? 101 : 1, mixed ? 65535 : 262144, "tun0", NULL, 6, NULL),
-	        0);
+	ck_assert_int_eq(pd_cap_w_idb(&w, mixed ? 101 : 1, mixed ? 65535 : 262144, "tun0", NULL, 6,
+	                              NULL, NULL, 0),
+	                 0);
 	ends[k++] = w.file_bytes;
 	for (unsigned i = 0; i < npkts; i++) {
 		uint8_t data[1500];
@@ -117,7 +217,30 @@ START_TEST(valid)
 	ck_assert_str_eq(ci->hardware, "x86_64");
 	ck_assert_str_eq(ci->os, "Linux 6.1");
 	ck_assert_str_eq(ci->userappl, "pcapdomains-capture test");
+	/* The analyzer's reader takes eth0's four addresses back as written; tun0 has none. */
+	ck_assert_uint_eq(ci->ifaces[0].n_addrs, 4);
+	for (unsigned i = 0; i < 4; i++) {
+		ck_assert_uint_eq(ci->ifaces[0].addrs[i].family, sample_addrs[i].family);
+		ck_assert_uint_eq(ci->ifaces[0].addrs[i].prefix, sample_addrs[i].prefix);
+		ck_assert_mem_eq(ci->ifaces[0].addrs[i].addr, sample_addrs[i].addr,
+		                 sample_addrs[i].family == 4 ? 4 : 16);
+	}
+	ck_assert_uint_eq(ci->ifaces[1].n_addrs, 0);
 	pd_reader_free(r);
+
+	/* eth0's block has its four addresses in order, IPv4 with netmasks; tun0's has none. */
+	size_t flen;
+	uint8_t *fb = pd_test_read_file(path, &flen);
+	char opts[512];
+	idb_addr_opts(fb, flen, 0, opts, sizeof opts);
+	ck_assert_str_eq(opts, "4:0a4d0002ffff0000;4:c0000209ffffffff;"
+	                       "5:fd000077000000000000000000000002"
+	                       "40;"
+	                       "5:00000000000000000000000000000001"
+	                       "80;");
+	idb_addr_opts(fb, flen, 1, opts, sizeof opts);
+	ck_assert_str_eq(opts, "");
+	free(fb);
 
 	unlink(path);
 	free(path);
@@ -139,6 +262,39 @@ START_TEST(valid)
 	pcap_close(p);
 	unlink(path);
 	free(path);
+
+	/*
+	 * An interface's addresses from a getifaddrs(3) list: its own IPv4 and IPv6 entries and
+	 * labelled aliases ("eth0:web"), in order; not another interface's, not "eth00"'s, not
+	 * the link (AF_PACKET) entry.
+	 */
+	{
+		struct test_ifa l[7];
+		ifa_set(&l[6], NULL, "eth0", AF_INET6, "fe80::1", "ffff:ffff:ffff:ffff::");
+		ifa_set(&l[5], &l[6], "eth00", AF_INET, "10.9.9.9", "255.0.0.0");
+		ifa_set(&l[4], &l[5], "eth0", AF_INET6, "fd00:77::2", "ffff:ffff:ffff:ffff::");
+		ifa_set(&l[3], &l[4], "eth0:web", AF_INET, "10.77.0.9", "255.255.255.255");
+		ifa_set(&l[2], &l[3], "lo", AF_INET, "127.0.0.1", "255.0.0.0");
+		ifa_set(&l[1], &l[2], "eth0", AF_PACKET, NULL, NULL);
+		ifa_set(&l[0], &l[1], "eth0", AF_INET, "10.77.0.2", "255.255.0.0");
+		struct pd_cap_ifaddr got[8];
+		bool more;
+		char b[64];
+		ck_assert_uint_eq(pd_cap_ifaddr_collect(&l[0].a, "eth0", got, 8, &more), 4);
+		ck_assert(!more);
+		ck_assert_str_eq(fmt_addr(&got[0], b, sizeof b), "10.77.0.2/16");
+		ck_assert_str_eq(fmt_addr(&got[1], b, sizeof b), "10.77.0.9/32");
+		ck_assert_str_eq(fmt_addr(&got[2], b, sizeof b), "fd00:77::2/64");
+		ck_assert_str_eq(fmt_addr(&got[3], b, sizeof b), "fe80::1/64");
+		ck_assert_uint_eq(pd_cap_ifaddr_collect(&l[0].a, "lo", got, 8, &more), 1);
+		ck_assert_str_eq(fmt_addr(&got[0], b, sizeof b), "127.0.0.1/8");
+		ck_assert_uint_eq(pd_cap_ifaddr_collect(&l[0].a, "eth", got, 8, &more), 0);
+		ck_assert_uint_eq(pd_cap_ifaddr_collect(NULL, "eth0", got, 8, &more), 0);
+		/* Room for two: the first two, and "more". */
+		ck_assert_uint_eq(pd_cap_ifaddr_collect(&l[0].a, "eth0", got, 2, &more), 2);
+		ck_assert(more);
+		ck_assert_str_eq(fmt_addr(&got[1], b, sizeof b), "10.77.0.9/32");
+	}
 
 	/* The JSON reader on an Engine API-like answer. */
 	const char *doc = "{\"Id\":\"abc\",\"Args\":[\"a\",{\"x\":[1,2,{}]}],\"State\":{\"Health\":"
@@ -245,7 +401,8 @@ START_TEST(truncated)
 		int bad = 0;
 		if (setrlimit(RLIMIT_FSIZE, &rl) < 0 || pd_cap_w_init(&w, fd, tpath, err) < 0 ||
 		    pd_cap_w_shb(&w, &in) < 0 ||
-		    pd_cap_w_idb(&w, 1, 1500, "eth0", NULL, 9, NULL) < 0 || pd_cap_w_flush(&w) < 0)
+		    pd_cap_w_idb(&w, 1, 1500, "eth0", NULL, 9, NULL, NULL, 0) < 0 ||
+		    pd_cap_w_flush(&w) < 0)
 			_exit(10);
 		good = w.file_bytes;
 		for (int i = 0; i < 5; i++)
@@ -365,6 +522,73 @@ START_TEST(hostile)
 		ck_assert_ptr_null(body);
 	}
 
+	/*
+	 * Addresses a confused caller or kernel could hand over (made up for this test): more than
+	 * PD_CAP_MAX_IFADDRS (the first 64 are written), an unknown family (left out), prefix
+	 * lengths past the family's width (clamped: /32 and /128), prefix 0, an address entry with
+	 * no address or no netmask, and a netmask that is not contiguous (its leading ones count).
+	 */
+	{
+		struct pd_cap_ifaddr many[70];
+		memset(many, 0, sizeof many);
+		for (unsigned i = 0; i < 70; i++) {
+			many[i].family = 4;
+			many[i].prefix = (uint8_t)(i == 1 ? 200 : 24);
+			many[i].addr[0] = 10;
+			many[i].addr[3] = (uint8_t)i;
+		}
+		many[0].prefix = 0;
+		many[2].family = 7;
+		many[3].family = 6;
+		many[3].prefix = 255;
+		char hp[] = "/tmp/pd-test-pcapng-addrs-XXXXXX";
+		int hfd = mkstemp(hp);
+		ck_assert_int_ge(hfd, 0);
+		struct pd_cap_w hw;
+		ck_assert_int_eq(pd_cap_w_init(&hw, hfd, hp, err), 0);
+		struct pd_cap_shb_info hin = { .hardware = "h", .os = "o", .userappl = "u" };
+		ck_assert_int_eq(pd_cap_w_shb(&hw, &hin), 0);
+		ck_assert_int_eq(pd_cap_w_idb(&hw, 1, 1500, "eth0", NULL, 9, NULL, many, 70), 0);
+		ck_assert_int_eq(pd_cap_w_close(&hw, err), 0);
+		pd_cap_w_clear(&hw);
+		size_t hlen;
+		uint8_t *hb = pd_test_read_file(hp, &hlen);
+		char opts[4096];
+		idb_addr_opts(hb, hlen, 0, opts, sizeof opts);
+		ck_assert(strncmp(opts,
+		                  "4:0a00000000000000;4:0a000001ffffffff;"
+		                  "5:0a00000300000000000000000000000080;4:0a000004ffffff00;",
+		                  strlen("4:0a00000000000000;4:0a000001ffffffff;5:0a000003000000000"
+		                         "00000000000000080;4:0a000004ffffff00;")) == 0);
+		unsigned nopt = 0;
+		for (const char *q = opts; (q = strchr(q, ';')); q++)
+			nopt++;
+		ck_assert_uint_eq(nopt, 63); /* 64 written, one of them of family 7 left out */
+		ck_assert_ptr_nonnull(strstr(opts, "4:0a00003fffffff00;")); /* the 64th */
+		ck_assert_ptr_null(strstr(opts, "4:0a000040ffffff00;"));    /* the 65th */
+		free(hb);
+		char rerr2[PD_ERRBUF_SIZE];
+		enum pd_err e2;
+		struct pd_reader *r2 = pd_reader_open(hp, NULL, &e2, rerr2);
+		ck_assert_msg(r2 != NULL, "%s", rerr2);
+		pd_reader_free(r2);
+		unlink(hp);
+
+		struct test_ifa l[4];
+		ifa_set(&l[3], NULL, "eth0", AF_INET6, "fd00::5", NULL);
+		ifa_set(&l[2], &l[3], "eth0", AF_INET, "10.0.0.4", NULL);
+		ifa_set(&l[1], &l[2], "eth0", AF_INET, "10.0.0.3", "255.0.255.0");
+		ifa_set(&l[0], &l[1], "eth0", AF_INET, "10.0.0.2", "255.255.255.0");
+		l[0].a.ifa_addr = NULL;
+		struct pd_cap_ifaddr got[4];
+		bool more;
+		char b[64];
+		ck_assert_uint_eq(pd_cap_ifaddr_collect(&l[0].a, "eth0", got, 4, &more), 3);
+		ck_assert_str_eq(fmt_addr(&got[0], b, sizeof b), "10.0.0.3/8");
+		ck_assert_str_eq(fmt_addr(&got[1], b, sizeof b), "10.0.0.4/32");
+		ck_assert_str_eq(fmt_addr(&got[2], b, sizeof b), "fd00::5/128");
+	}
+
 	/* The writer caps option values at 0xfff0 bytes; the block stays readable. */
 	char path[] = "/tmp/pd-test-pcapng-hostile-XXXXXX";
 	int fd = mkstemp(path);
@@ -378,7 +602,7 @@ START_TEST(hostile)
 		.comment = huge, .hardware = "", .os = NULL, .userappl = "u"
 	};
 	ck_assert_int_eq(pd_cap_w_shb(&w, &in), 0);
-	ck_assert_int_eq(pd_cap_w_idb(&w, 1, 100, "", huge, 9, huge), 0);
+	ck_assert_int_eq(pd_cap_w_idb(&w, 1, 100, "", huge, 9, huge, NULL, 0), 0);
 	uint8_t d[4] = { 1, 2, 3, 4 };
 	ck_assert_int_eq(pd_cap_w_epb(&w, 0, 5, d, 4, 4, 0), 0);
 	ck_assert_int_eq(pd_cap_w_close(&w, err), 0);

@@ -40,6 +40,34 @@ static bool allows(const struct pd_policy *p, const char *name, const char *ip, 
 	return pd_policy_allows(p, name, &a, port, proto, NULL);
 }
 
+/* Issue 18: catch-all entries are reported (a warning at load); UTF-8 names are refused with
+ * the reason and what to write instead, invalid UTF-8 called so. */
+START_TEST(catch_all_utf8)
+{
+	struct pd_policy *p = parse_ok("example.com\n10.0.0.0/8\n");
+
+	ck_assert_ptr_null(pd_policy_catch_all(p));
+	pd_policy_free(p);
+	p = parse_ok("example.com\n::/0 # everything\n");
+	ck_assert_str_eq(pd_policy_catch_all(p), "::/0");
+	pd_policy_free(p);
+	p = parse_ok("0.0.0.0/0/tcp\n");
+	ck_assert_ptr_nonnull(pd_policy_catch_all(p));
+	pd_policy_free(p);
+	parse_fails("b\xc3\xbc"
+	            "cher.example\n",
+	            "non-ASCII (UTF-8) name at column 2");
+	parse_fails("b\xc3\xbc"
+	            "cher.example\n",
+	            "xn--");
+	parse_fails("b\xfc"
+	            "cher.example\n",
+	            "invalid UTF-8 at column 2");
+	parse_fails("ok.test\n\xed\xa0\x80.test\n", "test.policy:2: invalid UTF-8"); /* surrogate */
+	parse_fails("\xe0\x80\x80.test\n", "invalid UTF-8");                         /* overlong */
+}
+END_TEST
+
 START_TEST(valid)
 {
 	struct pd_policy *p = parse_ok("# egress policy for the shop image\n"
@@ -155,7 +183,7 @@ START_TEST(hostile)
 	parse_fails("<script>.test\n", "bad name");
 	parse_fails("[2001:db8::1]x\n", "unexpected text after ']'");
 	parse_fails(":443\n", "missing name or address");
-	parse_fails("\xff\xfe.test\n", "one entry a line");
+	parse_fails("\xff\xfe.test\n", "invalid UTF-8");
 	{
 		/* A NUL byte inside a line (binary file given by mistake). */
 		char errbuf[PD_ERRBUF_SIZE];
@@ -272,7 +300,9 @@ START_TEST(edges)
 	parse_fails("fd00::/8:443\n", "bad address");
 	parse_fails("[fd00::1]53\n", "unexpected text after ']'");
 	parse_fails("a..test\n", "bad name");
-	parse_fails("b\xc3\xbc" "cher.test\n", "one entry a line");
+	parse_fails("b\xc3\xbc"
+	            "cher.test\n",
+	            "non-ASCII (UTF-8) name");
 	ck_assert_int_eq(pd_policy_parse("ok.test\n\nbad:0\n", 15, "f.policy", &p, errbuf),
 	                 PD_ERR_POLICY);
 	ck_assert_str_eq(errbuf, "f.policy:3: bad port (expected 1-65535): 'bad:0'");
@@ -320,6 +350,7 @@ int main(void)
 	TCase *tc = tcase_create("policy");
 
 	tcase_add_test(tc, valid);
+	tcase_add_test(tc, catch_all_utf8);
 	tcase_add_test(tc, cidr_edges);
 	tcase_add_test(tc, truncated);
 	tcase_add_test(tc, hostile);

@@ -175,7 +175,7 @@ static void teardown(void)
 
 static enum pd_err resolve(const char *const *ips, size_t n, int timeout_ms, int conc, char *errbuf)
 {
-	struct pd_rdns_opts o = { resolver, timeout_ms, conc };
+	struct pd_rdns_opts o = { resolver, timeout_ms, conc, false };
 
 	return pd_rdns_resolve(db, ips, n, &o, errbuf);
 }
@@ -246,13 +246,50 @@ START_TEST(valid)
 }
 END_TEST
 
+/* A failed lookup (the resolver down) is cached for PD_RDNS_FAIL_TTL_S only, and
+ * refresh_failed (--refresh-ptr) asks again at once; answers stay cached. */
+START_TEST(failure_ttl)
+{
+	const char *ips[] = { "10.5.0.1", "10.5.0.2" };
+	char errbuf[PD_ERRBUF_SIZE], want[128], sql[256];
+	struct pd_rdns_opts o = { resolver, 1000, 0, true };
+	int q;
+
+	snprintf(sql, sizeof(sql),
+	         "INSERT INTO ptr_cache VALUES ('10.5.0.1', NULL, 'timeout', 'x', %lld);"
+	         "INSERT INTO ptr_cache VALUES ('10.5.0.2', NULL, 'nxdomain', 'x', %lld)",
+	         (long long)time(NULL) - 60, (long long)time(NULL) - 86400 * 30);
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	/* within its TTL: nothing sent */
+	ck_assert_int_eq(resolve(ips, 2, 1000, 0, errbuf), PD_OK);
+	ck_assert_int_eq(__atomic_load_n(&fk.queries, __ATOMIC_SEQ_CST), 0);
+	ck_assert_str_eq(row("10.5.0.1"), "timeout||x");
+	/* --refresh-ptr: the failure is asked about again, the NXDOMAIN answer is not */
+	ck_assert_int_eq(pd_rdns_resolve(db, ips, 2, &o, errbuf), PD_OK);
+	ck_assert_int_eq(__atomic_load_n(&fk.queries, __ATOMIC_SEQ_CST), 1);
+	snprintf(want, sizeof(want), "ok|host1.attr.test|%s", resolver);
+	ck_assert_str_eq(row("10.5.0.1"), want);
+	ck_assert_str_eq(row("10.5.0.2"), "nxdomain||x");
+	/* a failure older than its TTL is asked about again without the option */
+	snprintf(sql, sizeof(sql),
+	         "UPDATE ptr_cache SET status = 'servfail', name = NULL, looked_up_at = %lld "
+	         "WHERE ip = '10.5.0.1'",
+	         (long long)time(NULL) - PD_RDNS_FAIL_TTL_S - 5);
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	q = __atomic_load_n(&fk.queries, __ATOMIC_SEQ_CST);
+	ck_assert_int_eq(resolve(ips, 2, 1000, 0, errbuf), PD_OK);
+	ck_assert_int_eq(__atomic_load_n(&fk.queries, __ATOMIC_SEQ_CST), q + 1);
+	ck_assert_str_eq(row("10.5.0.1"), want);
+}
+END_TEST
+
 /* With the system's resolvers (no --resolver), special-range addresses are never asked
  * about: their reverse zones are local (RFC 6303), so no packet and no cache row. */
 START_TEST(system_skips_special)
 {
-	const char *ips[] = { "10.5.0.1", "192.168.1.1", "127.0.0.1", "169.254.1.1", "fd00:5::1",
-		              "fe80::1", "100.64.0.1", "192.0.2.1" };
-	struct pd_rdns_opts o = { NULL, 200, 0 };
+	const char *ips[] = { "10.5.0.1",  "192.168.1.1", "127.0.0.1",  "169.254.1.1",
+		              "fd00:5::1", "fe80::1",     "100.64.0.1", "192.0.2.1" };
+	struct pd_rdns_opts o = { NULL, 200, 0, false };
 	char errbuf[PD_ERRBUF_SIZE];
 
 	ck_assert_int_eq(pd_rdns_resolve(db, ips, 8, &o, errbuf), PD_OK);
@@ -343,7 +380,7 @@ START_TEST(hostile)
 	/* the fake server answers 10.5.0.6 with a PTR name holding a control byte and markup */
 	const char *ips[] = { "10.5.0.6" };
 	char errbuf[PD_ERRBUF_SIZE], want[128];
-	struct pd_rdns_opts bad = { "300.1.1.1:53", 100, 1 };
+	struct pd_rdns_opts bad = { "300.1.1.1:53", 100, 1, false };
 
 	ck_assert_int_eq(resolve(ips, 1, 500, 0, errbuf), PD_OK);
 	snprintf(want, sizeof(want), "error||%s", resolver);
@@ -364,7 +401,7 @@ END_TEST
 START_TEST(dnsmasq)
 {
 	const char *ips[] = { "10.5.0.5", "fd00:5::5", "10.5.0.77" };
-	struct pd_rdns_opts o = { getenv("PD_RDNS_E2E_RESOLVER"), 2000, 0 };
+	struct pd_rdns_opts o = { getenv("PD_RDNS_E2E_RESOLVER"), 2000, 0, false };
 	char errbuf[PD_ERRBUF_SIZE], want[128];
 	sqlite3_stmt *st;
 
@@ -403,6 +440,7 @@ int main(void)
 	tcase_add_test(v, timeout_and_bulk);
 	tcase_add_test(v, system_skips_special);
 	tcase_add_test(v, dead_resolver);
+	tcase_add_test(v, failure_ttl);
 	tcase_add_test(t, truncated);
 	tcase_add_test(h, hostile);
 	suite_add_tcase(s, v);

@@ -399,11 +399,13 @@ static bool clean_text(const char *s)
 static void check_html(const char *h)
 {
 	static const char *const tags[] = {
-		"!DOCTYPE", "html",       "head",   "meta",  "title", "style", "body", "h1",
-		"h2",       "nav",        "a",      "dl",    "dt",    "dd",    "p",    "div",
-		"figure",   "figcaption", "svg",    "g",     "text",  "rect",  "line", "circle",
-		"polyline", "input",      "table",  "thead", "tbody", "tr",    "th",   "td",
-		"code",     "span",       "script", NULL
+		"!DOCTYPE", "html",     "head",   "meta",       "title",   "style",   "body",
+		"h1",       "h2",       "nav",    "a",          "dl",      "dt",      "dd",
+		"p",        "div",      "figure", "figcaption", "svg",     "g",       "text",
+		"rect",     "line",     "circle", "polyline",   "input",   "table",   "thead",
+		"tbody",    "tr",       "th",     "td",         "code",    "span",    "script",
+		"section",  "ul",       "li",     "b",          "details", "summary", "mark",
+		"wbr",      "progress", "output", NULL
 	};
 	const char *p = h, *e;
 	char name[32], attr[64];

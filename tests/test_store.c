@@ -3,9 +3,12 @@
  * foreign keys, a newer schema refused, not-a-database and foreign databases refused, paths
  * that cannot be created, and a database locked by another connection.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store.h"
@@ -165,23 +168,96 @@ START_TEST(hostile)
 }
 END_TEST
 
+static void *release_later(void *arg)
+{
+	sqlite3 *other = arg;
+
+	usleep(1500000);
+	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	return NULL;
+}
+
+/* Shared database (issue 18): WAL, so a reader is not blocked by a writer's transaction, and
+ * a second writer waits for the lock (queued) instead of failing. */
 START_TEST(locked)
 {
 	char path[128], err[PD_ERRBUF_SIZE];
-	struct pd_store *s;
+	struct pd_store *s, *r;
+	struct timespec t0, t1;
+	sqlite3_stmt *st;
+	pthread_t th;
 	sqlite3 *other;
 
 	snprintf(path, sizeof(path), "%s/lock.db", dir);
 	ck_assert_int_eq(pd_store_open(path, false, &s, err), PD_OK);
+	ck_assert_int_eq(
+	        scalar(pd_store_db(s), "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
 	ck_assert_int_eq(sqlite3_open(path, &other), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
-	ck_assert_int_eq(pd_store_exec(s, "BEGIN IMMEDIATE", "starting", err), PD_ERR_DB);
-	ck_assert_ptr_nonnull(strstr(err, "locked"));
-	ck_assert_ptr_nonnull(strstr(err, path));
-	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	ck_assert_int_eq(sqlite3_exec(other,
+	                              "BEGIN IMMEDIATE; INSERT INTO ptr_cache(ip, status, "
+	                              "looked_up_at) VALUES ('192.0.2.1', 'ok', 1)",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	/* a reader opens and reads at once, without the uncommitted row */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(pd_store_open(path, true, &r, err), PD_OK);
+	ck_assert_int_eq(
+	        sqlite3_prepare_v2(pd_store_db(r), "SELECT count(*) FROM ptr_cache", -1, &st, NULL),
+	        SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(st, 0), 0);
+	sqlite3_finalize(st);
+	pd_store_close(r);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ck_assert_int_lt(t1.tv_sec - t0.tv_sec, 1);
+	/* a writer waits until the holder is done */
+	ck_assert_int_eq(pthread_create(&th, NULL, release_later, other), 0);
+	ck_assert_msg(pd_store_exec(s, "BEGIN IMMEDIATE; ROLLBACK", "starting", err) == PD_OK, "%s",
+	              err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	pthread_join(th, NULL);
 	sqlite3_close(other);
-	ck_assert_int_eq(pd_store_exec(s, "BEGIN IMMEDIATE; ROLLBACK", "starting", err), PD_OK);
+	ck_assert_int_ge(t1.tv_sec - t0.tv_sec, 1);
 	pd_store_close(s);
+}
+END_TEST
+
+/* Four first opens of one new file at once all get the one schema (it was created twice, or
+ * refused as "tables but no pcapdomains schema version"). Processes, as four ingests are. */
+START_TEST(create_race)
+{
+	char path[128], err[PD_ERRBUF_SIZE];
+	struct pd_store *s;
+	pid_t pid[4];
+	int i, status;
+
+	snprintf(path, sizeof(path), "%s/race.db", dir);
+	for (i = 0; i < 4; i++) {
+		pid[i] = fork();
+		ck_assert_int_ge(pid[i], 0);
+		if (pid[i] == 0)
+			_exit(pd_store_open(path, false, &s, err) == PD_OK
+			              ? 0
+			              : (fprintf(stderr, "%s\n", err), 1));
+	}
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(waitpid(pid[i], &status, 0), pid[i]);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "open %d failed", i);
+	}
+	ck_assert_int_eq(pd_store_open(path, true, &s, err), PD_OK);
+	pd_store_close(s);
+}
+END_TEST
+
+/* Not a regular file: refused before SQLite writes a PATH-journal beside it. */
+START_TEST(devnull)
+{
+	char err[PD_ERRBUF_SIZE];
+	struct pd_store *s;
+
+	ck_assert_int_eq(pd_store_open("/dev/null", false, &s, err), PD_ERR_IO);
+	ck_assert_ptr_nonnull(strstr(err, "not a regular file"));
+	ck_assert_int_ne(access("/dev/null-journal", F_OK), 0);
 }
 END_TEST
 
@@ -197,6 +273,8 @@ static Suite *suite(void)
 	tcase_add_test(t, truncated);
 	tcase_add_test(t, hostile);
 	tcase_add_test(t, locked);
+	tcase_add_test(t, create_race);
+	tcase_add_test(t, devnull);
 	suite_add_tcase(s, t);
 	return s;
 }

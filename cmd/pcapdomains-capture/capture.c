@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -61,6 +62,7 @@ struct run {
 	bool failed;
 	bool progress; /* stderr is a terminal */
 	bool line_shown;
+	bool addr_noted; /* an address problem was reported once */
 	char failed_names[64][IF_NAMESIZE + 1];
 	unsigned n_failed;
 	/* Section header contents. */
@@ -166,6 +168,22 @@ static void build_shb(struct run *r)
 	add_meta(r, PD_META_HOST, host);
 	add_meta(r, PD_META_FILTER, filt);
 	add_meta(r, PD_META_VERSION, PD_VERSION);
+	if (r->rotating) {
+		/* one id for the run: the analyzer joins its files into one capture session */
+		unsigned char rnd[16];
+		char sid[40];
+		size_t i;
+		if (getrandom(rnd, sizeof rnd, GRND_NONBLOCK) != (ssize_t)sizeof rnd) {
+			unsigned long long v =
+			        (unsigned long long)time(NULL) << 20 ^ (unsigned long long)getpid();
+			memcpy(rnd, &v, sizeof v);
+			v ^= (unsigned long long)(uintptr_t)r * 0x9e3779b97f4a7c15ULL;
+			memcpy(rnd + 8, &v, sizeof v);
+		}
+		for (i = 0; i < sizeof rnd; i++)
+			snprintf(sid + 2 * i, 3, "%02x", rnd[i]);
+		add_meta(r, PD_META_SESSION, sid);
+	}
 
 	char what[600];
 	const char *kind = t->runtime == PD_CAP_RT_PID     ? "process"
@@ -203,8 +221,23 @@ static int write_idb(struct run *r, unsigned i)
 	snprintf(desc, sizeof desc, "%s in %s %.200s", f->name, pd_cap_runtime_name(t->runtime),
 	         t->name[0] ? t->name : t->ref);
 	sanitize(desc, sizeof desc, desc);
-	return pd_cap_w_idb(&r->w, f->linktype, f->snaplen, f->name, desc, f->tsresol,
-	                    r->o->filter);
+	/* Its addresses as they are now: each rotated file's block has the current ones. */
+	struct pd_cap_ifaddr addrs[PD_CAP_MAX_IFADDRS];
+	char err[PD_CAP_ERRBUF];
+	bool more;
+	int na = pd_cap_ifaddr_get(f->name, addrs, PD_CAP_MAX_IFADDRS, &more, err);
+	if (na < 0) {
+		if (!r->addr_noted)
+			note(r, "%s (its interface block lists none)", err);
+		r->addr_noted = true;
+		na = 0;
+	} else if (more && !r->addr_noted) {
+		note(r, "%s has more than %d addresses; its interface block lists the first %d",
+		     f->name, PD_CAP_MAX_IFADDRS, PD_CAP_MAX_IFADDRS);
+		r->addr_noted = true;
+	}
+	return pd_cap_w_idb(&r->w, f->linktype, f->snaplen, f->name, desc, f->tsresol, r->o->filter,
+	                    addrs, (unsigned)na);
 }
 
 /* Opens the output: the file itself, or the rotated name for seq; writes SHB and IDBs. */
@@ -246,6 +279,12 @@ static int open_output(struct run *r)
 	for (unsigned i = 0; i < r->n_meta; i++) {
 		in.meta_keys[i] = r->meta_keys[i];
 		in.meta_vals[i] = r->meta_vals[i];
+	}
+	char seq[24];
+	if (r->rotating && in.n_meta < 16) {
+		snprintf(seq, sizeof seq, "%lu", r->seq);
+		in.meta_keys[in.n_meta] = PD_META_FILE_SEQ;
+		in.meta_vals[in.n_meta++] = seq;
 	}
 	int rc = pd_cap_w_shb(&r->w, &in);
 	for (unsigned i = 0; rc == 0 && i < r->n; i++)
@@ -501,6 +540,9 @@ static int rescan(struct run *r, bool first)
 		char err[PD_CAP_ERRBUF];
 		if (is_open(r, p->if_name))
 			continue;
+		/* A new interface waits for its carrier, so its block has its addresses. */
+		if (!first && !pd_cap_ifaddr_ready(p->if_name))
+			continue;
 		int a = add_iface(r, p->if_name, err);
 		if (a == -2) {
 			snprintf(r->errbuf, PD_CAP_ERRBUF, "%s", err);
@@ -749,9 +791,18 @@ int pd_cap_capture(const struct pd_cap_opts *o, const struct pd_cap_target *t, u
 	rc = loop(r);
 	if (rc < 0)
 		snprintf(errbuf, PD_CAP_ERRBUF, "%s", r->errbuf);
-	/* A reader of standard output that went away (EPIPE) ends the capture normally. */
-	if (close_output(r) < 0 && rc == 0 && !(r->to_stdout && r->w.sys_errno == EPIPE)) {
-		snprintf(errbuf, PD_CAP_ERRBUF, "%s", r->errbuf);
+	/* A reader of standard output that went away (EPIPE) ends the capture, as a failure:
+	 * what it did not read is lost, and the caller's pipeline should know. */
+	if (close_output(r) < 0 && rc == 0) {
+		if (r->to_stdout && r->w.sys_errno == EPIPE)
+			snprintf(errbuf, PD_CAP_ERRBUF,
+			         "standard output was closed by its reader after %llu bytes (%llu "
+			         "packets captured): the capture stopped early and the rest was not "
+			         "written",
+			         (unsigned long long)r->w.written,
+			         (unsigned long long)r->total_pkts);
+		else
+			snprintf(errbuf, PD_CAP_ERRBUF, "%s", r->errbuf);
 		rc = -1;
 	}
 	if (r->line_shown)

@@ -4,8 +4,9 @@
  * One file per concern: main.c (options, orchestration, exit codes), target.c (TARGET syntax and
  * lookup), engine.c (Docker/Podman Engine API over a unix socket: a minimal HTTP/1.1 client),
  * json.c (a minimal JSON path reader for the few fields needed), cri.c (`crictl inspect`),
- * netns.c (setns(2)), privs.c (capability checks and the privilege drop), pcapng_write.c (our
- * own pcapng writer), capture.c (pcap handles, poll loop, rotation, statistics).
+ * netns.c (setns(2)), ifaddr.c (an interface's addresses), privs.c (capability checks and the
+ * privilege drop), pcapng_write.c (our own pcapng writer), capture.c (pcap handles, poll loop,
+ * rotation, statistics).
  *
  * The helper never parses packets: it moves opaque frames from libpcap into pcapng blocks.
  * Errors: functions return 0 on success and -1 on failure with a one-line message for people in
@@ -33,6 +34,7 @@
 #define PD_CAP_MAX_JSON_DEPTH 64         /* nesting accepted by the JSON reader */
 #define PD_CAP_META_MAX       256        /* metadata value bytes kept (the analyzer keeps 255) */
 #define PD_CAP_WBUF_SIZE      (1u << 20) /* pcapng write buffer (whole blocks only) */
+#define PD_CAP_MAX_IFADDRS    64         /* addresses written per interface block */
 
 /* ---- target.c ---- */
 
@@ -144,6 +146,30 @@ int pd_cap_netns_open(struct pd_cap_netns *ns, const char *path, const char *wha
                       char errbuf[PD_CAP_ERRBUF]);
 int pd_cap_netns_enter(struct pd_cap_netns *ns, const char *what, char errbuf[PD_CAP_ERRBUF]);
 
+/* ---- ifaddr.c ---- */
+
+/* One address of an interface, as the IDB's if_IPv4addr/if_IPv6addr options hold it. */
+struct pd_cap_ifaddr {
+	uint8_t family;   /* 4 or 6 */
+	uint8_t prefix;   /* netmask length: 0-32 or 0-128 */
+	uint8_t addr[16]; /* network byte order; IPv4 in the first 4 bytes */
+};
+
+struct ifaddrs;
+/*
+ * The IPv4 and IPv6 addresses of interface name in a getifaddrs(3) list, in its order, at most
+ * max; *more says some were left out. Exposed for tests.
+ */
+unsigned pd_cap_ifaddr_collect(const struct ifaddrs *list, const char *name,
+                               struct pd_cap_ifaddr *out, unsigned max, bool *more);
+
+/* Addresses of interface name in the current network namespace: their count, or -1 (errbuf). */
+int pd_cap_ifaddr_get(const char *name, struct pd_cap_ifaddr *out, unsigned max, bool *more,
+                      char errbuf[PD_CAP_ERRBUF]);
+
+/* Interface name is up with a carrier (IFF_UP and IFF_RUNNING), or that cannot be told. */
+bool pd_cap_ifaddr_ready(const char *name);
+
 /* ---- privs.c ---- */
 
 struct pd_cap_privs {
@@ -184,14 +210,20 @@ struct pd_cap_w {
 	uint64_t file_bytes; /* bytes written to the file and buffered */
 	uint64_t packets;    /* EPBs in this file */
 	int sys_errno;       /* first write error */
+	uint64_t written;    /* bytes write(2) took (what a reader of a pipe got) */
 };
 
 /* Takes fd (consumes it: pd_cap_w_close() closes it). */
 int pd_cap_w_init(struct pd_cap_w *w, int fd, const char *path, char errbuf[PD_CAP_ERRBUF]);
 int pd_cap_w_shb(struct pd_cap_w *w, const struct pd_cap_shb_info *info);
-/* tsresol: 6 (microseconds) or 9 (nanoseconds); filter may be NULL. */
+/*
+ * tsresol: 6 (microseconds) or 9 (nanoseconds); filter may be NULL. Each of the n_addrs
+ * addresses becomes one if_IPv4addr (address, netmask) or if_IPv6addr (address, prefix length)
+ * option; at most PD_CAP_MAX_IFADDRS are written.
+ */
 int pd_cap_w_idb(struct pd_cap_w *w, int linktype, uint32_t snaplen, const char *name,
-                 const char *description, int tsresol, const char *filter);
+                 const char *description, int tsresol, const char *filter,
+                 const struct pd_cap_ifaddr *addrs, unsigned n_addrs);
 /* ts in units of the interface's tsresol; flags 0 omits epb_flags. */
 int pd_cap_w_epb(struct pd_cap_w *w, uint32_t ifid, uint64_t ts, const uint8_t *data,
                  uint32_t caplen, uint32_t origlen, uint32_t flags);

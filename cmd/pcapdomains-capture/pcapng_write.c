@@ -93,6 +93,7 @@ int pd_cap_w_flush(struct pd_cap_w *w)
 			return -1;
 		}
 		done += (size_t)r;
+		w->written += (uint64_t)r;
 	}
 	w->len = 0;
 	return 0;
@@ -166,12 +167,17 @@ int pd_cap_w_shb(struct pd_cap_w *w, const struct pd_cap_shb_info *in)
 }
 
 int pd_cap_w_idb(struct pd_cap_w *w, int linktype, uint32_t snaplen, const char *name,
-                 const char *description, int tsresol, const char *filter)
+                 const char *description, int tsresol, const char *filter,
+                 const struct pd_cap_ifaddr *addrs, unsigned n_addrs)
 {
 	size_t fl = filter && *filter ? optstr_len(filter) + 1 : 0; /* first byte: 0 = libpcap */
 	size_t n = 16 + 4 + 4 + optsz(optstr_len(name)) + optsz(1);
 	if (description)
 		n += optsz(optstr_len(description));
+	if (n_addrs > PD_CAP_MAX_IFADDRS)
+		n_addrs = PD_CAP_MAX_IFADDRS;
+	for (unsigned i = 0; i < n_addrs; i++)
+		n += addrs[i].family == 4 ? optsz(8) : addrs[i].family == 6 ? optsz(17) : 0;
 	if (fl)
 		n += optsz(fl);
 	uint8_t *b = reserve(w, n);
@@ -184,6 +190,26 @@ int pd_cap_w_idb(struct pd_cap_w *w, int linktype, uint32_t snaplen, const char 
 	o += opt(b + o, PD_IF_NAME, name, optstr_len(name));
 	if (description)
 		o += opt(b + o, PD_IF_DESCRIPTION, description, optstr_len(description));
+	for (unsigned i = 0; i < n_addrs; i++) {
+		const struct pd_cap_ifaddr *a = &addrs[i];
+		uint8_t v[17];
+		if (a->family == 4) {
+			/* address, then the netmask: prefix one bits (RFC 4632 section 3.1) */
+			uint32_t m = a->prefix >= 32 ? 0xffffffffu
+			             : a->prefix     ? ~(0xffffffffu >> a->prefix)
+			                             : 0;
+			memcpy(v, a->addr, 4);
+			v[4] = (uint8_t)(m >> 24);
+			v[5] = (uint8_t)(m >> 16);
+			v[6] = (uint8_t)(m >> 8);
+			v[7] = (uint8_t)m;
+			o += opt(b + o, PD_IF_IPV4ADDR, v, 8);
+		} else if (a->family == 6) {
+			memcpy(v, a->addr, 16);
+			v[16] = a->prefix > 128 ? 128 : a->prefix;
+			o += opt(b + o, PD_IF_IPV6ADDR, v, 17);
+		}
+	}
 	uint8_t res = (uint8_t)tsresol;
 	o += opt(b + o, PD_IF_TSRESOL, &res, 1);
 	if (fl) {

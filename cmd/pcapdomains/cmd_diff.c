@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd.h"
 #include "diff.h"
@@ -26,8 +27,14 @@ static const char help[] =
         "                     repeatable\n"
         "  --format FMT       text, html, csv, md or json (default: text on stdout)\n"
         "  --fail-on-new      exit 1 when something was added\n"
+        "  --quiet            nothing on stdout (-o files are still written)\n"
         "  -f, --filter BPF   only packets matching this filter\n"
         "  --dns-grace SEC    seconds past a DNS TTL an answer still names a flow (default 60)\n"
+        "  --local ADDR|CIDR  the audited subject's address or network (repeatable); without\n"
+        "                     it: the capture's interface addresses, else inferred\n"
+        "  --inbound          also judge inbound connections (someone connecting to the subject)\n"
+        "  --internal         also judge internal traffic (both ends local, loopback)\n"
+        "  --control          also judge link-local control traffic (ND, DHCP, mDNS, ...)\n"
         "\n"
         "Example: pcapdomains diff --fail-on-new -o drift.md release-1.4.pcapng "
         "release-1.5.pcapng\n";
@@ -76,14 +83,15 @@ static enum pd_err fold(struct side *s)
 
 static int load_side(const struct pd_opts *o, char *input, struct side *s)
 {
-	char errbuf[PD_ERRBUF_SIZE];
+	char errbuf[PD_ERRBUF_SIZE], dirs[80];
 	char *sel;
 	enum pd_err err;
 	int rc = pd_load_inputs(o, &input, 1, &s->store, &sel);
 
 	if (rc)
 		return rc;
-	err = pd_load_dests(pd_store_db(s->store), sel, &s->d, &s->n, errbuf);
+	err = pd_load_dests(pd_store_db(s->store), sel, pd_load_dirs(o, dirs), &s->d, &s->n,
+	                    errbuf);
 	free(sel);
 	if (err) {
 		pd_cmd_error("%s", errbuf);
@@ -111,7 +119,9 @@ static void write_diff(FILE *f, void *arg)
 /* The format of an output (path NULL or "-": stdout, in format or text). */
 static int output_format(const char *path, const char *format, enum pd_format *fmt)
 {
-	bool to_stdout = !path || !strcmp(path, "-");
+	struct stat sb;
+	bool to_stdout = !path || !strcmp(path, "-") ||
+	                 (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode));
 
 	*fmt = PD_FMT_TEXT;
 	if (format ? pd_format_parse(format, false, fmt)
@@ -141,9 +151,7 @@ int pd_cmd_diff(int argc, char **argv)
 	unsigned k;
 	int rc;
 
-	if (pd_opts_parse(argc, argv,
-	                  PD_O_OUTPUT | PD_O_FORMAT | PD_O_BPF | PD_O_GRACE | PD_O_FAIL_ON_NEW,
-	                  help, &o, &rc))
+	if (pd_opts_parse(argc, argv, help, &o, &rc))
 		return rc;
 	if (o.n_args != 2) {
 		pd_cmd_error("diff: needs OLD and NEW (captures or databases)");
@@ -166,7 +174,7 @@ int pd_cmd_diff(int argc, char **argv)
 	d.old_label = o.args[0];
 	d.new_label = o.args[1];
 	rc = PD_EXIT_OK;
-	if (o.n_outputs == 0)
+	if (o.n_outputs == 0 && !o.quiet) /* --quiet: the exit status (and -o files) only */
 		rc = write_out(&d, NULL, o.format);
 	for (k = 0; k < o.n_outputs && !rc; k++)
 		rc = write_out(&d, o.outputs[k], strcmp(o.outputs[k], "-") ? NULL : o.format);

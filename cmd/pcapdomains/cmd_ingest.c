@@ -2,12 +2,11 @@
  * cmd_ingest.c - `pcapdomains ingest --db FILE [-f BPF] [-j N] [--quiet] CAPTURE|DIR...`:
  * adds captures to a persistent database (SPEC 2, 2.5), one transaction per capture.
  *
- * A directory stands for every *.pcap, *.pcapng and *.cap file directly inside it, in name
- * order. A capture that fails is reported and does not spoil the others; the exit status is 2
- * when any failed (or the database could not be opened), else 0. A capture already in the
- * database (same content hash) is a no-op.
+ * A directory stands for every capture directly inside it, in name order, told by content
+ * (pd_load_expand: pcap, pcapng, gzip/zstd/lz4/xz). '-' is standard input. A capture that fails is
+ * reported and does not spoil the others; the exit status is 2 when any failed (or the database
+ * could not be opened), else 0. A capture already in the database (same content hash) is a no-op.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -18,7 +17,9 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "load.h"
 #include "ingest.h"
+#include "interrupt.h"
 #include "store.h"
 
 static const char help[] =
@@ -27,80 +28,22 @@ static const char help[] =
         "\n"
         "Adds pcap/pcapng captures to the SQLite database FILE (created when absent), one\n"
         "transaction per capture: a capture is stored whole or not at all. A directory means\n"
-        "every *.pcap, *.pcapng and *.cap file directly inside it, in name order. A capture\n"
-        "whose content (SHA-256) is already in the database is skipped. A truncated or corrupt\n"
-        "capture is stored up to the cut and reported.\n"
+        "every capture directly inside it, in name order, told by content (pcap, pcapng, and\n"
+        "gzip/zstd/lz4/xz-compressed ones). '-' reads standard input (a pipe: tcpdump -w -).\n"
+        "A capture whose content (SHA-256 of the file as given, compressed or not) is already\n"
+        "in the database is skipped, naming the earlier path. A truncated or corrupt capture is\n"
+        "stored up to the cut and reported.\n"
         "\n"
         "  --db FILE        the database (required); query it with sqlite3, see the README\n"
         "  -f, --filter BPF only frames matching this capture filter\n"
         "  -j, --jobs N     parse up to N captures at once (results equal to -j 1)\n"
         "  --dns-grace S    seconds past a DNS answer's TTL it still attributes (default 60)\n"
+        "  --local ADDR|CIDR  the audited subject's address or network (repeatable); without\n"
+        "                   it: the capture's interface addresses, else inferred (README)\n"
         "  --quiet          print only errors, cut-capture warnings and the final summary\n"
         "\n"
         "Exit status: 0 all captures stored (or already present), 2 any capture failed or a\n"
         "usage/database error.\n";
-
-struct file_list {
-	char **v;
-	size_t n, cap;
-};
-
-static int list_add(struct file_list *l, const char *path)
-{
-	char *d;
-
-	if (l->n == l->cap) {
-		size_t nc = l->cap ? l->cap * 2 : 16;
-		char **nv = realloc(l->v, nc * sizeof(*nv));
-		if (!nv)
-			return -1;
-		l->v = nv;
-		l->cap = nc;
-	}
-	d = strdup(path);
-	if (!d)
-		return -1;
-	l->v[l->n++] = d;
-	return 0;
-}
-
-static int capture_name(const struct dirent *de)
-{
-	const char *n = de->d_name, *dot = strrchr(n, '.');
-
-	if (n[0] == '.' || !dot)
-		return 0;
-	return !strcmp(dot, ".pcap") || !strcmp(dot, ".pcapng") || !strcmp(dot, ".cap");
-}
-
-/* Adds arg (a file, or a directory's captures). Returns 0, or -1 with a message printed. */
-static int expand(struct file_list *l, const char *arg)
-{
-	struct dirent **ents = NULL;
-	struct stat sb;
-	char path[4096];
-	int n, i, rc = 0;
-
-	if (stat(arg, &sb) != 0 || !S_ISDIR(sb.st_mode))
-		return list_add(l, arg); /* a missing file fails later with its own message */
-	n = scandir(arg, &ents, capture_name, alphasort);
-	if (n < 0) {
-		pd_cmd_error("%s: %s", arg, strerror(errno));
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s%s%s", arg, arg[strlen(arg) - 1] == '/' ? "" : "/",
-		         ents[i]->d_name);
-		if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && list_add(l, path) != 0)
-			rc = -1;
-		free(ents[i]);
-	}
-	free(ents);
-	if (n == 0)
-		fprintf(stderr, "pcapdomains: %s: no *.pcap, *.pcapng or *.cap files inside\n",
-		        arg);
-	return rc;
-}
 
 struct progress {
 	bool on;
@@ -147,9 +90,10 @@ struct run {
 	const struct pd_opts *o;
 	char **files;
 	struct progress *prog;
-	size_t n_ok, n_already, n_cut, n_failed;
+	size_t n_ok, n_already, n_cut, n_failed, n_stopped;
 	uint64_t packets, bytes, flows, answers;
-	char **failed;
+	sqlite3 *db;
+	int64_t *ids; /* capture id per file, for naming duplicates */
 };
 
 /* One capture finished (in input order). */
@@ -163,6 +107,10 @@ static void on_done(void *arg, size_t i, enum pd_err e, const struct pd_ingest_r
 	if (stat(path, &sb) == 0)
 		r->prog->done_before += (uint64_t)sb.st_size;
 	progress_clear(r->prog);
+	if (e != PD_OK && pd_interrupted()) {
+		r->n_stopped++; /* rolled back or not started: said in the one line at the end */
+		return;
+	}
 	if (e != PD_OK) {
 		char line[PD_ERRBUF_SIZE + 4200];
 
@@ -172,16 +120,16 @@ static void on_done(void *arg, size_t i, enum pd_err e, const struct pd_ingest_r
 			snprintf(line, sizeof(line), "%s: %s", path,
 			         errbuf && errbuf[0] ? errbuf : pd_strerror(e));
 		fprintf(stderr, "pcapdomains: failed: %s\n", line);
-		r->failed[r->n_failed++] = strdup(line);
+		r->n_failed++; /* said once, here; the summary counts it */
 		return;
 	}
 	if (res->already) {
 		r->n_already++;
-		if (!r->o->quiet)
-			printf("%s: already in the database (capture %" PRId64 ")\n", path,
-			       res->capture_id);
+		pd_load_note_duplicate(r->db, r->files, r->ids, i, res->capture_id, r->o->quiet);
+		r->ids[i] = res->capture_id;
 		return;
 	}
+	r->ids[i] = res->capture_id;
 	r->n_ok++;
 	r->packets += res->packets;
 	r->bytes += res->bytes;
@@ -206,7 +154,7 @@ static void on_done(void *arg, size_t i, enum pd_err e, const struct pd_ingest_r
 int pd_cmd_ingest(int argc, char **argv)
 {
 	struct pd_opts o;
-	struct file_list files = { 0 };
+	struct pd_paths files = { 0 };
 	struct pd_store *s = NULL;
 	struct pd_ingest_opts io;
 	struct progress prog;
@@ -216,7 +164,7 @@ int pd_cmd_ingest(int argc, char **argv)
 	int ec, rc = PD_EXIT_OK;
 	struct stat sb;
 
-	if (pd_opts_parse(argc, argv, PD_O_DB | PD_O_BPF | PD_O_JOBS | PD_O_GRACE, help, &o, &ec))
+	if (pd_opts_parse(argc, argv, help, &o, &ec))
 		return ec;
 	if (!o.db) {
 		fprintf(stderr, "pcapdomains ingest: --db FILE is required\n");
@@ -229,7 +177,7 @@ int pd_cmd_ingest(int argc, char **argv)
 		return PD_EXIT_ERROR;
 	}
 	for (ec = 0; ec < o.n_args; ec++)
-		if (expand(&files, o.args[ec]) != 0)
+		if (pd_load_expand(&files, o.args[ec], o.quiet) != 0)
 			rc = PD_EXIT_ERROR;
 	if (!files.n) {
 		pd_cmd_error("no capture files to ingest");
@@ -237,9 +185,9 @@ int pd_cmd_ingest(int argc, char **argv)
 		return PD_EXIT_ERROR;
 	}
 	memset(&run, 0, sizeof(run));
-	run.failed = calloc(files.n + 1, sizeof(*run.failed));
-	if (!run.failed) {
+	if (!(run.ids = calloc(files.n, sizeof(*run.ids)))) {
 		pd_cmd_error("out of memory");
+		pd_paths_free(&files);
 		return PD_EXIT_ERROR;
 	}
 	if (pd_store_open(o.db, false, &s, errbuf) != PD_OK) {
@@ -252,6 +200,8 @@ int pd_cmd_ingest(int argc, char **argv)
 	io.bpf = o.bpf;
 	io.quiet = o.quiet;
 	io.attr.dns_grace_ns = o.dns_grace_ns;
+	io.locals = o.local;
+	io.n_locals = o.n_local;
 	memset(&prog, 0, sizeof(prog));
 	prog.on = !o.quiet && isatty(STDERR_FILENO);
 	prog.nfiles = files.n;
@@ -264,6 +214,7 @@ int pd_cmd_ingest(int argc, char **argv)
 		io.progress_arg = &prog;
 	}
 	run.o = &o;
+	run.db = pd_store_db(s);
 	run.files = files.v;
 	run.prog = &prog;
 	if (pd_ingest_batch(s, files.v, files.n, o.jobs, &io, on_done, &run) != PD_OK) {
@@ -272,22 +223,23 @@ int pd_cmd_ingest(int argc, char **argv)
 		goto out;
 	}
 	progress_clear(&prog);
+	if (pd_interrupted()) {
+		pd_cmd_kept("%zu of %zu capture%s stored in %s (%zu already present, %zu failed), "
+		            "%zu not stored",
+		            run.n_ok, files.n, files.n == 1 ? "" : "s", o.db, run.n_already,
+		            run.n_failed, run.n_stopped);
+		rc = PD_EXIT_ERROR;
+		goto out;
+	}
 	if (run.n_failed)
 		rc = PD_EXIT_ERROR;
 	printf("%zu capture%s: %zu stored (%" PRIu64 " packets, %" PRIu64 " bytes, %" PRIu64
 	       " flows, %" PRIu64 " DNS answer rows), %zu already present, %zu cut, %zu failed\n",
 	       files.n, files.n == 1 ? "" : "s", run.n_ok, run.packets, run.bytes, run.flows,
 	       run.answers, run.n_already, run.n_cut, run.n_failed);
-	for (i = 0; i < run.n_failed; i++)
-		fprintf(stderr, "pcapdomains: not stored: %s\n",
-		        run.failed[i] ? run.failed[i] : "(out of memory)");
 out:
 	pd_store_close(s);
-	for (i = 0; i < files.n; i++)
-		free(files.v[i]);
-	free(files.v);
-	for (i = 0; run.failed && i < run.n_failed; i++)
-		free(run.failed[i]);
-	free(run.failed);
+	pd_paths_free(&files);
+	free(run.ids);
 	return rc;
 }

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "cmd.h"
+#include "interrupt.h"
 #include "store.h"
 
 static const char help[] =
@@ -124,6 +125,10 @@ static enum pd_err merge_one(sqlite3 *db, const char *path, int *n_copied, int *
 		goto detach;
 	for (i = 0; i < n_ids && !err; i++) {
 		int copied;
+		if (pd_interrupted()) {
+			err = pd_errf(errbuf, PD_ERR_INTERRUPTED, "interrupted");
+			break;
+		}
 		err = copy_capture(db, ids[i], &copied, errbuf);
 		*n_copied += copied;
 		*n_skipped += !copied;
@@ -159,7 +164,7 @@ int pd_cmd_merge(int argc, char **argv)
 	struct pd_opts o;
 	int rc, i, total = 0;
 
-	if (pd_opts_parse(argc, argv, PD_O_DB, help, &o, &rc))
+	if (pd_opts_parse(argc, argv, help, &o, &rc))
 		return rc;
 	if (!o.db || o.n_args < 1) {
 		pd_cmd_error("merge: needs --db OUT and at least one input database");
@@ -187,6 +192,10 @@ int pd_cmd_merge(int argc, char **argv)
 			continue;
 		}
 		if (merge_one(pd_store_db(store), o.args[i], &copied, &skipped, errbuf)) {
+			pd_cmd_kept("%d input%s merged into %s before %s (%d capture%s), that one "
+			            "and the rest not",
+			            i, i == 1 ? "" : "s", o.db, o.args[i], total,
+			            total == 1 ? "" : "s");
 			pd_cmd_error("merge: %s", errbuf);
 			pd_store_close(store);
 			return PD_EXIT_ERROR;

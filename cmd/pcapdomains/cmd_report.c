@@ -15,9 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd.h"
+#include "interrupt.h"
 #include "load.h"
 #include "geo.h"
 #include "ingest.h"
@@ -46,10 +48,14 @@ static const char help[] =
         "                       /usr/share/GeoIP, /var/lib/GeoIP)\n"
         "  --resolver IP[:PORT] DNS server for reverse lookups of unnamed addresses\n"
         "  --no-resolve         no reverse lookups: never send a packet (cached results are used)\n"
+        "  --refresh-ptr        ask again about addresses whose cached lookup failed (a failure\n"
+        "                       is otherwise cached for an hour, answers for good)\n"
         "  --allow POLICY       policy file: each destination is marked allowed or violation\n"
         "  -f, --filter BPF     offline filter applied while reading the captures\n"
         "  -j, --jobs N         read up to N captures at once (default 1)\n"
         "  --dns-grace SECONDS  how long past its TTL a DNS answer still counts as `dns` (60)\n"
+        "  --local ADDR|CIDR    the audited subject's address or network (repeatable); without\n"
+        "                       it: the capture's interface addresses, else inferred (README)\n"
         "  --title TEXT         report title (default: names the captures)\n"
         "  --top N              rows in the table and the Markdown report (default 25; 0 = all)\n"
         "  --quiet              no warnings about cut captures\n"
@@ -98,6 +104,7 @@ static enum pd_err select_one(sqlite3 *db, const char *sel, int64_t *id, char *e
 
 struct ingest_run {
 	int64_t *ids;   /* capture id per input, in input order */
+	char **paths;   /* the inputs (directories expanded) */
 	size_t n, done; /* inputs, inputs done (stored, already present or failed) */
 	bool quiet, failed;
 	/* The model built inside the last capture's transaction while its hash thread runs
@@ -114,9 +121,13 @@ static void build_early(void *arg, int64_t capture_id)
 {
 	struct ingest_run *run = arg;
 	char errbuf[PD_ERRBUF_SIZE];
+	size_t k;
 
 	if (run->done + 1 != run->n || run->failed)
 		return;
+	for (k = 0; k < run->done; k++) /* the last input repeats an earlier one */
+		if (run->ids[k] == capture_id)
+			return;
 	run->ids[run->done] = capture_id;
 	/* on failure the model is built again afterwards, which says why */
 	if (pd_model_build(pd_store_db(run->store), run->ro, &run->early, errbuf) != PD_OK)
@@ -130,6 +141,9 @@ static void on_done(void *arg, size_t i, enum pd_err e, const struct pd_ingest_r
 	struct ingest_run *run = arg;
 
 	run->done++;
+	if (e == PD_OK && res->already)
+		pd_load_note_duplicate(pd_store_db(run->store), run->paths, run->ids, i,
+		                       res->capture_id, run->quiet);
 	if (e != PD_OK) {
 		pd_cmd_error("%s", errbuf && *errbuf ? errbuf : pd_strerror(e));
 		run->failed = true;
@@ -184,13 +198,11 @@ int pd_cmd_report(int argc, char **argv)
 	struct pd_model *m = NULL;
 	int64_t *ids = NULL;
 	size_t n_ids = 0;
+	struct pd_paths files = { 0 };
 	int rc, i, ret = PD_EXIT_ERROR;
-	unsigned k;
-	const unsigned mask = PD_O_DB | PD_O_OUTPUT | PD_O_FORMAT | PD_O_GEOIP | PD_O_RESOLVER |
-	                      PD_O_BPF | PD_O_JOBS | PD_O_TITLE | PD_O_TOP | PD_O_SELECT |
-	                      PD_O_ALLOW | PD_O_GRACE;
+	unsigned k, w = 0; /* w: -o outputs written */
 
-	if (pd_opts_parse(argc, argv, mask, help, &o, &rc) < 0)
+	if (pd_opts_parse(argc, argv, help, &o, &rc) < 0)
 		return rc;
 	if (o.n_args == 0 && !o.db) {
 		fprintf(stderr, "pcapdomains report: no capture given (or --db FILE to report from)"
@@ -202,20 +214,34 @@ int pd_cmd_report(int argc, char **argv)
 		return PD_EXIT_ERROR;
 	}
 	if (o.format && pd_format_parse(o.format, false, &stdout_fmt) != PD_OK) {
-		pd_cmd_error("report: unknown --format '%s' (html, csv, md, json, text)", o.format);
+		pd_opts_usage_error("report", help,
+		                    "--format: unknown format '%s' (html, csv, md, "
+		                    "json, text)",
+		                    o.format);
 		return PD_EXIT_ERROR;
 	}
 	for (k = 0; k < o.n_outputs; k++) {
 		if (!strcmp(o.outputs[k], "-"))
 			fmts[k] = stdout_fmt;
 		else if (pd_format_parse(o.outputs[k], true, &fmts[k]) != PD_OK) {
+			struct stat sb;
+			if (!o.format && stat(o.outputs[k], &sb) == 0 && !S_ISREG(sb.st_mode) &&
+			    !S_ISDIR(sb.st_mode)) {
+				fmts[k] = stdout_fmt; /* a device or pipe: as stdout would be */
+				continue;
+			}
 			if (!o.format) {
-				pd_cmd_error("report: cannot tell the format of '%s' from its "
-				             "extension (.html .csv .md .json .txt); add --format",
-				             o.outputs[k]);
+				pd_opts_usage_error(
+				        "report", help,
+				        "-o/--output %s: cannot tell the format from its "
+				        "extension (.html .csv .md .json .txt); add --format",
+				        o.outputs[k]);
 				return PD_EXIT_ERROR;
 			}
 			fmts[k] = stdout_fmt;
+		} else if (o.format && fmts[k] != stdout_fmt) {
+			pd_opts_format_conflict(&o, help, o.outputs[k]);
+			return PD_EXIT_ERROR;
 		}
 	}
 
@@ -224,11 +250,21 @@ int pd_cmd_report(int argc, char **argv)
 		pd_cmd_error("%s: no such database", o.db);
 		goto out;
 	}
-	if (pd_store_open(o.db, false, &store, errbuf) != PD_OK) {
+	/* Reporting from a database it cannot write (read-only media, a directory without write
+	 * permission): read-only, without the caches' updates. */
+	if (pd_store_open(o.db, false, &store, errbuf) != PD_OK &&
+	    (o.n_args || pd_store_open(o.db, true, &store, errbuf) != PD_OK)) {
 		pd_cmd_error("%s", errbuf);
 		goto out;
 	}
-	ids = calloc((size_t)o.n_args + o.n_select + 1, sizeof(*ids));
+	for (i = 0; i < o.n_args; i++)
+		if (pd_load_expand(&files, o.args[i], o.quiet))
+			goto out;
+	if (o.n_args && !files.n) {
+		pd_cmd_error("no capture files among the inputs");
+		goto out;
+	}
+	ids = calloc(files.n + o.n_select + 1, sizeof(*ids));
 	if (!ids) {
 		pd_cmd_error("out of memory");
 		goto out;
@@ -241,19 +277,19 @@ int pd_cmd_report(int argc, char **argv)
 		pd_cmd_error("%s", errbuf);
 		goto out;
 	}
+	if (pd_policy_catch_all(policy) && !o.quiet)
+		fprintf(stderr, "pcapdomains: warning: %s: '%s' allows every address\n", o.allow,
+		        pd_policy_catch_all(policy));
 	memset(&ro, 0, sizeof(ro));
 	ro.title = o.title;
-	ro.top = o.top ? o.top : DEFAULT_TOP;
-	for (i = 1; i < argc; i++) /* --top 0 means all: opts.c cannot tell 0 from absent */
-		if ((!strcmp(argv[i], "--top") && i + 1 < argc && !strcmp(argv[i + 1], "0")) ||
-		    !strcmp(argv[i], "--top=0"))
-			ro.top = 0;
-	ro.capture_ids = o.n_args ? ids : NULL;
-	ro.n_capture_ids = (size_t)o.n_args;
+	ro.top = o.top_set ? o.top : DEFAULT_TOP;
+	ro.capture_ids = files.n ? ids : NULL;
+	ro.n_capture_ids = files.n;
 	ro.policy = policy;
 	ro.geo = geo;
 	ro.resolve = !o.no_resolve;
 	ro.rdns.resolver = o.resolver;
+	ro.rdns.refresh_failed = o.refresh_ptr;
 	ro.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR") &&
 	           !(getenv("TERM") && !strcmp(getenv("TERM"), "dumb"));
 	ro.width = term_width();
@@ -261,9 +297,12 @@ int pd_cmd_report(int argc, char **argv)
 	memset(&io, 0, sizeof(io));
 	io.bpf = o.bpf;
 	io.attr.dns_grace_ns = o.dns_grace_ns;
+	io.locals = o.local;
+	io.n_locals = o.n_local;
 	io.quiet = o.quiet;
 	run.ids = ids;
-	run.n = (size_t)o.n_args;
+	run.n = files.n;
+	run.paths = files.v;
 	run.quiet = o.quiet;
 	run.store = store;
 	run.ro = &ro;
@@ -271,14 +310,14 @@ int pd_cmd_report(int argc, char **argv)
 		io.rows_written = build_early;
 		io.rows_written_arg = &run;
 	}
-	if (o.n_args &&
-	    pd_ingest_batch(store, o.args, (size_t)o.n_args, o.jobs, &io, on_done, &run) != PD_OK) {
+	if (files.n &&
+	    pd_ingest_batch(store, files.v, files.n, o.jobs, &io, on_done, &run) != PD_OK) {
 		pd_cmd_error("report: cannot start the ingest workers: out of memory");
 		goto out;
 	}
 	if (run.failed)
 		goto out;
-	n_ids = (size_t)o.n_args;
+	n_ids = files.n;
 	for (k = 0; k < o.n_select; k++) {
 		if (select_one(pd_store_db(store), o.select[k], &ids[n_ids], errbuf) != PD_OK) {
 			pd_cmd_error("%s", errbuf);
@@ -319,13 +358,25 @@ int pd_cmd_report(int argc, char **argv)
 			fo.color = false;
 		if (pd_load_write(o.outputs[k], write_report, &r))
 			ret = PD_EXIT_ERROR;
+		else
+			w++;
 	}
 out:
+	if (pd_interrupted()) {
+		if (o.db)
+			pd_cmd_kept("%s keeps the captures stored before the signal; %s", o.db,
+			            w ? "reports finished before it are in place"
+			              : "no report written");
+		else
+			pd_cmd_kept("%s", w ? "reports finished before it are in place"
+			                    : "no report written");
+	}
 	pd_model_free(run.early);
 	pd_model_free(m);
 	pd_policy_free(policy);
 	pd_geo_close(geo);
 	pd_store_close(store);
 	free(ids);
+	pd_paths_free(&files);
 	return ret;
 }

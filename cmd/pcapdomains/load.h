@@ -23,10 +23,38 @@ struct pd_dest {
 	char *candidates; /* '|'-joined, NULL when none */
 	uint64_t flows, bytes_out, bytes_in;
 	int64_t first_ns, last_ns;
-	char *via_ip; /* through a proxy: its address (NULL when direct), port and DNS name */
+	unsigned captures; /* in how many of the selected captures it was seen */
+	char *via_ip;      /* through a proxy: its address (NULL when direct), port and DNS name */
 	uint16_t via_port;
 	char *via_name;
 };
+
+/* How many captures the selection holds (sel from pd_load_inputs; NULL: every capture). */
+unsigned pd_load_n_captures(sqlite3 *db, const char *sel);
+
+/* Capture paths from command-line arguments (pd_load_expand). */
+struct pd_paths {
+	char **v;
+	size_t n, cap;
+};
+
+/*
+ * Appends arg, or for a directory every capture directly inside it in name order: a regular
+ * file not starting with '.' whose first bytes are a pcap or pcapng magic, or a gzip, zstd,
+ * lz4 or xz magic (by content, whatever its name; the compressed ones are checked when read).
+ * Other files are skipped with one note naming how many (unless quiet). Returns 0, or -1 after
+ * printing an error. The same rules for ingest, report, check, diff and allowlist.
+ */
+int pd_load_expand(struct pd_paths *l, const char *arg, bool quiet);
+void pd_paths_free(struct pd_paths *l);
+
+/*
+ * Says (stderr, unless quiet) that input i is the same content as an earlier input of this
+ * run or a capture already in the database, naming both paths; ids[0..i) are the capture ids
+ * of the inputs before it. Used by every subcommand that reads captures.
+ */
+void pd_load_note_duplicate(sqlite3 *db, char *const *paths, const int64_t *ids, size_t i,
+                            int64_t id, bool quiet);
 
 /* True when path is an SQLite database (by its header), false for anything else. */
 bool pd_load_is_db(const char *path);
@@ -44,8 +72,13 @@ int pd_load_inputs(const struct pd_opts *o, char **inputs, int n_inputs, struct 
 
 /* Every destination of the selected captures (sel from pd_load_inputs; NULL: all), sorted by
  * name then address; ICMPv6 to ff02::/16 and fe80::/10 (neighbour discovery, MLD) left out. */
-PD_MUST_CHECK enum pd_err pd_load_dests(sqlite3 *db, const char *sel, struct pd_dest **out,
-                                        size_t *n, char errbuf[PD_ERRBUF_SIZE]);
+PD_MUST_CHECK enum pd_err pd_load_dests(sqlite3 *db, const char *sel, const char *dirs,
+                                        struct pd_dest **out, size_t *n,
+                                        char errbuf[PD_ERRBUF_SIZE]);
+
+/* The directions the gates judge (JSON array for pd_load_dests): egress and transit, plus
+ * ingress (--inbound), internal (--internal) and control (--control). */
+const char *pd_load_dirs(const struct pd_opts *o, char buf[80]);
 void pd_load_dests_free(struct pd_dest *d, size_t n);
 
 /*

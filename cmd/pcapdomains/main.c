@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "interrupt.h"
 
 static const char usage[] =
         "usage: pcapdomains SUBCOMMAND [options] ...\n"
@@ -20,7 +21,9 @@ static const char usage[] =
         "\n"
         "'pcapdomains SUBCOMMAND --help' describes each. --version prints the version.\n"
         "Exit codes: 0 ok, 1 policy violation (check, diff --fail-on-new), 2 usage or input "
-        "error.\n";
+        "error\n"
+        "(a write to a closed pipe or past ulimit -f included), 130 SIGINT, 143 SIGTERM (work\n"
+        "in progress rolled back, temporary files removed).\n";
 
 static const struct {
 	const char *name;
@@ -42,13 +45,21 @@ int main(int argc, char **argv)
 		printf("pcapdomains %s\n", PD_VERSION);
 		return PD_EXIT_OK;
 	}
+	if (!strcmp(argv[1], "--options-markdown")) { /* the README's option table */
+		pd_opts_markdown(stdout);
+		return PD_EXIT_OK;
+	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		fputs(usage, stdout);
 		return PD_EXIT_OK;
 	}
+	pd_interrupt_install();
 	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
-		if (!strcmp(argv[1], subs[i].name))
-			return subs[i].fn(argc - 1, argv + 1);
+		if (!strcmp(argv[1], subs[i].name)) {
+			int rc = subs[i].fn(argc - 1, argv + 1);
+
+			return pd_interrupted() ? pd_cmd_stopped(pd_interrupted()) : rc;
+		}
 	pd_cmd_error("unknown subcommand '%s'", argv[1]);
 	fputs(usage, stderr);
 	return PD_EXIT_ERROR;

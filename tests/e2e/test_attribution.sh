@@ -99,7 +99,8 @@ tls_nosni $OLD:443
 e2e_capture_stop
 
 DB=$E2E_TMP/attribution.db
-e2e_ingest "$DB" "$CAP" || e2e_done
+# the client namespace also holds $C2, another client: --local names the audited one
+e2e_ingest "$DB" --local "$E2E_C4" --local "$E2E_C6" "$CAP" || e2e_done
 
 # flow SERVER_IP [PORT]: "name<TAB>evidence<TAB>confidence<TAB>ambiguous<TAB>candidates<TAB>
 # cname_chain" of the client's TCP connection to it (exactly one expected)
@@ -159,7 +160,7 @@ fi
 f=$(flow $OLD)
 e2e_check "an answer 3 s old with TTL 1, default grace: still dns" "old.test|dns" "$(field "$f" 1-2)"
 DBG=$E2E_TMP/attribution-grace1.db
-if "$PD" ingest --db "$DBG" --dns-grace 1 "$CAP" >"$E2E_TMP/ingest-grace.log" 2>&1; then
+if "$PD" ingest --db "$DBG" --local "$E2E_C4" --dns-grace 1 "$CAP" >"$E2E_TMP/ingest-grace.log" 2>&1; then
 	e2e_check "the same answer with --dns-grace 1: dns-expired" "old.test|dns-expired" \
 		"$(e2e_sql "$DBG" "SELECT ifnull(name,'NULL'), evidence FROM flows WHERE proto='tcp' AND server_ip='$OLD'")"
 	e2e_check "--dns-grace 1 does not touch answers within their TTL (300 s)" "tcpdns.test|dns" \

@@ -7,8 +7,9 @@
 # it), is stopped by SIGTERM, -c, --duration or SIGKILL, and its files are checked with capinfos
 # and tshark: packet counts (equal to the helper's own count), interface names, the section
 # header metadata, statistics blocks, ownership after the privilege drop, rotation rings, an
-# interface added after the start, filters, and error messages. Nothing touches the host
-# namespace's addresses or routes. Exit 0 pass, 1 fail, 77 skip.
+# interface added after the start, the addresses in each interface block, filters, and error
+# messages. Nothing touches the host namespace's addresses or routes. Exit 0 pass, 1 fail,
+# 77 skip.
 set -u
 skip() { echo "SKIP: $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
@@ -101,6 +102,18 @@ check_valid() { # capinfos reads it whole, no "cut short"
 	! grep -qi "cut short\|truncated\|error" "$tmp/capinfos.err" || fail "capinfos $1: $(cat "$tmp/capinfos.err")"
 }
 has() { grep -qF -- "$2" "$1" || fail "$3: '$2' not in $1"; }
+# idb_addrs FILE IFACE: the if_IPv4addr/if_IPv6addr options of IFACE's interface blocks, one
+# ADDR/PREFIX a line (a reader of the tests' own: neither tshark nor capinfos prints them).
+idb_addrs() { python3 "$(dirname "$0")/pcapng_addrs.py" "$1" "$2"; }
+# has_addrs FILE IFACE ADDR/PREFIX...: each address is in IFACE's interface block.
+has_addrs() {
+	local f=$1 i=$2 a
+	shift 2
+	idb_addrs "$f" "$i" >"$tmp/addrs.out" || fail "reading the interface blocks of $f"
+	for a in "$@"; do
+		grep -qxF -- "$a" "$tmp/addrs.out" || fail "$f: $i's block lacks address $a (has: $(tr '\n' ' ' <"$tmp/addrs.out"))"
+	done
+}
 
 inode=$(stat -L -c %i /run/netns/"$CLI")
 
@@ -133,7 +146,12 @@ done
 e0=$(tshark -r "$f" -Y "frame.interface_name == \"$N-e0\"" 2>/dev/null | wc -l)
 [ "$e0" -gt 0 ] || fail "no packets on $N-e0"
 [ "$(stat -c %u:%g "$f")" = "65534:65534" ] || fail "owner $(stat -c %u:%g "$f"), want nobody"
-ok "netns: $n packets ($e0 on $N-e0), DNS+HTTP seen, metadata, interfaces, stats, owner nobody"
+# The addresses of each interface, read inside the namespace (not the host's).
+has_addrs "$f" lo 127.0.0.1/8 ::1/128
+has_addrs "$f" $N-e0 10.7.1.2/24 fd00:7::2/64
+grep -q '^fe80::.*/64$' "$tmp/addrs.out" || fail "$N-e0: no link-local address in its block"
+[ "$(wc -l <"$tmp/addrs.out")" = 3 ] || fail "$N-e0's block: $(tr '\n' ' ' <"$tmp/addrs.out"), want 3 addresses"
+ok "netns: $n packets ($e0 on $N-e0), DNS+HTTP seen, metadata, interfaces, addresses, stats, owner nobody"
 
 # ---- 2. pid:N with SUDO_UID/SUDO_GID: files belong to the invoking user ----
 ip netns exec "$CLI" sleep 120 &
@@ -187,9 +205,10 @@ for k in 000 001 002; do
 	sz=$(stat -c %s "$g")
 	[ "$sz" -le 1300000 ] || fail "ring file $k is $sz bytes (limit 1 MB + one packet)"
 	[ "$(stat -c %u "$g")" = 4242 ] || fail "ring file $k owner $(stat -c %u "$g")"
+	has_addrs "$g" $N-e0 10.7.1.2/24 fd00:7::2/64
 done
 has "$cur_err" "files (last" "summary"
-ok "rotation -C 1 -W 3: three valid files, each <= 1 MB, owned by -Z user"
+ok "rotation -C 1 -W 3: three valid files, each <= 1 MB with $N-e0's addresses, owned by -Z user"
 
 cur_err=$tmp/d.err
 "$BIN" "netns:/run/netns/$CLI" -w "$tmp/rot/tm.pcapng" -G 1 --duration 3.5 -Z 4242 2>"$cur_err" &
@@ -212,7 +231,9 @@ f=$tmp/e.pcapng
 start_capture e "netns:/run/netns/$CLI" -w "$f"
 ip -n "$CLI" link add $N-x0 type veth peer name $N-x1 netns "$SRV"
 ip -n "$CLI" addr add 10.7.2.2/24 dev $N-x0
+ip -n "$CLI" addr add fd00:72::2/64 dev $N-x0 nodad
 ip -n "$SRV" addr add 10.7.2.1/24 dev $N-x1
+sleep 1.2 # a rescan while it is down: it waits until it is up
 ip -n "$CLI" link set $N-x0 up
 ip -n "$SRV" link set $N-x1 up
 sleep 1.5
@@ -224,7 +245,8 @@ has "$cur_err" "capturing on new interface $N-x0" "new interface"
 has "$tmp/capinfos.out" "Name = $N-x0" "capinfos"
 x0=$(tshark -r "$f" -Y "frame.interface_name == \"$N-x0\" && tcp.port == 8080" 2>/dev/null | wc -l)
 [ "$x0" -gt 0 ] || fail "no HTTP packets on the new interface $N-x0"
-ok "interface added after the start: $x0 HTTP packets on $N-x0"
+has_addrs "$f" $N-x0 10.7.2.2/24 fd00:72::2/64
+ok "interface added after the start: $x0 HTTP packets on $N-x0, its block has its addresses"
 
 f=$tmp/g.pcapng
 cur_err=$tmp/g.err
@@ -262,15 +284,17 @@ cnt=$( (sleep 0.4; for _ in 1 2; do traffic >/dev/null; done) & "$BIN" -q "netns
 [ "$cnt" = 6 ] || fail "-w - -c 6 piped into tshark: $cnt packets"
 ok "-w - into tshark: 6 packets"
 
-# A reader that goes away (EPIPE) ends the capture normally.
+# A reader that goes away (EPIPE) ends the capture as a failure (exit 2) saying how much was
+# written: what it did not read is lost.
 ( (sleep 0.5; for _ in 1 2 3 4; do traffic >/dev/null; done) &
 	"$BIN" -q "netns:/run/netns/$CLI" -w - --duration 20 2>"$tmp/pipe.err" | head -c 3000 >/dev/null
 	echo "${PIPESTATUS[0]}" >"$tmp/pipe.rc"; wait) &
 ppid2=$!
 for _ in $(seq 100); do [ -s "$tmp/pipe.rc" ] && break; sleep 0.1; done
 wait $ppid2
-[ "$(cat "$tmp/pipe.rc" 2>/dev/null)" = 0 ] || fail "-w - into a reader that quits: exit $(cat "$tmp/pipe.rc" 2>/dev/null) $(cat "$tmp/pipe.err")"
-ok "-w - into a reader that quits early: clean exit 0"
+[ "$(cat "$tmp/pipe.rc" 2>/dev/null)" = 2 ] || fail "-w - into a reader that quits: exit $(cat "$tmp/pipe.rc" 2>/dev/null) $(cat "$tmp/pipe.err")"
+grep -Eq 'standard output was closed by its reader after [0-9]+ bytes' "$tmp/pipe.err" || fail "-w - into a reader that quits: no word of how much was written: $(cat "$tmp/pipe.err")"
+ok "-w - into a reader that quits early: exit 2, says how much was written"
 
 f=$tmp/k.pcapng
 start_capture k "netns:/run/netns/$CLI" -w "$f"

@@ -2,10 +2,14 @@
 # test_html_chromium.sh - the HTML report in a real browser: Debian's chromium, headless,
 # driven by playwright-core (tests/e2e/html: package.json + package-lock.json; `npm ci` runs
 # when node_modules is missing). Checks no console errors, no request but the page itself,
-# no dialog from the hostile report, sorting and filtering, plain tables without JavaScript.
+# no dialog from the hostile report, sorting and filtering, plain tables without JavaScript;
+# the verdict in the first viewport at 1400 and 390 px, sticky headers, numeric and rank
+# sorting, the filter's row count and whole-token digits, dark theme, and print (PDF) keeping
+# the policy and confidence columns with violations in text.
 # The reports: one pcapdomains writes from testdata/report/basic.sql, and the hostile golden
 # file (testdata/report/hostile.golden.html).
-# Screenshots: $PD_BIN/artifacts/report.png, report-phone.png, hostile.png.
+# Artifacts: $PD_BIN/artifacts/report.png (1400 px), report-full.png, report-phone.png
+# (390 px), report-dark.png, report.pdf, hostile.png.
 # Exit 77 (skip) when chromium or node is missing.
 set -euo pipefail
 src=${PD_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -37,6 +41,7 @@ sqlite3 "$work/basic.db" "PRAGMA user_version = $ver"
 sqlite3 "$work/basic.db" <"$src/testdata/report/basic.sql"
 report=$work/report.html
 "$bin/pcapdomains" report --db "$work/basic.db" --no-resolve --title "chromium test" \
+	--allow "$src/testdata/report/policy.txt" \
 	-o "$report" || { echo "FAIL: pcapdomains report --db from the fixture"; exit 1; }
 cp "$report" "$art/report.html"
 node check.js "$art" "$report" "$src/testdata/report/hostile.golden.html"

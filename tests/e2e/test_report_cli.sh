@@ -131,7 +131,7 @@ assert not missing, missing
 PY
 # -j 2 into a database gives the report -j 1 gives.
 head -c 20000 "$real" >"$work/cut.pcap"
-expect_rc 0 "-j 2 with --db" "$pd" report --no-resolve -j 2 --db "$work/j2.db" --format json -o - "$real" "$work/cut.pcap"
+expect_rc 0 "-j 2 with --db" env PCAPDOMAINS_STAGE_MIN=0 "$pd" report --no-resolve -j 2 --db "$work/j2.db" --format json -o - "$real" "$work/cut.pcap"
 cp "$work/out" "$work/j2.json"
 grep -q "warning" "$work/err" && ok "a cut capture is warned about" || bad "no warning for the cut capture"
 expect_rc 0 "-j 1" "$pd" report --no-resolve -j 1 --format json -o - "$real" "$work/cut.pcap"

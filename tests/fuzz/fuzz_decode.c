@@ -3,19 +3,23 @@
  * those decode.c knows, or an unknown one); the rest is split into frames by 2-byte big-endian
  * length prefixes so that fragment reassembly sees several related frames. Each frame's
  * timestamp advances by a byte taken from the input, in seconds, to reach the reassembly
- * timeout. A fresh decoder per input keeps runs reproducible.
+ * timeout. A fresh decoder per input keeps runs reproducible. Tunnels are peeled inside
+ * pd_decode; the seeds tunnel-* start inside each of them.
  */
 #include <stdint.h>
 #include <string.h>
 
 #include "capture.h"
 #include "decode.h"
+#include "tunnel.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Appended only: the seeds' first byte indexes this table (tests/fuzz/make_tunnel_corpus.py). */
 static const int links[] = { PD_LINK_NULL, PD_LINK_ETHERNET, PD_LINK_RAW,        12,
 	                     14,           PD_LINK_LOOP,     PD_LINK_LINUX_SLL,  PD_LINK_NFLOG,
-	                     PD_LINK_IPV4, PD_LINK_IPV6,     PD_LINK_LINUX_SLL2, 147 };
+	                     PD_LINK_IPV4, PD_LINK_IPV6,     PD_LINK_LINUX_SLL2, 147,
+	                     PD_LINK_PPP,  PD_LINK_PPP_HDLC, PD_LINK_PPP_ETHER,  PD_LINK_C_HDLC };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -51,6 +55,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				sink ^= p.payload[i];
 			(void)sink;
 			pd_addr_str(&p.src, buf, sizeof(buf));
+			if (p.n_tun) {
+				char t[PD_TUNNEL_STR_MAX];
+				pd_tunnel_str(p.tun, p.n_tun, true, true, t, sizeof(t));
+			}
 		}
 		data += len;
 		size -= len;
