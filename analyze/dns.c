@@ -238,8 +238,10 @@ static enum pd_err rr_read(struct pd_cur *c, const uint8_t *end, struct pd_dns_r
 	rd = pd_cur_sub(c, rdlen);
 	if (c->err)
 		return c->err;
-	if (!rr || !rr_type_kept(type))
+	if (!rr || !rr_type_kept(type)) {
+		*kept = !rr && rr_type_kept(type); /* a record of interest with no room left */
 		return PD_OK;
+	}
 
 	rr->type = type;
 	rr->rclass = rclass & 0x7fff;
@@ -301,7 +303,7 @@ enum pd_err pd_dns_parse(const uint8_t *msg, size_t len, struct pd_dns_msg *out)
 	out->qdcount = out->ancount = out->nscount = out->arcount = 0;
 	out->qname[0] = '\0';
 	out->qtype = out->qclass = 0;
-	out->n_rr = out->n_rr_dropped = 0;
+	out->n_rr = out->n_rr_dropped = out->n_rr_over = 0;
 
 	out->id = pd_cur_be16(&c);
 	flags = pd_cur_be16(&c);
@@ -340,8 +342,10 @@ enum pd_err pd_dns_parse(const uint8_t *msg, size_t len, struct pd_dns_msg *out)
 		err = rr_read(&c, end, rr, &kept);
 		if (err)
 			return err;
-		if (kept)
+		if (kept && rr)
 			out->n_rr++;
+		else if (kept)
+			out->n_rr_over++;
 		else
 			out->n_rr_dropped++;
 	}

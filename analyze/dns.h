@@ -25,7 +25,7 @@
 #include "err.h"
 
 #define PD_DNS_NAME_MAX  1024 /* presentation form: 255 wire bytes can escape to 4x */
-#define PD_DNS_MAX_RR    64   /* answer records kept per message (more are counted, skipped) */
+#define PD_DNS_MAX_RR    1024 /* answer records kept per message (more are counted: n_rr_over) */
 #define PD_DNS_MAX_HINTS 8    /* ipv4hint/ipv6hint addresses kept per SVCB/HTTPS record */
 #define PD_DNS_MAX_JUMPS 128  /* compression pointers followed per name */
 
@@ -72,7 +72,8 @@ struct pd_dns_msg {
 	uint16_t qtype, qclass; /* qclass without the mDNS unicast-response bit */
 	bool qu;                /* mDNS: the first question asks for a unicast response */
 	unsigned n_rr;          /* answer-section records kept in rr[] */
-	unsigned n_rr_dropped;  /* answer records beyond PD_DNS_MAX_RR or of no interest */
+	unsigned n_rr_dropped;  /* answer records of no interest (SOA, TXT, ...) */
+	unsigned n_rr_over;     /* answer records of interest beyond PD_DNS_MAX_RR: not kept */
 	struct pd_dns_rr rr[PD_DNS_MAX_RR];
 };
 

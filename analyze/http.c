@@ -102,6 +102,7 @@ enum pd_err pd_http_parse_request(const char *buf, size_t len, struct pd_http_re
 	bool host_seen = false, host_from_target = false;
 
 	memset(out, 0, sizeof(*out));
+	out->content_length = -1;
 	if (len > PD_HTTP_MAX_HEAD)
 		len = PD_HTTP_MAX_HEAD;
 	end = buf + len;
@@ -158,6 +159,8 @@ enum pd_err pd_http_parse_request(const char *buf, size_t len, struct pd_http_re
 		if (!split_authority(a, (size_t)(ae - a), out->host, sizeof(out->host), &out->port))
 			return PD_ERR_MALFORMED;
 		host_from_target = out->host[0] != '\0';
+		out->absolute = host_from_target;
+		out->https = target[4] != ':';
 	}
 
 	/* header lines until the empty line */
@@ -176,6 +179,22 @@ enum pd_err pd_http_parse_request(const char *buf, size_t len, struct pd_http_re
 			;
 		if (colon == p || colon == eol || *colon != ':')
 			return PD_ERR_MALFORMED; /* no name, or whitespace before ':' */
+		if (colon - p == 14 && strncasecmp(p, "content-length", 14) == 0) {
+			/* RFC 9112 6.3: the body length of a request without Transfer-Encoding */
+			int64_t n = 0;
+			for (v = colon + 1; v < eol && (*v == ' ' || *v == '\t'); v++)
+				;
+			for (ve = v; ve < eol && *ve >= '0' && *ve <= '9' && n < (1LL << 50); ve++)
+				n = n * 10 + (*ve - '0');
+			out->content_length = ve > v ? n : -1;
+			continue;
+		}
+		if (colon - p == 17 && strncasecmp(p, "transfer-encoding", 17) == 0) {
+			for (ve = eol; ve > colon && (ve[-1] == ' ' || ve[-1] == '\t'); ve--)
+				;
+			out->chunked = true; /* chunked or read to the end: no length known */
+			continue;
+		}
 		if (host_seen || colon - p != 4 || strncasecmp(p, "host", 4) != 0)
 			continue;
 		host_seen = true; /* a second Host is an error to servers; the first counts here */

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -18,6 +19,10 @@ struct pd_http_req {
 	char authority[256]; /* CONNECT target host (no port), lowercase; "" otherwise */
 	unsigned port;       /* port from Host or CONNECT authority, 0 when none */
 	bool connect;
+	int64_t content_length; /* Content-Length, -1 when absent or unreadable */
+	bool chunked;           /* Transfer-Encoding present: the body's length is not known */
+	bool absolute;          /* absolute-form target ("GET http://h/"): a request to a proxy */
+	bool https;             /* ... with the https scheme (default port 443) */
 };
 
 /*

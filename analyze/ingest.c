@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,6 +52,7 @@
 #include "pcapng.h"
 #include "quic.h"
 #include "reasm.h"
+#include "socks.h"
 #include "session.h"
 #include "tls.h"
 #include "tunnel.h"
@@ -63,6 +65,9 @@
 #define PD_QUIC_PROBES         4             /* client datagrams without an Initial: not QUIC */
 #define PD_PROGRESS_EVERY      4096          /* frames between progress callbacks */
 #define PD_MAX_TUNNEL_FINDINGS 64            /* distinct tunnel carriers listed as findings */
+#define PD_HTTP_MAX_REQUESTS   64            /* requests followed on one keep-alive connection */
+#define PD_HTTP_MAX_HOSTS      8             /* further distinct Hosts kept per connection */
+#define PD_HTTP_MAX_BODY       (1u << 20)    /* a request body longer than this: stop following */
 
 /* pd_flow.user bits */
 enum {
@@ -76,19 +81,27 @@ enum {
 enum app { APP_NONE, APP_TLS, APP_QUIC, APP_HTTP, APP_DNS, APP_DOT, APP_DOQ, APP_DOH };
 static const char *const app_names[] = { NULL, "tls", "quic", "http", "dns", "dot", "doq", "doh" };
 
-/* CS_TUNNEL: after a CONNECT request head, the tunnelled bytes (a ClientHello naming the real
- * destination through the proxy). */
-enum cs_mode { CS_UNKNOWN, CS_TLS, CS_HTTP, CS_TUNNEL };
+/* CS_TUNNEL: after a CONNECT request head or a SOCKS handshake (socks.c), the tunnelled bytes
+ * (a ClientHello or an HTTP request naming the real destination through the proxy). */
+enum cs_mode { CS_UNKNOWN, CS_TLS, CS_HTTP, CS_SOCKS, CS_TUNNEL };
 
 struct pd_flow_ev {
 	struct pd_reasm cs; /* client -> server first bytes (TLS/HTTP) */
 	struct pd_reasm sc; /* server -> client stream (DNS over TCP) */
 	struct pd_quic *quic;
 	char *sni, *alpn, *http_host, *http_connect;
+	char *target;  /* proxied flow: the destination asked of the proxy (name or address) */
+	char *hosts;   /* keep-alive: Hosts of later requests unlike the first, '|'-joined */
+	uint32_t skip; /* request body bytes still to pass before the next request */
+	uint8_t n_req; /* requests read at this layer (in a tunnel: inside it) */
+	uint8_t n_hosts;
+	const char *proxy; /* ours: "socks4" | "socks4a" | "socks5" | "http-connect" | "http" */
+	uint16_t target_port;
 	uint32_t quic_version;
 	uint8_t mode; /* enum cs_mode */
 	uint8_t app;  /* enum app */
 	bool ech;
+	bool tunnel; /* the bytes parsed now are inside a proxy's tunnel */
 };
 
 /* Counters written to the counters table (kind, what). */
@@ -117,6 +130,13 @@ enum ctr {
 	C_HTTP_MALFORMED,
 	C_HTTP_UNSUPPORTED,
 	C_HTTP_INCOMPLETE,
+	C_HTTP_KEEPALIVE,
+	C_HTTP_REQ_LIMIT,
+	C_SOCKS_SEEN,
+	C_SOCKS_OK,
+	C_SOCKS_MALFORMED,
+	C_SOCKS_UNSUPPORTED,
+	C_SOCKS_INCOMPLETE,
 	C_REASM_OVERFLOW,
 	C_FLOW_WRITTEN,
 	C_FLOW_LIMIT,
@@ -152,6 +172,13 @@ static const char *const ctr_names[C__COUNT][2] = {
 	[C_HTTP_MALFORMED] = { "http", "malformed" },
 	[C_HTTP_UNSUPPORTED] = { "http", "unsupported" },
 	[C_HTTP_INCOMPLETE] = { "http", "truncated" },
+	[C_HTTP_KEEPALIVE] = { "http", "keepalive_requests" },
+	[C_HTTP_REQ_LIMIT] = { "http", "requests_not_followed" },
+	[C_SOCKS_SEEN] = { "socks", "seen" },
+	[C_SOCKS_OK] = { "socks", "request" },
+	[C_SOCKS_MALFORMED] = { "socks", "malformed" },
+	[C_SOCKS_UNSUPPORTED] = { "socks", "unsupported" },
+	[C_SOCKS_INCOMPLETE] = { "socks", "truncated" },
 	[C_REASM_OVERFLOW] = { "tcp", "reassembly_limit" },
 	[C_FLOW_WRITTEN] = { "flow", "written" },
 	[C_FLOW_LIMIT] = { "flow", "limit_flushed" },
@@ -192,14 +219,14 @@ struct ictx {
 	uint64_t findings_dropped;
 	uint64_t n_flows, n_dns;
 	struct pd_tunnel_set *tunnels;
-	unsigned tun_findings; /* distinct carriers among the findings */
+	unsigned tun_findings;  /* distinct carriers among the findings */
 	struct pd_subject subj; /* local addresses known so far (option, file) */
 	struct pd_subject host; /* sources of packets the capturing host marked as sent */
 	bool host_recv[PD_SUBJECT_MAX_HOST]; /* ... also the source of a received packet */
 	bool host_over;                      /* more than PD_SUBJECT_MAX_HOST of them */
 	struct pd_addr recent[8];            /* sources of the last received packets */
 	unsigned n_recent;
-	unsigned subj_ifaces;   /* interfaces of the file already added to subj */
+	unsigned subj_ifaces; /* interfaces of the file already added to subj */
 	/* capture sessions (session.c): flows carried in from the file this one continues, and
 	 * out of this one at its end */
 	struct pd_session_carry *carry;
@@ -243,7 +270,8 @@ static void sink_open(struct sink *k, sqlite3 *db, const char *dbname, int64_t c
 	        "INSERT INTO flows(capture_id, proto, client_ip, client_port, server_ip, "
 	        "server_port, first_ns, last_ns, packets_out, bytes_out, packets_in, bytes_in, "
 	        "tcp_state, app_proto, sni, alpn, ech, http_host, http_connect, quic_version, "
-	        "direction, tunnel, continued) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	        "direction, tunnel, continued, proxy, proxy_target, via_ip, via_port, http_hosts) "
+	        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	        "preparing the flow insert");
 	sink_prepare(
 	        k, &k->dns,
@@ -499,6 +527,16 @@ static void dns_message(struct ictx *x, const struct pd_pkt *p, const uint8_t *m
 	if (!x->dns->qr)
 		return;
 	x->ctr[C_DNS_RR_DROPPED] += x->dns->n_rr_dropped;
+	if (x->dns->n_rr_over) {
+		char detail[160], who[64];
+
+		snprintf(detail, sizeof(detail),
+		         "DNS responses with more than %d answer records: the records past the "
+		         "%dth were not kept",
+		         PD_DNS_MAX_RR, PD_DNS_MAX_RR);
+		finding_add(x, "limit", "warning", addr_str(&p->src, who, sizeof(who)), detail,
+		            x->dns->n_rr_over, p->ts_ns);
+	}
 	dns_response(x, p, dns_transport(p), x->dns);
 }
 
@@ -553,10 +591,43 @@ static void settle(struct pd_flow *f)
 	pd_quic_free(ev->quic);
 	ev->quic = NULL;
 	if (!ev->sni && !ev->alpn && !ev->http_host && !ev->http_connect && !ev->ech &&
-	    !ev->quic_version) {
+	    !ev->quic_version && !ev->proxy && !ev->hosts) {
 		free(ev);
 		f->ev = NULL;
 	}
+}
+
+static const char proxy_connect[] = "http-connect";
+
+/* A further Host of a keep-alive connection, kept when new (at most PD_HTTP_MAX_HOSTS). */
+static void add_host(struct ictx *x, struct pd_flow_ev *ev, const char *host)
+{
+	size_t have = ev->hosts ? strlen(ev->hosts) : 0, n = strlen(host);
+	const char *p;
+	char *nh;
+
+	for (p = ev->hosts; p && *p;) {
+		const char *bar = strchr(p, '|');
+		size_t l = bar ? (size_t)(bar - p) : strlen(p);
+
+		if (l == n && !memcmp(p, host, n))
+			return;
+		p = bar ? bar + 1 : p + l;
+	}
+	if (ev->n_hosts >= PD_HTTP_MAX_HOSTS || strchr(host, '|')) {
+		x->ctr[C_HTTP_REQ_LIMIT]++;
+		return;
+	}
+	nh = realloc(ev->hosts, have + n + 2);
+	if (!nh) {
+		x->ctr[C_NOMEM]++;
+		return;
+	}
+	if (have)
+		nh[have++] = '|';
+	memcpy(nh + have, host, n + 1);
+	ev->hosts = nh;
+	ev->n_hosts++;
 }
 
 /* Length of an HTTP request head (through its blank line), 0 when not all there. */
@@ -569,6 +640,45 @@ static size_t http_head_len(const uint8_t *d, uint32_t len)
 	return lf ? (size_t)(lf - d) + 2 : 0;
 }
 
+/*
+ * After a request head (req, parsed from d[0..len)) on a keep-alive connection: its Host
+ * joins the connection's names when it is new, the head and body are passed over, and the
+ * next request is read (RFC 9112 9.3: several requests in sequence on one connection).
+ * Returns true when the caller should parse on (the next request's bytes, or the wait for
+ * them, start at the reassembly window), false to stop following the stream: a CONNECT, a
+ * body of unknown length (Transfer-Encoding) or longer than PD_HTTP_MAX_BODY, or the
+ * PD_HTTP_MAX_REQUESTS-th request (a counter and a finding).
+ */
+static bool next_request(struct ictx *x, struct pd_flow *f, struct pd_flow_ev *ev, const uint8_t *d,
+                         uint32_t len, const struct pd_http_req *req)
+{
+	size_t head = http_head_len(d, len);
+	char detail[160];
+
+	if (ev->n_req) {
+		x->ctr[C_HTTP_KEEPALIVE]++;
+		if (req->host[0] && (!ev->http_host || strcmp(req->host, ev->http_host)))
+			add_host(x, ev, req->host);
+	}
+	if (ev->n_req < UINT8_MAX)
+		ev->n_req++;
+	if (req->connect || req->chunked || !head || head > len ||
+	    req->content_length > (int64_t)PD_HTTP_MAX_BODY)
+		return false;
+	if (ev->n_req >= PD_HTTP_MAX_REQUESTS) {
+		x->ctr[C_HTTP_REQ_LIMIT]++;
+		snprintf(detail, sizeof(detail),
+		         "HTTP connections with more than %d requests: the Hosts of later requests "
+		         "were not read",
+		         PD_HTTP_MAX_REQUESTS);
+		finding_add(x, "limit", "warning", NULL, detail, 1, f->first_ns);
+		return false;
+	}
+	pd_reasm_consume(&ev->cs, (uint32_t)head);
+	ev->skip = req->content_length > 0 ? (uint32_t)req->content_length : 0;
+	return true;
+}
+
 /* New contiguous client bytes: try TLS or HTTP on the prefix. */
 static void client_stream(struct ictx *x, struct pd_flow *f, struct pd_flow_ev *ev)
 {
@@ -576,8 +686,17 @@ static void client_stream(struct ictx *x, struct pd_flow *f, struct pd_flow_ev *
 	const uint8_t *d = pd_reasm_data(&ev->cs, &len);
 	struct pd_hello hello;
 	struct pd_http_req req;
+	struct pd_socks_req sreq;
 	enum pd_err e;
 
+	if (d && len && ev->skip) {
+		/* the body of the previous request on a keep-alive connection */
+		uint32_t n = len < ev->skip ? len : ev->skip;
+
+		pd_reasm_consume(&ev->cs, n);
+		ev->skip -= n;
+		d = pd_reasm_data(&ev->cs, &len);
+	}
 	if (!d || !len) {
 		/* nothing contiguous (a gap at the start that the window cannot bridge) */
 		if (ev->cs.overflow)
@@ -588,19 +707,43 @@ static void client_stream(struct ictx *x, struct pd_flow *f, struct pd_flow_ev *
 		if (len < 6 && !ev->cs.overflow)
 			return; /* too few bytes to tell */
 		if (pd_tls_maybe(d, len)) {
-			if (ev->mode == CS_UNKNOWN)
-				f->app = APP_TLS; /* a tunnel stays an HTTP (proxy) flow */
+			if (ev->mode == CS_UNKNOWN || ev->proxy != proxy_connect)
+				f->app = APP_TLS; /* a CONNECT tunnel stays an HTTP (proxy) flow */
 			ev->mode = CS_TLS;
 			x->ctr[C_TLS_SEEN]++;
-		} else if (ev->mode == CS_UNKNOWN && pd_http_maybe((const char *)d, len)) {
+		} else if (pd_http_maybe((const char *)d, len)) {
 			ev->mode = CS_HTTP;
 			x->ctr[C_HTTP_SEEN]++;
+		} else if (ev->mode == CS_UNKNOWN && pd_socks_maybe(d, len)) {
+			ev->mode = CS_SOCKS;
+			x->ctr[C_SOCKS_SEEN]++;
 		} else {
 			settle(f);
 			return;
 		}
 	}
-	if (ev->mode == CS_TLS) {
+	if (ev->mode == CS_SOCKS) {
+		e = pd_socks_parse(d, len, &sreq);
+		if (e == PD_OK) {
+			x->ctr[C_SOCKS_OK]++;
+			ev->proxy = pd_socks_name(sreq.version);
+			ev->target = dup_str(x, sreq.host);
+			ev->target_port = sreq.port;
+			pd_reasm_consume(&ev->cs, (uint32_t)sreq.head_len);
+			ev->mode = CS_TUNNEL;
+			ev->tunnel = true;
+			client_stream(x, f, ev);
+			return;
+		} else if (e == PD_ERR_NEED_MORE) {
+			if (len < ev->cs.max && !ev->cs.overflow)
+				return;
+			x->ctr[C_SOCKS_INCOMPLETE]++;
+		} else if (e == PD_ERR_UNSUPPORTED) {
+			x->ctr[C_SOCKS_UNSUPPORTED]++;
+		} else {
+			x->ctr[C_SOCKS_MALFORMED]++;
+		}
+	} else if (ev->mode == CS_TLS) {
 		memset(&hello, 0, sizeof(hello));
 		e = pd_tls_parse_stream(d, len, &hello);
 		if (e == PD_OK) {
@@ -618,21 +761,58 @@ static void client_stream(struct ictx *x, struct pd_flow *f, struct pd_flow_ev *
 	} else {
 		memset(&req, 0, sizeof(req));
 		e = pd_http_parse_request((const char *)d, len, &req);
+		if (e == PD_OK && ev->n_req) {
+			if (next_request(x, f, ev, d, len, &req))
+				client_stream(x, f, ev);
+			else
+				settle(f);
+			return;
+		}
 		if (e == PD_OK) {
 			x->ctr[C_HTTP_OK]++;
 			f->app = APP_HTTP;
+			free(ev->http_host);
 			ev->http_host = dup_str(x, req.host);
-			if (req.connect) {
+			if (!req.connect && next_request(x, f, ev, d, len, &req)) {
+				if (req.absolute) {
+					ev->proxy = "http";
+					ev->target = dup_str(x, req.host);
+					ev->target_port = (uint16_t)(req.port    ? req.port
+					                             : req.https ? 443
+					                                         : 80);
+				}
+				client_stream(x, f, ev);
+				return;
+			}
+			if (ev->tunnel) {
+				/* a request inside a tunnel names the destination; not a proxy
+				 * again */
+			} else if (req.connect) {
 				size_t head = http_head_len(d, len);
 				ev->http_connect = dup_str(x, req.authority);
+				ev->proxy = proxy_connect;
+				ev->target = dup_str(x, req.authority);
+				ev->target_port = (uint16_t)req.port;
 				if (head && head <= len) {
 					/* What follows the head goes through the tunnel. */
 					pd_reasm_consume(&ev->cs, (uint32_t)head);
 					ev->mode = CS_TUNNEL;
+					ev->tunnel = true;
+					ev->n_req = 0;
 					client_stream(x, f, ev);
 					return;
 				}
+			} else if (req.absolute) {
+				ev->proxy = "http";
+				ev->target = dup_str(x, req.host);
+				ev->target_port = (uint16_t)(req.port    ? req.port
+				                             : req.https ? 443
+				                                         : 80);
 			}
+		} else if (ev->n_req) {
+			/* a later request: not one more malformed or truncated request */
+			if (e == PD_ERR_NEED_MORE && len < ev->cs.max && !ev->cs.overflow)
+				return;
 		} else if (e == PD_ERR_NEED_MORE) {
 			if (len < ev->cs.max && !ev->cs.overflow)
 				return;
@@ -1053,6 +1233,29 @@ static void flow_findings(struct ictx *x, struct pd_flow *f, enum app *app, cons
 }
 
 /*
+ * A proxied flow whose tunnel names another host than the one asked of the proxy (CONNECT
+ * api.example.test, then SNI evil.attacker.test): the proxy reached the target, and the
+ * client told the server inside another name. Both are kept (the flow row has the target and
+ * the SNI/Host); this finding says so.
+ */
+static void proxy_mismatch(struct ictx *x, const struct pd_flow *f, const struct pd_flow_ev *ev,
+                           const char *via)
+{
+	const char *inner = ev->sni ? ev->sni : ev->tunnel ? ev->http_host : NULL, *what;
+	char detail[512];
+	struct pd_addr a;
+
+	if (!ev->target || !inner || !*inner || pd_addr_parse(ev->target, &a) == PD_OK ||
+	    !strcasecmp(ev->target, inner))
+		return;
+	what = ev->sni ? "the TLS server name" : "the HTTP Host";
+	snprintf(detail, sizeof(detail),
+	         "%s request through the proxy %s:%u for %.100s:%u, but %s inside is %.100s",
+	         ev->proxy, via, f->sport, ev->target, ev->target_port, what, inner);
+	finding_add(x, "proxy-mismatch", "warning", ev->target, detail, 1, f->first_ns);
+}
+
+/*
  * The tunnel text of a flow (NULL when none) into buf, and its carrier counted: the carrier's
  * packets are the flow's, under the path written with "<>" (either direction).
  */
@@ -1091,15 +1294,16 @@ static void flow_emit(void *arg, struct pd_flow *f)
 	struct sink *k = &x->sink;
 	struct pd_flow_ev *ev = f->ev;
 	sqlite3_stmt *st = k->flow;
-	char cli[64], srv[64], pbuf[16], detail[512], tunbuf[PD_TUNNEL_STR_MAX];
+	char cli[64], srv[64], tbuf[64], pbuf[16], detail[512], tunbuf[PD_TUNNEL_STR_MAX];
 	enum app app = (enum app)f->app;
-	const char *sni = ev ? ev->sni : NULL, *tun;
+	const char *sni = ev ? ev->sni : NULL, *dst, *tun;
+	unsigned dport;
 
 	if (ev && !(f->user & U_SETTLED)) {
 		/* ended before its evidence was complete */
 		if (ev->mode == CS_TLS)
 			x->ctr[C_TLS_INCOMPLETE]++;
-		else if (ev->mode == CS_HTTP)
+		else if (ev->mode == CS_HTTP && !ev->n_req)
 			x->ctr[C_HTTP_INCOMPLETE]++;
 		if (ev->quic)
 			x->ctr[C_QUIC_INCOMPLETE]++;
@@ -1108,6 +1312,18 @@ static void flow_emit(void *arg, struct pd_flow *f)
 		app = APP_DNS;
 	addr_str(&f->cli, cli, sizeof(cli));
 	addr_str(&f->srv, srv, sizeof(srv));
+	dst = srv;
+	dport = f->sport;
+	if (ev && ev->proxy) {
+		/* A proxy is a hop: the row is the destination asked of it, the proxy is via. */
+		struct pd_addr ta;
+
+		if (ev->target && pd_addr_parse(ev->target, &ta) == PD_OK)
+			dst = addr_str(&ta, tbuf, sizeof(tbuf));
+		if (ev->target_port)
+			dport = ev->target_port;
+		proxy_mismatch(x, f, ev, srv);
+	}
 	flow_findings(x, f, &app, srv, sni);
 	tun = flow_tunnel(x, f, tunbuf, sizeof(tunbuf));
 	if (ev && ev->ech) {
@@ -1124,8 +1340,8 @@ static void flow_emit(void *arg, struct pd_flow *f)
 		                  SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 3, cli, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int(st, 4, f->cport);
-		sqlite3_bind_text(st, 5, srv, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int(st, 6, f->sport);
+		sqlite3_bind_text(st, 5, dst, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(st, 6, dport);
 		sqlite3_bind_int64(st, 7, f->first_ns);
 		sqlite3_bind_int64(st, 8, f->last_ns);
 		sqlite3_bind_int64(st, 9, (sqlite3_int64)f->packets[0]);
@@ -1142,6 +1358,13 @@ static void flow_emit(void *arg, struct pd_flow *f)
 			bind_text(st, 19, ev->http_connect);
 			if (ev->quic_version)
 				sqlite3_bind_int64(st, 20, ev->quic_version);
+			bind_text(st, 28, ev->hosts);
+			if (ev->proxy) {
+				sqlite3_bind_text(st, 24, ev->proxy, -1, SQLITE_STATIC);
+				bind_text(st, 25, ev->target);
+				sqlite3_bind_text(st, 26, srv, -1, SQLITE_TRANSIENT);
+				sqlite3_bind_int(st, 27, f->sport);
+			}
 		} else {
 			sqlite3_bind_int(st, 17, 0);
 		}
@@ -1165,6 +1388,8 @@ static void flow_emit(void *arg, struct pd_flow *f)
 		free(ev->alpn);
 		free(ev->http_host);
 		free(ev->http_connect);
+		free(ev->target);
+		free(ev->hosts);
 		free(ev);
 		f->ev = NULL;
 	}
@@ -1673,7 +1898,8 @@ enum pd_err pd_ingest_file(struct pd_store *s, const char *path, const struct pd
 		if (e != PD_OK) {
 			char m[PD_ERRBUF_SIZE];
 
-			memcpy(m, errbuf, sizeof(m)); /* name the database, as every write error does */
+			memcpy(m, errbuf,
+			       sizeof(m)); /* name the database, as every write error does */
 			pd_errf(errbuf, e, "%s: %.400s", dbname, m);
 			goto out;
 		}

@@ -62,9 +62,9 @@
 #define NS                     1000000000LL
 #define PD_ATTR_MAX_GRACE      (10LL * 366 * 86400 * NS) /* a longer --dns-grace is this */
 
-enum src { SRC_DNS, SRC_SNI, SRC_QUIC, SRC_HTTP, SRC_PTR, SRC__N };
-static const char *const src_names[SRC__N] = { "dns", "sni", "quic-sni", "http-host",
-	                                       "ptr-capture" };
+enum src { SRC_DNS, SRC_SNI, SRC_QUIC, SRC_HTTP, SRC_PTR, SRC_SOCKS, SRC__N };
+static const char *const src_names[SRC__N] = { "dns",       "sni",         "quic-sni",
+	                                       "http-host", "ptr-capture", "socks" };
 
 enum conf { CONF_LOW, CONF_MEDIUM, CONF_HIGH };
 static const char *const conf_names[] = { "low", "medium", "high" };
@@ -286,6 +286,7 @@ struct ctx {
 	struct pd_psl_memo *psl;
 	uint32_t nreg;
 	uint32_t *cands;
+	int64_t *cand_ts; /* per cands entry: when the name was first seen for the address */
 	uint32_t ncands, cap_cands;
 	uint64_t cand_cut, scan_cut;
 	struct pd_subject subj; /* the capture's local addresses: one client for DNS evidence */
@@ -1011,17 +1012,55 @@ oom:
 }
 
 /* A flow's own names, from its columns sni, ech, http_host, http_connect, app_proto,
- * quic_version (v[0..5]). */
+ * quic_version (v[0..5]) and, for a flow through a proxy, proxy, proxy_target, via_ip and
+ * server_ip (px[0..3], NULL when not read). */
 struct inflow {
 	uint32_t name; /* the flow's own name, 0 = none */
 	uint8_t src;
 	uint32_t outer; /* SNI of a ClientHello with ECH (maybe only the outer name), 0 = none */
 	uint8_t outer_src;
+	uint32_t alt;     /* proxied: the name inside the tunnel when it differs from the target */
+	uint8_t via_self; /* proxied to a named host: server_ip is the proxy's, not the target's */
 };
 
-static struct inflow inflow_of(struct ctx *c, sqlite3_value **v, int *oom)
+static struct inflow inflow_own(struct ctx *c, sqlite3_value **v, int *oom);
+
+/*
+ * A proxy is a hop (README "Proxies"): the host the client asked the proxy for (CONNECT
+ * authority, SOCKS4a/5 name, absolute-form request) is the destination the proxy reached,
+ * so it names the flow, with the evidence of the name inside the tunnel when that agrees
+ * (sni), else http-host (HTTP proxies) or socks. A different SNI/Host inside is kept as a
+ * candidate (alt). A target given as an address leaves the flow to its own names.
+ */
+static struct inflow inflow_of(struct ctx *c, sqlite3_value **v, sqlite3_value **px, int *oom)
 {
-	struct inflow f = { 0, 0, 0, 0 };
+	struct inflow f = inflow_own(c, v, oom);
+	const unsigned char *proxy = px ? sqlite3_value_text(px[0]) : NULL;
+	const unsigned char *via, *server;
+	uint32_t target;
+
+	if (!proxy)
+		return f;
+	via = sqlite3_value_text(px[2]);
+	server = sqlite3_value_text(px[3]);
+	f.via_self = via && server && !strcmp((const char *)via, (const char *)server);
+	target = intern_name(c, sqlite3_value_text(px[1]), 1, oom);
+	if (!target)
+		return f;
+	if (f.name && f.name != target)
+		f.alt = f.name;
+	else if (!f.name && f.outer && f.outer != target)
+		f.alt = f.outer;
+	if (f.name != target)
+		f.src = strncmp((const char *)proxy, "socks", 5) ? SRC_HTTP : SRC_SOCKS;
+	f.name = target;
+	f.outer = 0;
+	return f;
+}
+
+static struct inflow inflow_own(struct ctx *c, sqlite3_value **v, int *oom)
+{
+	struct inflow f = { 0, 0, 0, 0, 0, 0 };
 	const unsigned char *app = sqlite3_value_text(v[4]);
 	int quic = (app && strcmp((const char *)app, "quic") == 0) ||
 	           sqlite3_value_type(v[5]) != SQLITE_NULL;
@@ -1127,11 +1166,19 @@ static void fn_scan(sqlite3_context *fc, int argc, sqlite3_value **v)
 	} else if (!c->fsrv_over && !st_find(&c->fsrv, server, strlen(server))) {
 		c->fsrv_over = 1; /* load_answers asks SQL for the addresses instead */
 	}
-	f = inflow_of(c, v + 4, &oom);
+	f = inflow_of(c, v + 4, v + 11, &oom);
 	if (oom)
 		goto oom;
-	if (!f.name)
-		return;
+	if (sqlite3_value_type(v[13]) != SQLITE_NULL) {
+		/* the proxy's address: its own DNS names (reports show them with via) */
+		const char *via = (const char *)sqlite3_value_text(v[13]);
+
+		if (via && !c->fsrv_over && c->fsrv.n < PD_ATTR_MAX_FLOW_ADDRS &&
+		    !st_intern(&c->fsrv, via, strlen(via)))
+			goto oom;
+	}
+	if (!f.name || f.via_self)
+		return; /* names asked of a proxy do not name the proxy's address */
 	srv = st_intern(&c->srv, server, strlen(server));
 	if (!srv || pend_add(c, srv, f.name, f.src, sqlite3_value_int64(v[10])) < 0)
 		goto oom;
@@ -1148,7 +1195,8 @@ static enum pd_err scan_flows(struct ctx *c)
 	        " (SELECT id FROM flows WHERE capture_id = ?1 ORDER BY id DESC LIMIT 1)";
 	static const char sql[] =
 	        "SELECT count(pd_attr_scan(?1, id, capture_id, server_ip, sni, ech, http_host,"
-	        " http_connect, app_proto, quic_version, first_ns)) FROM flows"
+	        " http_connect, app_proto, quic_version, first_ns, proxy, proxy_target, via_ip,"
+	        " server_ip)) FROM flows"
 	        " WHERE id BETWEEN ?2 AND ?3";
 	enum pd_err err;
 	int64_t args[2];
@@ -1192,17 +1240,23 @@ static enum pd_err apply_inflow(struct ctx *c)
 
 /* ---- shared addresses ---- */
 
-static int cand_push(struct ctx *c, uint32_t name)
+static int cand_push(struct ctx *c, uint32_t name, int64_t first)
 {
 	if (c->ncands == c->cap_cands) {
 		uint32_t ncap = c->cap_cands ? c->cap_cands * 2 : 1024, *nc;
+		int64_t *nt;
 
 		nc = realloc(c->cands, (size_t)ncap * sizeof(*nc));
 		if (!nc)
 			return -1;
 		c->cands = nc;
+		nt = realloc(c->cand_ts, (size_t)ncap * sizeof(*nt));
+		if (!nt)
+			return -1;
+		c->cand_ts = nt;
 		c->cap_cands = ncap;
 	}
+	c->cand_ts[c->ncands] = first;
 	c->cands[c->ncands++] = name;
 	return 0;
 }
@@ -1213,6 +1267,7 @@ static enum pd_err find_shared(struct ctx *c)
 {
 	uint32_t ip, i, j, e, n;
 	uint32_t names[PD_MAX_NAMES_PER_ADDR], counts[PD_MAX_NAMES_PER_ADDR];
+	int64_t firsts[PD_MAX_NAMES_PER_ADDR];
 
 	for (ip = 1; ip < c->ips.n && ip < c->naddrs; ip++) {
 		struct addr *a = &c->addrs[ip];
@@ -1239,15 +1294,19 @@ static enum pd_err find_shared(struct ctx *c)
 				;
 			if (i == n) {
 				names[n] = m->name;
+				firsts[n] = m->first;
 				counts[n++] = 0;
 			}
 			counts[i] += m->count;
+			if (m->first < firsts[i])
+				firsts[i] = m->first;
 		}
 		if (!shared)
 			continue;
 		/* insertion sort by count descending, then by name for a stable report */
 		for (i = 1; i < n; i++) {
 			uint32_t nm = names[i], ct = counts[i];
+			int64_t ft = firsts[i];
 
 			for (j = i;
 			     j > 0 && (counts[j - 1] < ct ||
@@ -1256,15 +1315,17 @@ static enum pd_err find_shared(struct ctx *c)
 			     j--) {
 				names[j] = names[j - 1];
 				counts[j] = counts[j - 1];
+				firsts[j] = firsts[j - 1];
 			}
 			names[j] = nm;
 			counts[j] = ct;
+			firsts[j] = ft;
 		}
 		a->shared = 1;
 		a->cand_first = c->ncands;
 		a->cand_n = n;
 		for (i = 0; i < n; i++)
-			if (cand_push(c, names[i]) < 0)
+			if (cand_push(c, names[i], firsts[i]) < 0)
 				return nomem(c);
 	}
 	return PD_OK;
@@ -1328,12 +1389,56 @@ static size_t cands_str(const struct ctx *c, const struct result *r, char *out, 
 	return o;
 }
 
+#define PD_ATTR_MAX_FURTHER 8 /* further Hosts of one keep-alive connection */
+
 struct frow {
-	int64_t id, first;
+	int64_t id, first, last;
 	uint32_t client, server;
 	struct inflow f;
+	uint32_t further[PD_ATTR_MAX_FURTHER]; /* Hosts of later requests on the connection */
+	unsigned nfurther;
 	uint8_t subj; /* the client is one of the subject's local addresses */
 };
+
+/*
+ * Every name a connection carries (README "Attribution"): the Hosts of later requests on a
+ * keep-alive connection, and the names answered for its address while it was open and not
+ * before it (a client reusing the open connection for them: HTTP/2 coalescing, keep-alive)
+ * join its candidates after its own name. They do not make it ambiguous: the connection
+ * served them all.
+ */
+static void add_further(struct ctx *c, const struct frow *fr, struct result *r, int *cut)
+{
+	const struct addr *a = fr->server < c->naddrs ? &c->addrs[fr->server] : NULL;
+	unsigned i;
+	uint32_t e;
+
+	if (!r->name)
+		return;
+	for (i = 0; i < fr->nfurther; i++)
+		if (fr->further[i] != r->name) {
+			if (!r->ncands)
+				add_cand(c, r, r->name, cut);
+			add_cand(c, r, fr->further[i], cut);
+		}
+	for (e = a && a->nnames > 1 ? a->names : 0; e; e = c->nm.e[e].next) {
+		const struct nment *m = &c->nm.e[e];
+		uint32_t e2;
+		int earlier = 0;
+
+		if (m->src != SRC_DNS || m->name == r->name || m->first <= fr->first ||
+		    m->first > fr->last)
+			continue;
+		/* seen for the address before the flow under another source: not a later name */
+		for (e2 = a->names; e2 && !earlier; e2 = c->nm.e[e2].next)
+			earlier = c->nm.e[e2].name == m->name && c->nm.e[e2].first <= fr->first;
+		if (earlier)
+			continue;
+		if (!r->ncands)
+			add_cand(c, r, r->name, cut);
+		add_cand(c, r, m->name, cut);
+	}
+}
 
 static void attribute_one(struct ctx *c, const struct frow *fr, struct result *r)
 {
@@ -1407,7 +1512,8 @@ static void attribute_one(struct ctx *c, const struct frow *fr, struct result *r
 				/* another capture of the subject: names the flow only when nothing
 				 * of its own session does (dns-earlier-capture) */
 				if (in_window && !earlier &&
-				    (an->client == fr->client || an->local || (an->subj && fr->subj)))
+				    (an->client == fr->client || an->local ||
+				     (an->subj && fr->subj)))
 					earlier = an;
 				continue;
 			}
@@ -1442,6 +1548,11 @@ static void attribute_one(struct ctx *c, const struct frow *fr, struct result *r
 		if (same && same->name == fr->f.name) {
 			r->chain = same->chain;
 			r->ans_id = same->id;
+		}
+		if (fr->f.alt) {
+			/* through a proxy: the target, then the other name inside the tunnel */
+			add_cand(c, r, fr->f.name, &cut);
+			add_cand(c, r, fr->f.alt, &cut);
 		}
 		return;
 	}
@@ -1483,11 +1594,28 @@ static void attribute_one(struct ctx *c, const struct frow *fr, struct result *r
 		r->conf = CONF_LOW;
 	}
 	if (a && a->shared) {
+		/* Only names seen for the address before the flow started are its candidates
+		 * (an answer after the start never names it); the flow is ambiguous when those
+		 * span several registrable domains. */
+		uint32_t reg0 = r->name ? reg_of(c, r->name) : 0, rg;
+		unsigned before = r->ncands;
+
 		if (r->name && !r->ncands)
 			add_cand(c, r, r->name, &cut);
-		for (i = 0; i < a->cand_n; i++)
-			add_cand(c, r, c->cands[a->cand_first + i], &cut);
-		r->ambiguous = 1;
+		for (i = 0; i < a->cand_n; i++) {
+			uint32_t nm = c->cands[a->cand_first + i];
+
+			if (c->cand_ts[a->cand_first + i] > fr->first)
+				continue;
+			add_cand(c, r, nm, &cut);
+			rg = reg_of(c, nm);
+			if (!reg0)
+				reg0 = rg;
+			else if (rg != reg0)
+				r->ambiguous = 1;
+		}
+		if (r->ncands == 1 && !before)
+			r->ncands = 0; /* only the name itself */
 	}
 	if (r->ambiguous && r->conf > CONF_LOW)
 		r->conf--;
@@ -1525,10 +1653,34 @@ static void fn_flow(sqlite3_context *fc, int argc, sqlite3_value **v)
 	if (sqlite3_value_int64(v[2]) != c->capture_id)
 		return;
 	server = (const char *)sqlite3_value_text(v[3]);
-	fr.f = inflow_of(c, v + 4, &oom);
+	fr.f = inflow_of(c, v + 4, v + 12, &oom);
 	if (oom)
 		goto oom;
 	fr.first = sqlite3_value_int64(v[10]);
+	fr.last = sqlite3_value_int64(v[17]);
+	fr.nfurther = 0;
+	{
+		/* http_hosts: '|'-joined (ingest keeps no '|' inside a host) */
+		const char *h = (const char *)sqlite3_value_text(v[16]);
+
+		while (h && *h && fr.nfurther < PD_ATTR_MAX_FURTHER) {
+			const char *bar = strchr(h, '|');
+			size_t l = bar ? (size_t)(bar - h) : strlen(h);
+			char one[PD_ATTR_MAX_NAME + 1];
+			uint32_t id;
+
+			if (l && l <= PD_ATTR_MAX_NAME) {
+				memcpy(one, h, l);
+				one[l] = 0;
+				id = intern_name(c, (const unsigned char *)one, 1, &oom);
+				if (oom)
+					goto oom;
+				if (id)
+					fr.further[fr.nfurther++] = id;
+			}
+			h = bar ? bar + 1 : h + l;
+		}
+	}
 	client = (const char *)sqlite3_value_text(v[11]);
 	fr.server = server ? st_find(&c->ips, server, strlen(server)) : 0;
 	if (!fr.server && server && fr.f.outer) {
@@ -1550,6 +1702,13 @@ static void fn_flow(sqlite3_context *fc, int argc, sqlite3_value **v)
 	}
 	r = &c->q[c->nq];
 	attribute_one(c, &fr, r);
+	{
+		int cut = 0;
+
+		add_further(c, &fr, r, &cut);
+		if (cut)
+			c->cand_cut++;
+	}
 	if (r->name == fr.f.outer && r->name && fr.server &&
 	    nm_add(c, fr.server, r->name, fr.f.outer_src, fr.first) < 0)
 		goto oom;
@@ -1648,7 +1807,8 @@ static enum pd_err attribute_flows(struct ctx *c)
 	        " dns_answer_id = pd_attr_out(?1, id, 6)"
 	        " WHERE id BETWEEN ?2 AND ?3 AND CASE pd_attr_flow(?1, id, capture_id, server_ip, "
 	        "sni,"
-	        " ech, http_host, http_connect, app_proto, quic_version, first_ns, client_ip)"
+	        " ech, http_host, http_connect, app_proto, quic_version, first_ns, client_ip,"
+	        " proxy, proxy_target, via_ip, server_ip, http_hosts, last_ns)"
 	        " WHEN 2 THEN 1 WHEN 1 THEN NOT (name IS NULL AND evidence = 'none' AND"
 	        " confidence = 'low' AND cname_chain IS NULL AND candidates IS NULL AND"
 	        " ambiguous = 0 AND dns_answer_id IS NULL) ELSE 0 END";
@@ -1919,8 +2079,8 @@ static const struct {
 	int nargs;
 	void (*fn)(sqlite3_context *, int, sqlite3_value **);
 } fns[] = {
-	{ "pd_attr_scan", 11, fn_scan },
-	{ "pd_attr_flow", 12, fn_flow },
+	{ "pd_attr_scan", 15, fn_scan },
+	{ "pd_attr_flow", 18, fn_flow },
 	{ "pd_attr_out", 3, fn_out },
 	{ "pd_attr_ans", 9, fn_ans },
 };
@@ -2064,6 +2224,7 @@ enum pd_err pd_names_attribute(sqlite3 *db, int64_t capture_id, const struct pd_
 	free(c.reg);
 	pd_psl_memo_free(c.psl);
 	free(c.cands);
+	free(c.cand_ts);
 	free(c.q);
 	free(c.raw);
 	st_free(&c.tmp);

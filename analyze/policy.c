@@ -3,6 +3,7 @@
  *
  * Grammar, one entry a line, '#' to end of line is a comment, blank lines ignored:
  *
+ *   line   = entry | "via" SP entry
  *   entry  = host [ ":" ports ] [ "/" proto ]
  *   host   = name | "*." name | ipv4 [ "/" len ] | ipv6 [ "/" len ] | "[" ipv6 [ "/" len ] "]"
  *   ports  = port | port "-" port            (1..65535)
@@ -11,6 +12,10 @@
  * An unbracketed IPv6 address cannot carry a port (the colons would be ambiguous): write
  * [2001:db8::1]:53/udp. "*.example.com" matches every name below example.com, not
  * example.com itself. Names compare case-insensitively, a trailing dot ignored.
+ *
+ * "via" entries allow proxies as hops (README "Proxies"): a connection through an HTTP or
+ * SOCKS proxy is judged by its destination as if the proxy were not there, and its proxy must
+ * be allowed too: by a via entry, or by a plain entry that allows the proxy as a destination.
  *
  * Matching must stay cheap for a million flows against a large policy: exact names and
  * wildcard suffixes live in one open-addressing hash table (a name is checked against itself
@@ -48,6 +53,7 @@ struct pd_policy {
 	size_t n_slots;
 	size_t *cidr; /* indexes of RULE_CIDR rules */
 	size_t n_cidr;
+	struct pd_policy *via; /* the "via" entries, NULL when none */
 };
 
 static uint64_t hash_name(const char *s, size_t len)
@@ -347,6 +353,7 @@ enum pd_err pd_policy_parse(const char *text, size_t len, const char *origin,
 		char *s, *e, *hash;
 		const char *msg;
 		struct rule r;
+		struct pd_policy *dst;
 
 		lineno++;
 		if (n > PD_POLICY_MAX_LINE) {
@@ -373,6 +380,16 @@ enum pd_err pd_policy_parse(const char *text, size_t len, const char *origin,
 			*--e = 0;
 		if (!*s)
 			continue;
+		dst = p;
+		if (!strncmp(s, "via", 3) && (s[3] == ' ' || s[3] == '\t')) {
+			for (s += 3; *s == ' ' || *s == '\t'; s++)
+				;
+			if (!p->via && !(p->via = calloc(1, sizeof(*p->via)))) {
+				pd_policy_free(p);
+				return pd_errf(errbuf, PD_ERR_NOMEM, "%s: out of memory", origin);
+			}
+			dst = p->via;
+		}
 		for (e = s; *e; e++)
 			if (isspace((unsigned char)*e) || !isprint((unsigned char)*e))
 				break;
@@ -395,7 +412,7 @@ enum pd_err pd_policy_parse(const char *text, size_t len, const char *origin,
 			        "%s:%zu: one entry a line (unexpected character at column %zu)",
 			        origin, lineno, (size_t)(e - line) + 1);
 		}
-		if (p->n == PD_POLICY_MAX_RULES) {
+		if (p->n + (p->via ? p->via->n : 0) == PD_POLICY_MAX_RULES) {
 			pd_policy_free(p);
 			return pd_errf(errbuf, PD_ERR_POLICY, "%s:%zu: more than %d entries",
 			               origin, lineno, PD_POLICY_MAX_RULES);
@@ -412,14 +429,14 @@ enum pd_err pd_policy_parse(const char *text, size_t len, const char *origin,
 			}
 			r.text = strdup(copy);
 		}
-		if (!r.text || add_rule(p, &r)) {
+		if (!r.text || add_rule(dst, &r)) {
 			free(r.name);
 			free(r.text);
 			pd_policy_free(p);
 			return pd_errf(errbuf, PD_ERR_NOMEM, "%s: out of memory", origin);
 		}
 	}
-	if (build_index(p)) {
+	if (build_index(p) || (p->via && build_index(p->via))) {
 		pd_policy_free(p);
 		return pd_errf(errbuf, PD_ERR_NOMEM, "%s: out of memory", origin);
 	}
@@ -484,7 +501,20 @@ void pd_policy_free(struct pd_policy *p)
 	free(p->rules);
 	free(p->slots);
 	free(p->cidr);
+	pd_policy_free(p->via);
 	free(p);
+}
+
+bool pd_policy_allows_via(const struct pd_policy *p, const char *name, const struct pd_addr *addr,
+                          uint16_t port, const char **rule)
+{
+	if (rule)
+		*rule = NULL;
+	if (!p)
+		return false;
+	if (p->via && pd_policy_allows(p->via, name, addr, port, "tcp", rule))
+		return true;
+	return pd_policy_allows(p, name, addr, port, "tcp", rule);
 }
 
 static int ports_proto_match(const struct rule *r, uint16_t port, const char *proto)

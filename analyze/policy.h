@@ -6,6 +6,7 @@
  * each optionally followed by :PORT[-PORT] and/or /PROTO (tcp|udp|icmp|icmp6|any), e.g.
  * `*.example.com:443/tcp`,
  * `[2001:db8::1]:53/udp`; `#` starts a comment. Names compare case-insensitively.
+ * `via proxy.corp:3128` allows a proxy as a hop (pd_policy_allows_via).
  */
 #ifndef PD_POLICY_H
 #define PD_POLICY_H
@@ -46,6 +47,13 @@ bool pd_policy_name_ok(const char *name);
 bool pd_policy_allows(const struct pd_policy *p, const char *name, const struct pd_addr *addr,
                       uint16_t port, const char *proto, const char **rule);
 
+/*
+ * Is a proxy (HTTP or SOCKS, name may be NULL) at addr:port allowed as a hop? By a
+ * `via HOST[:PORT]` entry, or by a plain entry that allows it as a TCP destination. The
+ * destination behind it is judged by pd_policy_allows on its own.
+ */
+bool pd_policy_allows_via(const struct pd_policy *p, const char *name, const struct pd_addr *addr,
+                          uint16_t port, const char **rule);
 /*
  * The name a policy may judge a destination by: its attributed name, except a name from a
  * reverse lookup (evidence ptr-capture or ptr-lookup), which the address's owner chooses and

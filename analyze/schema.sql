@@ -105,9 +105,17 @@ CREATE TABLE IF NOT EXISTS flows (
 	direction TEXT NOT NULL DEFAULT 'transit',
 	-- schema version 2
 	tunnel TEXT,                   -- tunnels the flow came through, outermost first, ' / '-joined, client side first: 'vxlan:10.0.0.1>10.0.0.2 vni 42'; NULL when none
-	continued INTEGER NOT NULL DEFAULT 0 -- 1: continues a flow open at the end of the capture
+	continued INTEGER NOT NULL DEFAULT 0, -- 1: continues a flow open at the end of the capture
 	                               -- captures.session_prev names (its orientation and name come
 	                               -- from there; reports count the connection once)
+	-- a flow through a proxy (version 2): server_ip/server_port are the destination asked of
+	-- the proxy (server_ip stays the proxy's address when the request named a host), the
+	-- proxy is via_ip/via_port
+	proxy TEXT,                    -- 'http-connect' | 'http' (absolute-form) | 'socks4' | 'socks4a' | 'socks5'; NULL: direct
+	proxy_target TEXT,             -- the host (name or address) the client asked the proxy for
+	via_ip TEXT,                   -- the proxy: address and port the connection went to
+	via_port INTEGER,
+	http_hosts TEXT                -- keep-alive: Hosts of later requests unlike http_host, '|'-joined (version 2)
 );
 CREATE INDEX IF NOT EXISTS flows_capture ON flows(capture_id);
 CREATE INDEX IF NOT EXISTS flows_server ON flows(server_ip);

@@ -77,8 +77,15 @@ static const char *const migrations[] = {
 	" INTEGER NOT NULL, app INTEGER NOT NULL, mode INTEGER NOT NULL, sni TEXT, alpn TEXT,"
 	" http_host TEXT, http_connect TEXT, quic_version INTEGER, ech INTEGER NOT NULL DEFAULT 0,"
 	" cs_seq INTEGER, cs BLOB, sc_seq INTEGER, sc BLOB, PRIMARY KEY (capture_id, proto,"
-	" client_ip, client_port, server_ip, server_port));",
-
+	" client_ip, client_port, server_ip, server_port));"
+	/* proxy (issue 15): a flow through an HTTP or SOCKS proxy is stored under its real
+	 * destination, the proxy as via */
+	"ALTER TABLE flows ADD COLUMN proxy TEXT;"
+	"ALTER TABLE flows ADD COLUMN proxy_target TEXT;"
+	"ALTER TABLE flows ADD COLUMN via_ip TEXT;"
+	"ALTER TABLE flows ADD COLUMN via_port INTEGER;"
+	/* proxy: Hosts of later requests on a keep-alive connection */
+	"ALTER TABLE flows ADD COLUMN http_hosts TEXT;",
 	NULL
 };
 #define PD_N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]) - 1)
@@ -581,8 +588,8 @@ enum pd_err pd_store_copy_capture(sqlite3 *db, const char *schema, int64_t id, i
                                   char errbuf[PD_ERRBUF_SIZE])
 {
 	/* Parents before children; dns_answers before the flows that point at them. */
-	static const char *const tables[] = { "interfaces", "dns_answers", "flows",
-		                              "names",      "findings",    "counters",
+	static const char *const tables[] = { "interfaces",     "dns_answers", "flows",
+		                              "names",          "findings",    "counters",
 		                              "capture_locals", "flow_carry" };
 	char cols[4096], sql[9000], what[64];
 	sqlite3_stmt *st = NULL;

@@ -5,6 +5,7 @@
  * then the extra columns. Every text cell goes through pd_esc_csv (formula neutralisation).
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +18,7 @@ static const char header[] =
         "app_proto,flows,packets_out,bytes_out,packets_in,bytes_in,first_seen,last_seen,country,"
         "asn,as_org,cdn,policy,captures,city,special_range,shared_address,ambiguous,cname_chain,"
         "ech_flows,looked_up_at_report_time,ptr_status,direction,clients,tcp_states,"
-        "duration_ms,community_ids,why,evidence_mix,tunnels\r\n";
+        "duration_ms,community_ids,why,evidence_mix,tunnels,via,via_name\r\n";
 
 static void cell(FILE *f, const char *s)
 {
@@ -145,6 +146,17 @@ static void row(FILE *f, const struct pd_rm_row *r)
 	conn_cells(f, r);
 	fputc(',', f);
 	pd_esc_csv(f, r->tunnels);
+	fputc(',', f);
+	if (r->via_ip) {
+		/* the proxy as a policy entry would write it: [v6]:port */
+		char v[80];
+		snprintf(v, sizeof(v), strchr(r->via_ip, ':') ? "[%s]:%u" : "%s:%u", r->via_ip,
+		         r->via_port);
+		cell(f, v);
+	} else {
+		fputc(',', f);
+	}
+	pd_esc_csv(f, r->via_name);
 	fputs("\r\n", f);
 }
 
@@ -194,7 +206,7 @@ static void side_row(FILE *f, const struct pd_rm_side *r)
 	cell(f, "no");
 	cell(f, NULL);
 	cell(f, r->direction);
-	fputs(",,,,,,", f); /* clients .. tunnels: side rows carry no per-flow columns */
+	fputs(",,,,,,,,", f); /* clients .. via_name: side rows carry no per-flow columns */
 	fputs("\r\n", f);
 }
 

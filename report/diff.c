@@ -18,6 +18,7 @@ int pd_diff_evidence_rank(const char *e)
 	static const char *const order[] = { "sni",
 		                             "quic-sni",
 		                             "http-host",
+		                             "socks",
 		                             "dns",
 		                             "dns-earlier-capture",
 		                             "dns-other-client",

@@ -912,7 +912,14 @@ static void destinations(FILE *f, const struct pd_model *m)
 		td_num(&t, d->flows);
 		td_bytes(&t, d->bytes_out);
 		td_bytes(&t, d->bytes_in);
-		td_joined(&t, d->addresses, addr_key(r->server_ip, key));
+		cell(&t, NULL, addr_key(r->server_ip, key));
+		joined_list(f, d->addresses);
+		if (d->vias) { /* through a proxy (README "Proxies") */
+			fputs(" <span class=muted>via ", f);
+			pd_esc_html(f, d->vias);
+			fputs("</span>", f);
+		}
+		fputs("</td>", f);
 		snprintf(pk, sizeof(pk), "%u", r->port);
 		td_joined(&t, d->ports, pk);
 		td_time(&t, d->first_ns);

@@ -241,6 +241,16 @@ static void row(struct jw *w, const struct pd_rm_row *r)
 	str(w, "direction", r->direction);
 	conns(w, r);
 	str(w, "tunnels", r->tunnels);
+	if (r->via_ip) {
+		open_(w, "via", '{');
+		str(w, "ip", r->via_ip);
+		num(w, "port", r->via_port);
+		str(w, "name", r->via_name);
+		str(w, "policy", r->via_policy ? r->via_policy : "unchecked");
+		close_(w, '}');
+	} else {
+		str(w, "via", NULL);
+	}
 	close_(w, '}');
 }
 

@@ -392,6 +392,11 @@ static void destinations(struct md *w, const struct pd_model *m)
 		fputs(" |", r);
 		cell(r, pd_rm_evidence_mix(d->ev_flows, mix, sizeof(mix)));
 		cell_list(r, d->names, ", ");
+		if (d->vias) { /* through a proxy (README "Proxies") */
+			fputs(" (via ", r);
+			esc_cut(r, d->vias);
+			fputs(")", r);
+		}
 		cell_list(r, d->addresses, ", ");
 		cell_list(r, d->ports, ", ");
 		cnum(r, d->flows);

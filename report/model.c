@@ -439,12 +439,13 @@ const char *pd_rm_bytes(int64_t n, char buf[32])
 
 /* ---- evidence ranks (SPEC 2.3, strongest first) ---- */
 
-/* Strongest first; the index is the evidence's rank (SQL_EVIDENCE_RANK gives 0..7, 9 for none;
- * ptr-lookup is only given at report time). */
+/* Strongest first; the index is the evidence's rank (SQL_EVIDENCE_RANK gives 0..8, 10 for none;
+ * ptr-lookup is only given at report time); ev_flows[] is indexed by it. */
 const char *const pd_rm_evidence_names[PD_RM_N_EVIDENCE] = {
 	"sni",
 	"quic-sni",
 	"http-host",
+	"socks",
 	"dns",
 	"dns-earlier-capture",
 	"dns-other-client",
@@ -454,7 +455,7 @@ const char *const pd_rm_evidence_names[PD_RM_N_EVIDENCE] = {
 	"none",
 };
 #define evidence_names pd_rm_evidence_names
-enum { EV_PTR_LOOKUP = 8 };
+enum { EV_PTR_LOOKUP = 9 };
 const char *const pd_rm_tcp_state_names[PD_RM_N_TCP] = { "established", "syn-only", "refused",
 	                                                 "midstream", "other" };
 
@@ -473,8 +474,9 @@ static const char *const confidence_names[] = { "high", "medium", "low" };
 
 #define SQL_EVIDENCE_RANK                                                                          \
 	"CASE evidence WHEN 'sni' THEN 0 WHEN 'quic-sni' THEN 1 WHEN 'http-host' THEN 2 "          \
-	"WHEN 'dns' THEN 3 WHEN 'dns-earlier-capture' THEN 4 WHEN 'dns-other-client' THEN 5 "      \
-	"WHEN 'dns-expired' THEN 6 WHEN 'ptr-capture' THEN 7 ELSE 9 END"
+	"WHEN 'socks' THEN 3 WHEN 'dns' THEN 4 WHEN 'dns-earlier-capture' THEN 5 "                 \
+	"WHEN 'dns-other-client' THEN 6 WHEN 'dns-expired' THEN 7 WHEN 'ptr-capture' THEN 8 "      \
+	"ELSE 10 END"
 #define SQL_CONFIDENCE_RANK "CASE confidence WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END"
 #define SQL_SEL             "capture_id IN (SELECT id FROM temp.pd_report_sel)"
 /* Destinations: the subject's egress, and transit flows (no subject known, or a bridge
@@ -952,17 +954,23 @@ static int cmp_row_key(const void *a, const void *b)
 		return c;
 	if (x->port != y->port)
 		return x->port < y->port ? -1 : 1;
-	return strcmp(x->proto, y->proto);
+	if ((c = strcmp(x->proto, y->proto)))
+		return c;
+	if (!x->via_ip != !y->via_ip)
+		return x->via_ip ? 1 : -1;
+	if (x->via_ip && (c = strcmp(x->via_ip, y->via_ip)))
+		return c;
+	return x->via_port < y->via_port ? -1 : x->via_port > y->via_port;
 }
 
 static int evidence_rank(const char *s)
 {
 	int i;
 
-	for (i = 0; s && i < 8; i++)
+	for (i = 0; s && i < 9; i++) /* sni .. ptr-capture (ptr-lookup is set later) */
 		if (!strcmp(s, evidence_names[i]))
 			return i;
-	return 9;
+	return 10;
 }
 
 static enum pd_err load_rows(struct build *b)
@@ -975,9 +983,9 @@ static enum pd_err load_rows(struct build *b)
 	uint32_t *slot = NULL, h; /* group index + 1; 0: empty */
 	size_t n_slots = 0, cap_ag = 0, i, g, k, nc;
 	struct sb set = { 0 }, tmp = { 0 };
-	char *name, *ip, *proto;
+	char *name, *ip, *proto, *via;
 	const char *s;
-	int64_t port, capid;
+	int64_t port, capid, via_port;
 	enum pd_err e;
 	int rc, rank;
 	char num[24];
@@ -989,26 +997,30 @@ static enum pd_err load_rows(struct build *b)
 	         "cname_chain, ech, ambiguous, capture_id, direction = 'egress', client_ip, "
 	         "client_port, tcp_state, tunnel, NOT (continued AND EXISTS (SELECT 1 FROM"
 	         " captures cc JOIN captures pp ON pp.sha256 = cc.session_prev WHERE cc.id ="
-	         " flows.capture_id AND pp.id IN (SELECT id FROM temp.pd_report_sel))) FROM flows"
-	         " WHERE " SQL_SEL " AND " SQL_DEST,
+	         " flows.capture_id AND pp.id IN (SELECT id FROM temp.pd_report_sel))), via_ip,"
+	         " via_port FROM flows WHERE " SQL_SEL " AND " SQL_DEST,
 	         &st, "aggregating flows");
 	while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		name = col_intern(b, &rb, st, 0);
 		ip = col_intern(b, &rb, st, 1);
 		port = sqlite3_column_int64(st, 2);
 		proto = col_intern(b, &rb, st, 3);
+		via = col_intern(b, &rb, st, 24);
+		via_port = sqlite3_column_int64(st, 25);
 		if (rb.oom || !ip || !proto) {
 			e = oom(b);
 			break;
 		}
 		/* interned: equal strings are equal pointers */
-		h = (uint32_t)vkey_hash((uint64_t)(uintptr_t)name ^ (uint64_t)port << 48,
+		h = (uint32_t)vkey_hash((uint64_t)(uintptr_t)name ^ (uint64_t)port << 48 ^
+		                                (uint64_t)(uintptr_t)via ^ (uint64_t)via_port << 32,
 		                        (uint64_t)(uintptr_t)ip * 31 + (uint64_t)(uintptr_t)proto);
 		for (k = n_slots ? h & (n_slots - 1) : 0; n_slots && slot[k];
 		     k = (k + 1) & (n_slots - 1)) {
 			r = &m->rows[slot[k] - 1];
 			if (ag[slot[k] - 1].hash == h && ag[slot[k] - 1].port == port &&
-			    r->domain == name && r->server_ip == ip && r->proto == proto)
+			    r->domain == name && r->server_ip == ip && r->proto == proto &&
+			    r->via_ip == via && r->via_port == (unsigned)via_port)
 				break;
 		}
 		if (n_slots && slot[k]) {
@@ -1030,13 +1042,15 @@ static enum pd_err load_rows(struct build *b)
 			r->server_ip = ip;
 			r->port = (unsigned)port;
 			r->proto = proto;
+			r->via_ip = via;
+			r->via_port = via ? (unsigned)via_port : 0;
 			r->policy = "unchecked";
 			r->direction = "transit";
 			r->first_ns = INT64_MAX;
 			r->last_ns = INT64_MIN;
 			a->hash = h;
 			a->port = port;
-			a->ev = 9;
+			a->ev = 10;
 			a->conf = 2;
 			if (2 * m->n_rows > n_slots) {
 				nc = n_slots ? 2 * n_slots : 1024;
@@ -1092,7 +1106,7 @@ static enum pd_err load_rows(struct build *b)
 		if (sqlite3_column_int(st, 18))
 			r->direction = "egress";
 		vlist_add(&rb, &a->caps, g, 2, NULL, capid);
-		r->ev_flows[evidence_rank((const char *)sqlite3_column_text(st, 4)) < 8
+		r->ev_flows[evidence_rank((const char *)sqlite3_column_text(st, 4)) < 9
 		                    ? evidence_rank((const char *)sqlite3_column_text(st, 4))
 		                    : PD_RM_N_EVIDENCE - 1]++;
 		rank = tcp_state_ix((const char *)sqlite3_column_text(st, 21));
@@ -1147,8 +1161,8 @@ static enum pd_err load_rows(struct build *b)
 	for (g = 0; !e && g < m->n_rows; g++) {
 		r = &m->rows[g];
 		a = &ag[g];
-		/* ranks as SQL_EVIDENCE_RANK / SQL_CONFIDENCE_RANK gave them: 0..7 or 9; 0..2 */
-		r->evidence = evidence_names[a->ev < 8 ? a->ev : 9];
+		/* ranks as SQL_EVIDENCE_RANK / SQL_CONFIDENCE_RANK gave them: 0..8 or 10; 0..2 */
+		r->evidence = evidence_names[a->ev < 9 ? a->ev : 10];
 		r->confidence = confidence_names[a->conf];
 		if (!r->domain) {
 			r->evidence = "none";
@@ -1238,6 +1252,45 @@ static void bind_opt(sqlite3_stmt *st, int i, const char *s)
 }
 
 /*
+ * A row through a proxy: the proxy's name (the DNS name most answers gave its address) and,
+ * with a policy, whether the hop is allowed (pd_policy_allows_via); a hop that is not makes
+ * the row a violation whatever its destination. *vq is prepared on first use.
+ */
+static enum pd_err enrich_via(struct build *b, struct pd_rm_row *r, sqlite3_stmt **vq)
+{
+	const struct pd_report_opts *o = b->o;
+	struct pd_addr va;
+	const char *rule = NULL;
+	enum pd_err e;
+	bool have;
+
+	if (!*vq && (e = prep(b,
+	                      "SELECT name FROM names WHERE ip = ?1 AND source = 'dns' AND " SQL_SEL
+	                      " GROUP BY name ORDER BY sum(count) DESC, name LIMIT 1",
+	                      vq, "reading proxy names")))
+		return e;
+	sqlite3_reset(*vq);
+	sqlite3_bind_text(*vq, 1, r->via_ip, -1, SQLITE_STATIC);
+	if (sqlite3_step(*vq) == SQLITE_ROW && sqlite3_column_text(*vq, 0)) {
+		r->via_name = sdup(b->m, (const char *)sqlite3_column_text(*vq, 0));
+		if (!r->via_name)
+			return oom(b);
+	}
+	sqlite3_reset(*vq);
+	if (!o->policy)
+		return PD_OK;
+	have = parse_addr(r->via_ip, &va);
+	if (pd_policy_allows_via(o->policy, r->via_name, have ? &va : NULL, (uint16_t)r->via_port,
+	                         &rule)) {
+		r->via_policy = "allowed";
+	} else {
+		r->via_policy = "violation";
+		r->policy = "violation";
+	}
+	return PD_OK;
+}
+
+/*
  * PTR lookups (optional), PTR cache, GeoIP (geo_cache first), special ranges, per distinct
  * address; rows are sorted by address here.
  */
@@ -1245,7 +1298,7 @@ static enum pd_err enrich_addresses(struct build *b)
 {
 	struct pd_model *m = b->m;
 	const struct pd_report_opts *o = b->o;
-	sqlite3_stmt *gq = NULL, *gi = NULL, *pq = NULL;
+	sqlite3_stmt *gq = NULL, *gi = NULL, *pq = NULL, *vq = NULL;
 	struct pd_geo_result gr;
 	struct pd_addr addr;
 	char key[1024], err2[PD_ERRBUF_SIZE], geo_err[400] = "";
@@ -1391,6 +1444,8 @@ static enum pd_err enrich_addresses(struct build *b)
 		} else if (o->policy) {
 			r->policy = "violation";
 		}
+		if (r->via_ip && !e)
+			e = enrich_via(b, r, &vq);
 	}
 	if (savepoint)
 		(void)sqlite3_exec(b->db, "RELEASE pd_report_geo", NULL, NULL, NULL);
@@ -1415,6 +1470,7 @@ static enum pd_err enrich_addresses(struct build *b)
 	sqlite3_finalize(pq);
 	sqlite3_finalize(gq);
 	sqlite3_finalize(gi);
+	sqlite3_finalize(vq);
 	m->policy_checked = o->policy != NULL;
 	return e;
 }
@@ -1711,12 +1767,12 @@ static enum pd_err group_dests(struct build *b)
 {
 	struct pd_model *m = b->m;
 	struct sb names = { 0 }, addrs = { 0 }, ports = { 0 }, ctry = { 0 }, asns = { 0 },
-	          cands = { 0 }, caps = { 0 }, others = { 0 };
+	          cands = { 0 }, caps = { 0 }, others = { 0 }, vias = { 0 };
 	struct pd_rm_shared key, *sh;
 	struct pd_rm_dest *d;
 	struct pd_rm_row *r;
 	size_t i, j, k, *seen;
-	char buf[64];
+	char buf[64], vbuf[320];
 	enum pd_err e = PD_OK;
 	int ev, conf;
 
@@ -1751,6 +1807,7 @@ static enum pd_err group_dests(struct build *b)
 		sb_reset(&cands);
 		sb_reset(&caps);
 		sb_reset(&others);
+		sb_reset(&vias);
 		d->policy = m->rows[i].policy;
 		d->looked_up = true;
 		for (k = i; k < j; k++) {
@@ -1766,8 +1823,8 @@ static enum pd_err group_dests(struct build *b)
 			if (r->last_ns != PD_NS_NONE &&
 			    (d->last_ns == PD_NS_NONE || r->last_ns > d->last_ns))
 				d->last_ns = r->last_ns;
-			if (rank_of(evidence_names, 10, r->evidence) < ev)
-				ev = rank_of(evidence_names, 10, r->evidence);
+			if (rank_of(evidence_names, 11, r->evidence) < ev)
+				ev = rank_of(evidence_names, 11, r->evidence);
 			if (rank_of(confidence_names, 3, r->confidence) < conf)
 				conf = rank_of(confidence_names, 3, r->confidence);
 			sb_addset(&names, r->domain, ", ");
@@ -1804,6 +1861,14 @@ static enum pd_err group_dests(struct build *b)
 				if (strcmp(sh->names[q].registrable, d->registrable))
 					sb_addset(&others, sh->names[q].name, ", ");
 			d->policy = policy_worst(d->policy, r->policy);
+			if (r->via_ip) {
+				snprintf(vbuf, sizeof(vbuf),
+				         strchr(r->via_ip, ':') ? "%.200s%s[%.64s]:%u"
+				                                : "%.200s%s%.64s:%u",
+				         r->via_name ? r->via_name : "", r->via_name ? " " : "",
+				         r->via_ip, r->via_port);
+				sb_addset(&vias, vbuf, ", ");
+			}
 		}
 		d->evidence = evidence_names[ev];
 		d->confidence = confidence_names[conf];
@@ -1815,6 +1880,7 @@ static enum pd_err group_dests(struct build *b)
 		d->candidates = cands.len ? sdup(m, cands.s) : NULL;
 		d->captures = sdup(m, caps.s);
 		d->shared_with = others.len ? sdup(m, others.s) : NULL;
+		d->vias = vias.len ? sdup(m, vias.s) : NULL;
 		/* distinct addresses: the set above is ", "-joined */
 		d->n_addresses = 1;
 		for (k = 0; addrs.s && addrs.s[k]; k++)
@@ -1826,6 +1892,7 @@ static enum pd_err group_dests(struct build *b)
 		e = oom(b);
 	free(seen);
 	sb_free(&others);
+	sb_free(&vias);
 	sb_free(&names);
 	sb_free(&addrs);
 	sb_free(&ports);

@@ -65,7 +65,7 @@ struct pd_rm_side {
 	char *captures;
 };
 
-#define PD_RM_N_EVIDENCE 10   /* sni ... ptr-lookup, none: pd_rm_evidence_names */
+#define PD_RM_N_EVIDENCE 11   /* sni ... ptr-lookup, none: pd_rm_evidence_names */
 #define PD_RM_N_TCP      5    /* pd_rm_tcp_state_names */
 #define PD_RM_CONNS_MAX  1000 /* connections kept per row; the rest only counted */
 
@@ -104,6 +104,10 @@ struct pd_rm_row {
 	char *captures;     /* ours: capture ids, comma-separated */
 	char *ptr_status;   /* unattributed: ptr_cache status, NULL when never looked up */
 	int64_t ptr_at;     /* unattributed: Unix seconds of that lookup */
+	char *via_ip;       /* through a proxy (README "Proxies"): its address, NULL when direct */
+	unsigned via_port;
+	char *via_name;         /* the proxy's name (DNS answers for its address), NULL when none */
+	const char *via_policy; /* ours, with a policy: "allowed" | "violation" for the hop */
 	/* its flows, scan order: the first PD_RM_CONNS_MAX (n_conns), flows - n_conns omitted */
 	struct pd_rm_conn *conns, *conns_tail;
 	size_t n_conns;
@@ -124,6 +128,8 @@ struct pd_rm_dest {
 	size_t n_addresses;
 	bool shared, looked_up;
 	char *shared_with; /* shared: the other names seen on its addresses, ", "-joined */
+	char *vias;        /* proxies the connections went through ("name addr:port", ", "-joined),
+	                      NULL when all were direct */
 	int64_t ev_flows[PD_RM_N_EVIDENCE]; /* the evidence mix of its rows */
 	size_t n_violations;                /* rows (names) of the group in violation */
 };

@@ -574,6 +574,11 @@ void pd_write_text(const struct pd_model *m, const struct pd_report_opts *o, FIL
 			sgr(f, o, SGR_OFF);
 			fputc('\n', f);
 		}
+		if (d->vias) { /* through a proxy (README "Proxies") */
+			fputs("  via ", f);
+			fit_nopad(f, d->vias, W - 6);
+			fputc('\n', f);
+		}
 		if (strcmp(d->confidence, "high")) {
 			char why[512];
 

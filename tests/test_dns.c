@@ -17,9 +17,9 @@
 /* ---- builder ---- */
 
 struct msgb {
-	uint8_t m[16384];
+	uint8_t m[65535];
 	size_t n;
-	size_t ends[256]; /* end offset of each answer record, in order */
+	size_t ends[PD_DNS_MAX_RR + 64]; /* end offset of each answer record, in order */
 	unsigned n_ends;
 };
 
@@ -563,9 +563,13 @@ START_TEST(valid_many)
 	}
 	ck_assert_int_eq(pd_dns_parse(b.m, b.n, m), PD_OK);
 	ck_assert_uint_eq(m->n_rr, PD_DNS_MAX_RR);
-	ck_assert_uint_eq(m->n_rr_dropped, 6);
+	ck_assert_uint_eq(m->n_rr_over, 6);
+	ck_assert_uint_eq(m->n_rr_dropped, 0);
 	ck_assert_str_eq(m->rr[PD_DNS_MAX_RR - 1].name, "many.example");
-	check_addr4(&m->rr[PD_DNS_MAX_RR - 1].addr, 10, 0, 0, PD_DNS_MAX_RR - 1);
+	check_addr4(&m->rr[PD_DNS_MAX_RR - 1].addr, 10, 0, (uint8_t)((PD_DNS_MAX_RR - 1) >> 8),
+	            (uint8_t)(PD_DNS_MAX_RR - 1));
+	/* record 70 (past the old bound of 64) is kept */
+	check_addr4(&m->rr[69].addr, 10, 0, 0, 69);
 	free(m);
 }
 END_TEST

@@ -387,9 +387,85 @@ START_TEST(connect_tunnel)
 	frame(&c, &cl, &px, 6, ACK | PSH, 101 + rl, 901 + (uint32_t)strlen(ok), ch, n);
 	cap_close(&c);
 	ck_assert_msg(ingest(s, path, &res, err) == PD_OK, "%s", err);
-	ck_assert_str_eq(q_text(s, "SELECT app_proto||' '||http_connect||' '||sni||' '||alpn FROM "
-	                           "flows WHERE server_port=3128"),
-	                 "http a.ev.test a.ev.test h2");
+	/* the row is the destination (port 443), the proxy is via */
+	ck_assert_str_eq(q_text(s, "SELECT app_proto||' '||http_connect||' '||sni||' '||alpn||' '||"
+	                           "server_ip||' '||proxy||' '||proxy_target||' '||via_ip||':'||"
+	                           "via_port||' '||name||' '||evidence FROM flows WHERE "
+	                           "server_port=443"),
+	                 "http a.ev.test a.ev.test h2 10.4.0.1 http-connect a.ev.test "
+	                 "10.4.0.1:3128 a.ev.test sni");
+	pd_store_close(s);
+}
+END_TEST
+
+/* SOCKS5 (RFC 1928) by name and SOCKS4 by address, each followed by the tunnelled bytes in
+ * the same client stream (the proxy's replies come between, as curl --socks5-hostname and
+ * a SOCKS4 client send them): the row is the destination, the proxy is via; a SOCKS5 target
+ * that disagrees with the SNI inside is named by the target, the SNI a candidate, and a
+ * proxy-mismatch finding says both. */
+START_TEST(socks_tunnel)
+{
+	char path[128], err[PD_ERRBUF_SIZE] = "";
+	struct pd_store *s = open_db("socks.db");
+	struct pd_ingest_result res;
+	struct ep cl = ep("10.5.0.2", 42000), cl2 = ep("10.5.0.2", 42001),
+	          px = ep("10.5.0.1", 1080);
+	static const uint8_t greet[] = { 5, 1, 0 }, choice[] = { 5, 0 };
+	static const uint8_t req5[] = { 5,   1,   0,   3,   9,   'a', '.', 'e',
+		                        'v', '.', 't', 'e', 's', 't', 1,   0xbb };
+	static const uint8_t rep5[] = { 5, 0, 0, 1, 10, 5, 0, 1, 0x10, 0x00 };
+	static const uint8_t req4[] = { 4, 1, 0, 80, 192, 0, 2, 7, 'u', 0 };
+	static const uint8_t rep4[] = { 0, 90, 0, 0, 0, 0, 0, 0 };
+	const char *get = "GET / HTTP/1.1\r\nHost: www.example.com\r\n\r\n";
+	uint8_t ch[512];
+	size_t n = client_hello(ch, "evil.attacker.test");
+	uint32_t cs = 101, ss = 901;
+	struct cap c;
+
+	snprintf(path, sizeof(path), "%s/socks.pcap", dir);
+	cap_open(&c, path);
+	frame(&c, &cl, &px, 6, SYN, 100, 0, NULL, 0);
+	frame(&c, &px, &cl, 6, SYN | ACK, 900, 101, NULL, 0);
+	frame(&c, &cl, &px, 6, ACK, 101, 901, NULL, 0);
+	frame(&c, &cl, &px, 6, ACK | PSH, cs, ss, greet, sizeof(greet));
+	cs += sizeof(greet);
+	frame(&c, &px, &cl, 6, ACK | PSH, ss, cs, choice, sizeof(choice));
+	ss += sizeof(choice);
+	frame(&c, &cl, &px, 6, ACK | PSH, cs, ss, req5, sizeof(req5));
+	cs += sizeof(req5);
+	frame(&c, &px, &cl, 6, ACK | PSH, ss, cs, rep5, sizeof(rep5));
+	ss += sizeof(rep5);
+	frame(&c, &cl, &px, 6, ACK | PSH, cs, ss, ch, n);
+	cs = 101;
+	ss = 901;
+	frame(&c, &cl2, &px, 6, SYN, 100, 0, NULL, 0);
+	frame(&c, &px, &cl2, 6, SYN | ACK, 900, 101, NULL, 0);
+	frame(&c, &cl2, &px, 6, ACK, 101, 901, NULL, 0);
+	frame(&c, &cl2, &px, 6, ACK | PSH, cs, ss, req4, sizeof(req4));
+	cs += sizeof(req4);
+	frame(&c, &px, &cl2, 6, ACK | PSH, ss, cs, rep4, sizeof(rep4));
+	ss += sizeof(rep4);
+	frame(&c, &cl2, &px, 6, ACK | PSH, cs, ss, get, strlen(get));
+	cap_close(&c);
+	ck_assert_msg(ingest(s, path, &res, err) == PD_OK, "%s", err);
+	ck_assert_str_eq(
+	        q_text(s, "SELECT app_proto||' '||server_ip||':'||server_port||' '||proxy||' '||"
+	                  "proxy_target||' '||via_ip||':'||via_port||' '||name||' '||"
+	                  "evidence||' '||candidates||' '||sni FROM flows WHERE "
+	                  "client_port=42000"),
+	        "tls 10.5.0.1:443 socks5 a.ev.test 10.5.0.1:1080 a.ev.test socks "
+	        "a.ev.test|evil.attacker.test evil.attacker.test");
+	ck_assert_str_eq(
+	        q_text(s, "SELECT app_proto||' '||server_ip||':'||server_port||' '||proxy||' '||"
+	                  "proxy_target||' '||via_ip||':'||via_port||' '||name||' '||"
+	                  "evidence FROM flows WHERE client_port=42001"),
+	        "http 192.0.2.7:80 socks4 192.0.2.7 10.5.0.1:1080 www.example.com "
+	        "http-host");
+	ck_assert_str_eq(q_text(s, "SELECT kind||' '||subject FROM findings WHERE "
+	                           "kind='proxy-mismatch'"),
+	                 "proxy-mismatch a.ev.test");
+	ck_assert_str_eq(q_text(s, "SELECT n FROM counters WHERE kind='socks' AND what='request'"),
+	                 "2");
 	pd_store_close(s);
 }
 END_TEST
@@ -1183,6 +1259,7 @@ static Suite *suite(void)
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, valid);
 	tcase_add_test(t, connect_tunnel);
+	tcase_add_test(t, socks_tunnel);
 	tcase_add_test(t, dns_tcp);
 	tcase_add_test(t, idempotent);
 	tcase_add_test(t, truncated);

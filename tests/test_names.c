@@ -286,10 +286,12 @@ START_TEST(address_reused)
 	f1 = flow("10.5.0.2", "198.51.100.7", T0 + S);
 	f2 = flow("10.5.0.2", "198.51.100.7", T0 + 1001 * S);
 	attribute();
-	/* each flow its own name; the address carried two registrable domains: shared */
-	expect(f1, "first.example", "dns", "medium", 1);
+	/* each flow its own name; the address carried two registrable domains, but when f1
+	 * started only first.example had been answered: candidates come only from answers
+	 * before a flow (issue 15), so f1 is not ambiguous; f2 came after both */
+	expect(f1, "first.example", "dns", "high", 0);
 	expect(f2, "second.example", "dns", "medium", 1);
-	ck_assert_str_eq(get(f1).cands, "first.example|second.example");
+	ck_assert_str_eq(get(f1).cands, "");
 	ck_assert_str_eq(get(f2).cands, "second.example|first.example");
 }
 END_TEST
@@ -308,14 +310,37 @@ START_TEST(two_names_one_address)
 	attribute();
 	expect(f, "b.other.test", "dns", "medium", 1);
 	ck_assert_str_eq(get(f).cands, "b.other.test|a.shop.example");
-	/* an address shared in the capture: candidates listed even with one fitting name */
-	expect(h, "a.shop.example", "dns", "medium", 1);
-	ck_assert_str_eq(get(h).cands, "a.shop.example|b.other.test");
+	/* an address shared in the capture, but b.other.test was answered only after h
+	 * started: no candidate from the future, and not ambiguous (issue 15) */
+	expect(h, "a.shop.example", "dns", "high", 0);
+	ck_assert_str_eq(get(h).cands, "");
 	/* a name of its own is not ambiguous */
 	expect(s, "a.shop.example", "sni", "high", 0);
 	ck_assert_int_eq(query_int("SELECT count FROM names WHERE ip = '203.0.113.5' AND"
 	                           " name = 'b.other.test' AND source = 'dns'"),
 	                 2);
+}
+END_TEST
+
+/* Every name a connection carries (issue 15): the Hosts of later requests on a keep-alive
+ * connection, and a name answered for the address while the connection was open (reused),
+ * join its candidates after its own name, without making it ambiguous. */
+START_TEST(further_names)
+{
+	int64_t f, k;
+
+	answer(T0, "10.5.0.2", "www.shop.example", "203.0.113.8", 300);
+	f = flow("10.5.0.2", "203.0.113.8", T0 + S);
+	answer(T0 + 3 * S, "10.5.0.2", "api.other.test", "203.0.113.8", 300);
+	k = flow_full(1, "10.5.0.2", "198.51.100.9", T0 + S, "http", NULL, 0, "h.example", NULL);
+	exec("UPDATE flows SET last_ns = first_ns + 10000000000");
+	exec("UPDATE flows SET http_hosts = 'evil.attacker.test|h.example' WHERE server_ip = "
+	     "'198.51.100.9'");
+	attribute();
+	expect(f, "www.shop.example", "dns", "high", 0);
+	ck_assert_str_eq(get(f).cands, "www.shop.example|api.other.test");
+	expect(k, "h.example", "http-host", "high", 0);
+	ck_assert_str_eq(get(k).cands, "h.example|evil.attacker.test");
 }
 END_TEST
 
@@ -843,6 +868,7 @@ int main(void)
 	tcase_add_test(v, address_reused);
 	tcase_add_test(v, two_names_one_address);
 	tcase_add_test(v, same_domain_not_ambiguous);
+	tcase_add_test(v, further_names);
 	tcase_add_test(v, cname_chain);
 	tcase_add_test(v, in_flow_names);
 	tcase_add_test(v, ptr_in_capture);

@@ -71,7 +71,8 @@ struct check_run {
 	const struct pd_opts *o;
 	struct pd_dest *d;
 	size_t n;
-	bool *bad; /* per destination: outside the policy */
+	bool *bad;     /* per destination: outside the policy */
+	bool *hop_bad; /* per destination: through a proxy the policy does not allow as a hop */
 	size_t n_bad;
 	enum check_fmt fmt;
 };
@@ -105,6 +106,17 @@ static void write_text(FILE *f, const struct check_run *c)
 		where(d, at, sizeof(at));
 		fprintf(f, "  %s  evidence %s  %llu flow%s  first %s", at, d->evidence,
 		        (unsigned long long)d->flows, d->flows == 1 ? "" : "s", when);
+		if (d->via_ip) {
+			bool v6 = strchr(d->via_ip, ':') != NULL;
+
+			fputs("  via ", f);
+			if (d->via_name) {
+				pd_esc_term(f, d->via_name);
+				fputc(' ', f);
+			}
+			fprintf(f, "%s%s%s:%u%s", v6 ? "[" : "", d->via_ip, v6 ? "]" : "",
+			        d->via_port, c->hop_bad[i] ? " (proxy not allowed as a hop)" : "");
+		}
 		/* Candidates name the attributed one first: worth printing only with others. */
 		if (d->candidates && (!d->name || strcmp(d->candidates, d->name))) {
 			fputs("  candidates ", f);
@@ -148,6 +160,16 @@ static void write_json(FILE *f, const struct check_run *c)
 		pd_esc_json(f, d->evidence);
 		fputs(", \"candidates\": ", f);
 		pd_esc_json(f, d->candidates);
+		fputs(", \"via\": ", f);
+		if (d->via_ip) {
+			fputs("{\"ip\": ", f);
+			pd_esc_json(f, d->via_ip);
+			fprintf(f, ", \"port\": %u, \"name\": ", d->via_port);
+			pd_esc_json(f, d->via_name);
+			fprintf(f, ", \"allowed\": %s}", c->hop_bad[i] ? "false" : "true");
+		} else {
+			fputs("null", f);
+		}
 		fprintf(f,
 		        ", \"flows\": %llu, \"bytes_out\": %llu, \"bytes_in\": %llu, "
 		        "\"first_seen\": \"%s\", \"last_seen\": \"%s\", \"allowed\": %s}",
@@ -362,8 +384,14 @@ int pd_cmd_check(int argc, char **argv)
 	c.o = &o;
 	err = pd_load_dests(pd_store_db(store), sel, pd_load_dirs(&o, dirs), &c.d, &c.n, errbuf);
 	free(sel);
-	if (err || !(c.bad = calloc(c.n ? c.n : 1, sizeof(*c.bad)))) {
+	if (!err) {
+		c.bad = calloc(c.n ? c.n : 1, sizeof(*c.bad));
+		c.hop_bad = calloc(c.n ? c.n : 1, sizeof(*c.hop_bad));
+	}
+	if (err || !c.bad || !c.hop_bad) {
 		pd_cmd_error("%s", err ? errbuf : "out of memory");
+		free(c.bad);
+		free(c.hop_bad);
 		pd_load_dests_free(c.d, c.n);
 		pd_store_close(store);
 		pd_policy_free(policy);
@@ -371,9 +399,19 @@ int pd_cmd_check(int argc, char **argv)
 	}
 	for (i = 0; i < c.n; i++) {
 		struct pd_addr a;
-		bool have_addr = pd_addr_parse(c.d[i].server_ip, &a) == PD_OK;
-		if (!pd_policy_allows(policy, pd_policy_name(c.d[i].name, c.d[i].evidence),
-		                      have_addr ? &a : NULL, c.d[i].port, c.d[i].proto, NULL)) {
+		bool have_addr = pd_addr_parse(c.d[i].server_ip, &a) == PD_OK, hop_ok = true;
+		bool dest_ok =
+		        pd_policy_allows(policy, pd_policy_name(c.d[i].name, c.d[i].evidence),
+		                         have_addr ? &a : NULL, c.d[i].port, c.d[i].proto, NULL);
+		if (c.d[i].via_ip) {
+			/* through a proxy: the destination as if it were not there, and the hop */
+			struct pd_addr va;
+			bool have_va = pd_addr_parse(c.d[i].via_ip, &va) == PD_OK;
+			hop_ok = pd_policy_allows_via(policy, c.d[i].via_name, have_va ? &va : NULL,
+			                              c.d[i].via_port, NULL);
+		}
+		c.hop_bad[i] = !hop_ok;
+		if (!dest_ok || !hop_ok) {
 			c.bad[i] = true;
 			c.n_bad++;
 		}
@@ -392,6 +430,7 @@ int pd_cmd_check(int argc, char **argv)
 	}
 	pd_load_dests_free(c.d, c.n);
 	free(c.bad);
+	free(c.hop_bad);
 	pd_store_close(store);
 	pd_policy_free(policy);
 	if (rc)

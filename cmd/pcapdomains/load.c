@@ -330,25 +330,27 @@ enum pd_err pd_load_dests(sqlite3 *db, const char *sel, const char *dirs, struct
 	static const char sql[] =
 	        "SELECT name, server_ip, server_port, proto, "
 	        " CASE min(CASE evidence WHEN 'sni' THEN 1 WHEN 'quic-sni' THEN 2 "
-	        "  WHEN 'http-host' THEN 3 WHEN 'dns' THEN 4 WHEN 'dns-earlier-capture' THEN 5 "
-	        "  WHEN 'dns-other-client' THEN 6 "
-	        "  WHEN 'dns-expired' THEN 7 WHEN 'ptr-capture' THEN 8 ELSE 9 END) "
+	        "  WHEN 'http-host' THEN 3 WHEN 'socks' THEN 4 WHEN 'dns' THEN 5 "
+	        "  WHEN 'dns-earlier-capture' THEN 6 WHEN 'dns-other-client' THEN 7 "
+	        "  WHEN 'dns-expired' THEN 8 WHEN 'ptr-capture' THEN 9 ELSE 10 END) "
 	        "  WHEN 1 THEN 'sni' WHEN 2 THEN 'quic-sni' WHEN 3 THEN 'http-host' "
-	        "  WHEN 4 THEN 'dns' WHEN 5 THEN 'dns-earlier-capture' WHEN 6 THEN "
-	        "  'dns-other-client' WHEN 7 THEN 'dns-expired' "
-	        "  WHEN 8 THEN 'ptr-capture' ELSE 'none' END, "
+	        "  WHEN 4 THEN 'socks' WHEN 5 THEN 'dns' WHEN 6 THEN 'dns-earlier-capture' "
+	        "  WHEN 7 THEN 'dns-other-client' WHEN 8 THEN 'dns-expired' "
+	        "  WHEN 9 THEN 'ptr-capture' ELSE 'none' END, "
 	        /* a connection continued across files of a session counts once (session.c) */
 	        " max(candidates), sum(NOT (continued AND EXISTS (SELECT 1 FROM captures cc JOIN "
 	        "  captures pp ON pp.sha256 = cc.session_prev WHERE cc.id = flows.capture_id AND "
 	        "  (?1 IS NULL OR pp.id IN (SELECT value FROM json_each(?1)))))), "
 	        " sum(bytes_out), sum(bytes_in), min(first_ns), "
-	        " max(last_ns), count(DISTINCT capture_id) "
+	        " max(last_ns), count(DISTINCT capture_id), via_ip, via_port, "
+	        " (SELECT n.name FROM names n WHERE n.ip = flows.via_ip AND n.source = 'dns' "
+	        "  GROUP BY n.name ORDER BY sum(n.count) DESC, n.name LIMIT 1) "
 	        "FROM flows WHERE (?1 IS NULL OR capture_id IN (SELECT value FROM json_each(?1))) "
 	        " AND direction IN (SELECT value FROM json_each(?2)) "
 	        " AND NOT (proto = 'icmp6' AND (server_ip LIKE 'ff02:%' OR server_ip LIKE "
 	        "'fe80:%')) "
-	        "GROUP BY name, server_ip, server_port, proto "
-	        "ORDER BY name IS NULL, name, server_ip, server_port, proto";
+	        "GROUP BY name, server_ip, server_port, proto, via_ip, via_port "
+	        "ORDER BY name IS NULL, name, server_ip, server_port, proto, via_ip, via_port";
 	struct pd_dest *d = NULL, *nd;
 	size_t cap = 0;
 	sqlite3_stmt *st;
@@ -389,7 +391,13 @@ enum pd_err pd_load_dests(sqlite3 *db, const char *sel, const char *dirs, struct
 		x->first_ns = sqlite3_column_int64(st, 9);
 		x->last_ns = sqlite3_column_int64(st, 10);
 		x->captures = (unsigned)sqlite3_column_int64(st, 11);
-		if (!x->server_ip || !x->evidence) {
+		if (sqlite3_column_type(st, 12) != SQLITE_NULL) {
+			x->via_ip = dup_addr(st, 12);
+			x->via_port = (uint16_t)sqlite3_column_int(st, 13);
+			x->via_name = dup_col(st, 14);
+		}
+		if (!x->server_ip || !x->evidence ||
+		    (sqlite3_column_type(st, 12) != SQLITE_NULL && !x->via_ip)) {
 			sqlite3_finalize(st);
 			pd_load_dests_free(d, *n);
 			*n = 0;
@@ -433,6 +441,8 @@ void pd_load_dests_free(struct pd_dest *d, size_t n)
 		free(d[i].server_ip);
 		free(d[i].evidence);
 		free(d[i].candidates);
+		free(d[i].via_ip);
+		free(d[i].via_name);
 	}
 	free(d);
 }

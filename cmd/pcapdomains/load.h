@@ -24,6 +24,9 @@ struct pd_dest {
 	uint64_t flows, bytes_out, bytes_in;
 	int64_t first_ns, last_ns;
 	unsigned captures; /* in how many of the selected captures it was seen */
+	char *via_ip;      /* through a proxy: its address (NULL when direct), port and DNS name */
+	uint16_t via_port;
+	char *via_name;
 };
 
 /* How many captures the selection holds (sel from pd_load_inputs; NULL: every capture). */

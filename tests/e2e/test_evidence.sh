@@ -165,8 +165,11 @@ def check(what, ok, detail=""):
         print("evid: FAIL: %s%s" % (what, (": " + detail) if detail else ""), file=sys.stderr)
 
 def flow(proto, cip, cport, sip, sport):
+    # a flow through a proxy is stored under its destination, the proxy (the wire's server
+    # address and port) as via_ip/via_port
     return con.execute("SELECT sni, alpn, http_host, http_connect, app_proto FROM flows WHERE "
-                       "proto=? AND client_ip=? AND client_port=? AND server_ip=? AND server_port=?",
+                       "proto=? AND client_ip=? AND client_port=? AND ((server_ip=? AND "
+                       "server_port=? AND via_ip IS NULL) OR (via_ip=?4 AND via_port=?5))",
                        (proto, cip, int(cport), sip, int(sport))).fetchall()
 
 alpn = {}
