@@ -158,119 +158,6 @@ static void frame(struct cap *c, const struct ep *s, const struct ep *d, int pro
 #define PSH 0x08
 #define RST 0x04
 
-/* DNS name in wire form (no compression). */
-static size_t dname(uint8_t *p, const char *name)
-{
-	size_t n = 0;
-
-	while (*name) {
-		const char *dot = strchr(name, '.');
-		size_t l = dot ? (size_t)(dot - name) : strlen(name);
-		p[n++] = (uint8_t)l;
-		memcpy(p + n, name, l);
-		n += l;
-		name += l + (dot ? 1 : 0);
-	}
-	p[n++] = 0;
-	return n;
-}
-
-/* A DNS response to qname/qtype: CNAME www.example.com -> cdn.example.net given after the A
- * record of cdn.example.net (order must not matter), TTL 300. */
-static size_t dns_response(uint8_t *m, uint16_t id, const char *qname)
-{
-	size_t n = 12, k;
-
-	put16(m, id);
-	put16(m + 2, 0x8180); /* QR, RD, RA, NOERROR */
-	put16(m + 4, 1);
-	put16(m + 6, 2);
-	put16(m + 8, 0);
-	put16(m + 10, 0);
-	n += dname(m + n, qname);
-	put16(m + n, 1); /* A */
-	put16(m + n + 2, 1);
-	n += 4;
-	/* A cdn.example.net 93.184.216.34 */
-	n += dname(m + n, "cdn.example.net");
-	put16(m + n, 1);
-	put16(m + n + 2, 1);
-	put32(m + n + 4, 300);
-	put16(m + n + 8, 4);
-	memcpy(m + n + 10, "\x5d\xb8\xd8\x22", 4);
-	n += 14;
-	/* CNAME qname -> cdn.example.net */
-	n += dname(m + n, qname);
-	put16(m + n, 5);
-	put16(m + n + 2, 1);
-	put32(m + n + 4, 300);
-	k = dname(m + n + 10, "cdn.example.net");
-	put16(m + n + 8, (unsigned)k);
-	n += 10 + k;
-	return n;
-}
-
-/* A TLS 1.2-style ClientHello record with SNI and ALPN "h2" (RFC 8446 4.1.2, RFC 6066 3,
- * RFC 7301 3.1). */
-static size_t client_hello_ech(uint8_t *r, const char *sni, int ech)
-{
-	uint8_t *h = r + 5, *b = h + 4, *e;
-	size_t n = 0, sl = strlen(sni), ext, body;
-
-	r[0] = 0x16;
-	put16(r + 1, 0x0301);
-	b[n++] = 3;
-	b[n++] = 3;
-	memset(b + n, 0x11, 32);
-	n += 32;
-	b[n++] = 0;      /* session id */
-	put16(b + n, 2); /* cipher suites */
-	put16(b + n + 2, 0x1301);
-	n += 4;
-	b[n++] = 1; /* compression methods */
-	b[n++] = 0;
-	e = b + n + 2;
-	ext = 0;
-	put16(e + ext, 0); /* server_name */
-	put16(e + ext + 2, (unsigned)(sl + 5));
-	put16(e + ext + 4, (unsigned)(sl + 3));
-	e[ext + 6] = 0;
-	put16(e + ext + 7, (unsigned)sl);
-	memcpy(e + ext + 9, sni, sl);
-	ext += 9 + sl;
-	put16(e + ext, 16); /* ALPN */
-	put16(e + ext + 2, 5);
-	put16(e + ext + 4, 3);
-	e[ext + 6] = 2;
-	memcpy(e + ext + 7, "h2", 2);
-	ext += 9;
-	if (ech) {
-		/* encrypted_client_hello (0xfe0d), outer: type 0, kdf/aead, config id, enc, payload
-		 */
-		static const uint8_t e_body[] = { 0,    0,    1, 0, 1, 7, 0, 2,
-			                          0xaa, 0xbb, 0, 4, 1, 2, 3, 4 };
-		put16(e + ext, 0xfe0d);
-		put16(e + ext + 2, sizeof(e_body));
-		memcpy(e + ext + 4, e_body, sizeof(e_body));
-		ext += 4 + sizeof(e_body);
-	}
-	put16(b + n, (unsigned)ext);
-	n += 2 + ext;
-	body = n;
-	h[0] = 1;
-	h[1] = (uint8_t)(body >> 16);
-	put16(h + 2, (unsigned)(body & 0xffff));
-	put16(r + 3, (unsigned)(body + 4));
-	return 5 + 4 + body;
-}
-
-static size_t client_hello(uint8_t *r, const char *sni)
-{
-	return client_hello_ech(r, sni, 0);
-}
-
-/* ---- checking rows ---------------------------------------------------------------------- */
-
 static int64_t q_int(struct pd_store *s, const char *sql)
 {
 	sqlite3_stmt *st;
@@ -338,17 +225,17 @@ static void build_main(const char *path)
 	put16(m, 0x1234);
 	put16(m + 2, 0x0100);
 	put16(m + 4, 1);
-	n = 12 + dname(m + 12, "www.example.com");
+	n = 12 + pd_test_dname(m + 12, "www.example.com");
 	put16(m + n, 1);
 	put16(m + n + 2, 1);
 	frame(&c, &cl, &rs, 17, 0, 0, 0, m, n + 4);
-	n = dns_response(m, 0x1234, "www.example.com");
+	n = pd_test_dns_response(m, 0x1234, "www.example.com");
 	frame(&c, &rs, &cl, 17, 0, 0, 0, m, n);
 	/* TCP handshake, ClientHello split in two segments sent in reverse order */
 	frame(&c, &cl2, &srv, 6, SYN, 1000, 0, NULL, 0);
 	frame(&c, &srv, &cl2, 6, SYN | ACK, 5000, 1001, NULL, 0);
 	frame(&c, &cl2, &srv, 6, ACK, 1001, 5001, NULL, 0);
-	n = client_hello(ch, "www.example.com");
+	n = pd_test_client_hello(ch, "www.example.com");
 	frame(&c, &cl2, &srv, 6, ACK | PSH, 1001 + 40, 5001, ch + 40, n - 40);
 	frame(&c, &cl2, &srv, 6, ACK | PSH, 1001, 5001, ch, 40);
 	frame(&c, &srv, &cl2, 6, ACK | PSH, 5001, 1001 + (uint32_t)n, "server-hello-bytes", 18);
@@ -373,7 +260,7 @@ START_TEST(connect_tunnel)
 	                  "User-Agent: curl/7.88.1\r\n\r\n";
 	const char *ok = "HTTP/1.1 200 Connection established\r\n\r\n";
 	uint8_t ch[512];
-	size_t n = client_hello(ch, "a.ev.test");
+	size_t n = pd_test_client_hello(ch, "a.ev.test");
 	uint32_t rl = (uint32_t)strlen(req);
 	struct cap c;
 
@@ -418,7 +305,7 @@ START_TEST(socks_tunnel)
 	static const uint8_t rep4[] = { 0, 90, 0, 0, 0, 0, 0, 0 };
 	const char *get = "GET / HTTP/1.1\r\nHost: www.example.com\r\n\r\n";
 	uint8_t ch[512];
-	size_t n = client_hello(ch, "evil.attacker.test");
+	size_t n = pd_test_client_hello(ch, "evil.attacker.test");
 	uint32_t cs = 101, ss = 901;
 	struct cap c;
 
@@ -518,7 +405,7 @@ START_TEST(valid)
 	                 "10.4.0.2:40001 93.184.216.34:443 established tls www.example.com h2 0");
 	{
 		uint8_t ch[512];
-		size_t n = client_hello(ch, "www.example.com");
+		size_t n = pd_test_client_hello(ch, "www.example.com");
 		char want[64];
 
 		/* out: SYN, ACK (40 each), two segments (40 + their bytes); in: SYN-ACK, data */
@@ -561,8 +448,8 @@ START_TEST(dns_tcp)
 	size_t n1, n2, n = 0, cut;
 
 	snprintf(path, sizeof(path), "%s/dnstcp.pcap", dir);
-	n1 = dns_response(m1, 1, "www.example.com");
-	n2 = dns_response(m2, 2, "api.example.com");
+	n1 = pd_test_dns_response(m1, 1, "www.example.com");
+	n2 = pd_test_dns_response(m2, 2, "api.example.com");
 	put16(stream, (unsigned)n1);
 	memcpy(stream + 2, m1, n1);
 	n = 2 + n1;
@@ -727,7 +614,7 @@ START_TEST(encrypted_dns)
 	/* DoH: TLS to 1.1.1.1 naming cloudflare-dns.com */
 	frame(&c, &cl, &cf, 6, SYN, 10, 0, NULL, 0);
 	frame(&c, &cf, &cl, 6, SYN | ACK, 20, 11, NULL, 0);
-	n = client_hello(ch, "cloudflare-dns.com");
+	n = pd_test_client_hello(ch, "cloudflare-dns.com");
 	frame(&c, &cl, &cf, 6, ACK | PSH, 11, 21, ch, n);
 	/* DoT */
 	frame(&c, &cl2, &q9, 6, SYN, 10, 0, NULL, 0);
@@ -736,7 +623,7 @@ START_TEST(encrypted_dns)
 	frame(&c, &cl3, &g8, 17, 0, 0, 0, "quic?", 5);
 	frame(&c, &g8, &cl3, 17, 0, 0, 0, "quic!", 5);
 	/* ECH to an ordinary server */
-	n = client_hello_ech(ch, "public.example.net", 1);
+	n = pd_test_client_hello_ech(ch, "public.example.net", 1);
 	frame(&c, &cl4, &web, 6, SYN, 10, 0, NULL, 0);
 	frame(&c, &cl4, &web, 6, ACK | PSH, 11, 1, ch, n);
 	/* DoH by address only: a completed TCP handshake to Google's IPv6 resolver on 443 */
@@ -824,7 +711,7 @@ START_TEST(hostile)
 	put16(m + 2, 0x8180);
 	put16(m + 4, 1);
 	put16(m + 6, 1);
-	n = 12 + dname(m + 12, "loop.example");
+	n = 12 + pd_test_dname(m + 12, "loop.example");
 	put16(m + n, 1);
 	put16(m + n + 2, 1);
 	n += 4;
@@ -838,7 +725,7 @@ START_TEST(hostile)
 	cap_open(&c, path);
 	frame(&c, &rs, &cl, 17, 0, 0, 0, m, n);
 	/* ClientHello in three segments, the middle one missing: no SNI may be reported */
-	n = client_hello(ch, "secret.example.com");
+	n = pd_test_client_hello(ch, "secret.example.com");
 	frame(&c, &cl2, &srv, 6, SYN, 100, 0, NULL, 0);
 	frame(&c, &cl2, &srv, 6, ACK | PSH, 101, 1, ch, 30);
 	frame(&c, &cl2, &srv, 6, ACK | PSH, 101 + 60, 1, ch + 60, n - 60);
@@ -954,7 +841,7 @@ START_TEST(pcapng_meta)
 	ng_opt(g, 2, "eth0", 4);
 	ng_opt(g, 0, "", 0);
 	ng_end(g, blk);
-	n = dns_response(m, 9, "www.example.com");
+	n = pd_test_dns_response(m, 9, "www.example.com");
 	fl = build_frame(fr, sizeof(fr), &rs, &cl, 17, 0, 0, 0, m, n);
 	blk = ng_begin(g, 6); /* enhanced packet, microseconds */
 	ng_u32(g, 0);

@@ -157,119 +157,6 @@ static void frame(struct cap *c, const struct ep *s, const struct ep *d, int pro
 	cb_epb(&c->b, 0, (uint64_t)c->t_us, b, (uint32_t)n, (uint32_t)n, 0);
 }
 
-/* DNS name in wire form (no compression). */
-static size_t dname(uint8_t *p, const char *name)
-{
-	size_t n = 0;
-
-	while (*name) {
-		const char *dot = strchr(name, '.');
-		size_t l = dot ? (size_t)(dot - name) : strlen(name);
-		p[n++] = (uint8_t)l;
-		memcpy(p + n, name, l);
-		n += l;
-		name += l + (dot ? 1 : 0);
-	}
-	p[n++] = 0;
-	return n;
-}
-
-/* A DNS response to qname/qtype: CNAME www.example.com -> cdn.example.net given after the A
- * record of cdn.example.net (order must not matter), TTL 300. */
-static size_t dns_response(uint8_t *m, uint16_t id, const char *qname)
-{
-	size_t n = 12, k;
-
-	put16(m, id);
-	put16(m + 2, 0x8180); /* QR, RD, RA, NOERROR */
-	put16(m + 4, 1);
-	put16(m + 6, 2);
-	put16(m + 8, 0);
-	put16(m + 10, 0);
-	n += dname(m + n, qname);
-	put16(m + n, 1); /* A */
-	put16(m + n + 2, 1);
-	n += 4;
-	/* A cdn.example.net 93.184.216.34 */
-	n += dname(m + n, "cdn.example.net");
-	put16(m + n, 1);
-	put16(m + n + 2, 1);
-	put32(m + n + 4, 300);
-	put16(m + n + 8, 4);
-	memcpy(m + n + 10, "\x5d\xb8\xd8\x22", 4);
-	n += 14;
-	/* CNAME qname -> cdn.example.net */
-	n += dname(m + n, qname);
-	put16(m + n, 5);
-	put16(m + n + 2, 1);
-	put32(m + n + 4, 300);
-	k = dname(m + n + 10, "cdn.example.net");
-	put16(m + n + 8, (unsigned)k);
-	n += 10 + k;
-	return n;
-}
-
-/* A TLS 1.2-style ClientHello record with SNI and ALPN "h2" (RFC 8446 4.1.2, RFC 6066 3,
- * RFC 7301 3.1). */
-static size_t client_hello_ech(uint8_t *r, const char *sni, int ech)
-{
-	uint8_t *h = r + 5, *b = h + 4, *e;
-	size_t n = 0, sl = strlen(sni), ext, body;
-
-	r[0] = 0x16;
-	put16(r + 1, 0x0301);
-	b[n++] = 3;
-	b[n++] = 3;
-	memset(b + n, 0x11, 32);
-	n += 32;
-	b[n++] = 0;      /* session id */
-	put16(b + n, 2); /* cipher suites */
-	put16(b + n + 2, 0x1301);
-	n += 4;
-	b[n++] = 1; /* compression methods */
-	b[n++] = 0;
-	e = b + n + 2;
-	ext = 0;
-	put16(e + ext, 0); /* server_name */
-	put16(e + ext + 2, (unsigned)(sl + 5));
-	put16(e + ext + 4, (unsigned)(sl + 3));
-	e[ext + 6] = 0;
-	put16(e + ext + 7, (unsigned)sl);
-	memcpy(e + ext + 9, sni, sl);
-	ext += 9 + sl;
-	put16(e + ext, 16); /* ALPN */
-	put16(e + ext + 2, 5);
-	put16(e + ext + 4, 3);
-	e[ext + 6] = 2;
-	memcpy(e + ext + 7, "h2", 2);
-	ext += 9;
-	if (ech) {
-		/* encrypted_client_hello (0xfe0d), outer: type 0, kdf/aead, config id, enc, payload
-		 */
-		static const uint8_t e_body[] = { 0,    0,    1, 0, 1, 7, 0, 2,
-			                          0xaa, 0xbb, 0, 4, 1, 2, 3, 4 };
-		put16(e + ext, 0xfe0d);
-		put16(e + ext + 2, sizeof(e_body));
-		memcpy(e + ext + 4, e_body, sizeof(e_body));
-		ext += 4 + sizeof(e_body);
-	}
-	put16(b + n, (unsigned)ext);
-	n += 2 + ext;
-	body = n;
-	h[0] = 1;
-	h[1] = (uint8_t)(body >> 16);
-	put16(h + 2, (unsigned)(body & 0xffff));
-	put16(r + 3, (unsigned)(body + 4));
-	return 5 + 4 + body;
-}
-
-static size_t client_hello(uint8_t *r, const char *sni)
-{
-	return client_hello_ech(r, sni, 0);
-}
-
-/* ---- checking rows ---------------------------------------------------------------------- */
-
 static int64_t q_int(struct pd_store *s, const char *sql)
 {
 	sqlite3_stmt *st;
@@ -354,12 +241,12 @@ static void build_pair(const char *const *meta_a, const char *const *meta_b, int
 	size_t n, h, half, dn;
 
 	cap_open(&c, T0, meta_a);
-	n = dns_response(m, 7, "www.example.com");
+	n = pd_test_dns_response(m, 7, "www.example.com");
 	frame(&c, &rs, &cl, 17, 0, 0, 0, m, n);
 	frame(&c, &tls_c, &srv, 6, SYN, 1000, 0, NULL, 0);
 	frame(&c, &srv, &tls_c, 6, SYN | ACK, 5000, 1001, NULL, 0);
 	frame(&c, &tls_c, &srv, 6, ACK, 1001, 5001, NULL, 0);
-	h = client_hello(ch, "www.example.com");
+	h = pd_test_client_hello(ch, "www.example.com");
 	half = h / 2;
 	frame(&c, &tls_c, &srv, 6, ACK | PSH, 1001, 5001, ch, half);
 	frame(&c, &quiet_c, &quiet_s, 6, SYN, 7000, 0, NULL, 0);
@@ -369,7 +256,7 @@ static void build_pair(const char *const *meta_a, const char *const *meta_b, int
 	frame(&c, &dt_c, &rs, 6, SYN, 3000, 0, NULL, 0);
 	frame(&c, &rs, &dt_c, 6, SYN | ACK, 4000, 3001, NULL, 0);
 	frame(&c, &dt_c, &rs, 6, ACK, 3001, 4001, NULL, 0);
-	dn = dns_response(tcpdns + 2, 9, "tcp.example.com");
+	dn = pd_test_dns_response(tcpdns + 2, 9, "tcp.example.com");
 	put16(tcpdns, (unsigned)dn);
 	frame(&c, &rs, &dt_c, 6, ACK | PSH, 4001, 3001, tcpdns, 12);
 	cap_close(&c, "a.pcapng", a, len);

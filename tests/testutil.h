@@ -17,4 +17,14 @@ char *pd_test_write_temp(const void *buf, size_t len, const char *suffix);
 /* Runs the suite (fork mode unless CK_FORK=no) and returns the process exit status. */
 int pd_test_run(Suite *s);
 
+/* Messages for capture builders, written into the caller's buffer (returns their length):
+ * a DNS name in wire form (no compression); a DNS response for qname (the A record of
+ * cdn.example.net, 93.184.216.34, before the CNAME qname -> cdn.example.net, TTL 300); a TLS
+ * record holding a ClientHello naming sni, with an encrypted_client_hello extension when ech.
+ */
+size_t pd_test_dname(uint8_t *p, const char *name);
+size_t pd_test_dns_response(uint8_t *m, uint16_t id, const char *qname);
+size_t pd_test_client_hello_ech(uint8_t *r, const char *sni, int ech);
+size_t pd_test_client_hello(uint8_t *r, const char *sni);
+
 #endif
