@@ -454,7 +454,6 @@ const char *const pd_rm_evidence_names[PD_RM_N_EVIDENCE] = {
 	"ptr-lookup",
 	"none",
 };
-#define evidence_names pd_rm_evidence_names
 enum { EV_PTR_LOOKUP = 9 };
 const char *const pd_rm_tcp_state_names[PD_RM_N_TCP] = { "established", "syn-only", "refused",
 	                                                 "midstream", "other" };
@@ -968,7 +967,7 @@ static int evidence_rank(const char *s)
 	int i;
 
 	for (i = 0; s && i < 9; i++) /* sni .. ptr-capture (ptr-lookup is set later) */
-		if (!strcmp(s, evidence_names[i]))
+		if (!strcmp(s, pd_rm_evidence_names[i]))
 			return i;
 	return 10;
 }
@@ -1162,7 +1161,7 @@ static enum pd_err load_rows(struct build *b)
 		r = &m->rows[g];
 		a = &ag[g];
 		/* ranks as SQL_EVIDENCE_RANK / SQL_CONFIDENCE_RANK gave them: 0..8 or 10; 0..2 */
-		r->evidence = evidence_names[a->ev < 9 ? a->ev : 10];
+		r->evidence = pd_rm_evidence_names[a->ev < 9 ? a->ev : 10];
 		r->confidence = confidence_names[a->conf];
 		if (!r->domain) {
 			r->evidence = "none";
@@ -1823,8 +1822,8 @@ static enum pd_err group_dests(struct build *b)
 			if (r->last_ns != PD_NS_NONE &&
 			    (d->last_ns == PD_NS_NONE || r->last_ns > d->last_ns))
 				d->last_ns = r->last_ns;
-			if (rank_of(evidence_names, 11, r->evidence) < ev)
-				ev = rank_of(evidence_names, 11, r->evidence);
+			if (rank_of(pd_rm_evidence_names, PD_RM_N_EVIDENCE, r->evidence) < ev)
+				ev = rank_of(pd_rm_evidence_names, PD_RM_N_EVIDENCE, r->evidence);
 			if (rank_of(confidence_names, 3, r->confidence) < conf)
 				conf = rank_of(confidence_names, 3, r->confidence);
 			sb_addset(&names, r->domain, ", ");
@@ -1870,7 +1869,7 @@ static enum pd_err group_dests(struct build *b)
 				sb_addset(&vias, vbuf, ", ");
 			}
 		}
-		d->evidence = evidence_names[ev];
+		d->evidence = pd_rm_evidence_names[ev];
 		d->confidence = confidence_names[conf];
 		d->names = sdup(m, names.s);
 		d->addresses = sdup(m, addrs.s);
